@@ -54,11 +54,17 @@ pub struct ParseContext {
 impl ParseContext {
     /// A context for the named submission with default limits, lenient.
     pub fn named(file: impl Into<Arc<str>>) -> Self {
-        ParseContext { file: Some(file.into()), ..Self::default() }
+        ParseContext {
+            file: Some(file.into()),
+            ..Self::default()
+        }
     }
 
     /// A location in this submission with nothing else known.
     pub fn location(&self) -> Location {
-        Location { file: self.file.clone(), ..Location::default() }
+        Location {
+            file: self.file.clone(),
+            ..Location::default()
+        }
     }
 }
