@@ -185,9 +185,15 @@ fn normalise_percent(s: &str) -> Cow<'_, str> {
             if let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2)) {
                 if let (Some(hv), Some(lv)) = (hex_val(h), hex_val(l)) {
                     let decoded = hv * 16 + lv;
-                    if decoded.is_ascii_alphanumeric()
-                        || matches!(decoded, b'-' | b'.' | b'_' | b'~')
-                    {
+                    // A decoded hex digit right after a lone `%` would form a new escape.
+                    let tail = out.as_bytes();
+                    let after_lone_percent = tail.last() == Some(&b'%')
+                        || (tail.len() >= 2
+                            && tail.get(tail.len() - 2) == Some(&b'%')
+                            && tail.last().is_some_and(u8::is_ascii_hexdigit));
+                    let unreserved = decoded.is_ascii_alphanumeric()
+                        || matches!(decoded, b'-' | b'.' | b'_' | b'~');
+                    if unreserved && !(after_lone_percent && decoded.is_ascii_hexdigit()) {
                         out.push(char::from(decoded));
                         changed = true;
                     } else {
@@ -298,6 +304,12 @@ mod tests {
         assert_eq!(normalise_percent("/a%2fb"), "/a%2Fb");
         assert_eq!(normalise_percent("/%41%42"), "/AB");
         assert_eq!(normalise_percent("/%zz%4"), "/%zz%4");
+        assert_eq!(
+            normalise_percent("?0=%%61A"),
+            "?0=%%61A",
+            "must not manufacture an escape"
+        );
+        assert_eq!(normalise_percent("/%6%31"), "/%6%31");
         assert!(matches!(normalise_percent("/plain"), Cow::Borrowed(_)));
     }
 }
