@@ -58,10 +58,15 @@ pub fn parse_bitcoin(s: &str) -> Result<(String, Flags), CryptoError> {
         };
         return Ok((lower, flags));
     }
-    let payload = bs58::decode(s)
-        .with_check(None)
-        .into_vec()
-        .map_err(|e| CryptoError::Base58(e.to_string()))?;
+    let payload = bs58::decode(s).with_check(None).into_vec().map_err(|e| {
+        CryptoError::Base58(match e {
+            bs58::decode::Error::InvalidChecksum { .. } => "checksum mismatch".to_owned(),
+            bs58::decode::Error::InvalidCharacter { character, .. } => {
+                format!("{character:?} is not a base58 character")
+            }
+            other => other.to_string(),
+        })
+    })?;
     let version = payload.first().copied().unwrap_or(0);
     let flags = match (version, payload.len()) {
         (0x00 | 0x05, 21) => Flags::empty(),

@@ -624,6 +624,13 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     if lower_prefix("mailto:") || (s.contains('@') && !s.contains('/')) {
         return parse_as(s, K::Email, options);
     }
+    // ssdeep hashes contain `/` and `+`: recognise them before paths and CIDRs.
+    if s.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && s.matches(':').count() == 2
+        && hash::parse_ssdeep(s).is_ok()
+    {
+        return parse_as(s, K::Ssdeep, options);
+    }
     let lower = s.to_ascii_lowercase();
     if lower.trim_end_matches('.').ends_with(".onion") {
         return parse_as(s, K::Onion, options);
@@ -681,12 +688,6 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     }
     if lower_prefix("0x") && s.len() == 42 {
         return parse_as(s, K::Ethereum, options);
-    }
-    if s.bytes().next().is_some_and(|b| b.is_ascii_digit())
-        && s.matches(':').count() == 2
-        && hash::parse_ssdeep(s).is_ok()
-    {
-        return parse_as(s, K::Ssdeep, options);
     }
     if lower.starts_with("bc1") || lower.starts_with("tb1") || lower.starts_with("bcrt1") {
         return parse_as(s, K::Bitcoin, options);
@@ -758,6 +759,10 @@ mod tests {
                 "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
             ),
             ("AS13335", "asn:13335"),
+            (
+                "96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO",
+                "ssdeep:96:s4Ud1Lj96tHHlZDrwciQmA+4uy1I0G4HYuL8N3TzS8QsO/wqWXLcMSx:sF1LjEtHHlZDrJzrhuyZvHYm8tKp/RWO",
+            ),
             ("asn 64500", "asn:64500"),
             (
                 "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",

@@ -1,0 +1,54 @@
+//! `pelita`: the command-line interface of the Pelita fusion centre.
+//!
+//! This crate is the only place (with tests) that uses `anyhow`: library
+//! crates return typed errors, and this binary turns them into messages and
+//! exit codes. Each subcommand lives in its own module under [`cmd`] and
+//! only parses arguments, calls library crates and prints.
+//!
+//! Exit codes, for every subcommand: 0 success; 1 the command ran but some
+//! input records failed; 2 usage errors and anything that stopped the run.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Pelita: a cyber-threat-intelligence fusion centre.
+///
+/// Pelita takes the indicators that CERTs, police units and security firms
+/// share (STIX, MISP, CSV feeds, plain lists, prose reports), puts every one
+/// into a single canonical form, fuses the sightings of many partners, and
+/// reports per country what was found and what to do about it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pelita",
+    version,
+    about,
+    long_about,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Normalize(cmd::normalize::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Normalize(args) => cmd::normalize::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pelita: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
