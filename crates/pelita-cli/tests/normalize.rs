@@ -1,5 +1,13 @@
 //! End to end: the real `pelita` binary, `normalize` subcommand.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests: a panic is a failed test"
+)]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -102,7 +102,7 @@ pub fn parse_ssdeep(s: &str) -> Result<String, HashError> {
     let block: u64 = bs
         .parse()
         .map_err(|_| HashError::Ssdeep("block size is not a number"))?;
-    if block < 3 || block % 3 != 0 || !(block / 3).is_power_of_two() {
+    if block < 3 || !block.is_multiple_of(3) || !(block / 3).is_power_of_two() {
         return Err(HashError::Ssdeep(
             "block size is not 3 times a power of two",
         ));

@@ -463,14 +463,14 @@ fn parse_ip_like(s: &str) -> Result<Canonical, IndicatorError> {
         return Ok(c);
     }
     // [v6]:port
-    if let Some(rest) = s.strip_prefix('[') {
-        if let Some((addr, port)) = rest.split_once("]:") {
-            let ip = ip::parse_ipv6(addr)?;
-            return Ok(Canonical {
-                port: parse_port(port),
-                ..plain(from_ip(ip))
-            });
-        }
+    if let Some(rest) = s.strip_prefix('[')
+        && let Some((addr, port)) = rest.split_once("]:")
+    {
+        let ip = ip::parse_ipv6(addr)?;
+        return Ok(Canonical {
+            port: parse_port(port),
+            ..plain(from_ip(ip))
+        });
     }
     if s.contains(':') && s.matches(':').count() > 1 {
         return Ok(plain(from_ip(ip::parse_ipv6(s)?)));
@@ -587,12 +587,11 @@ fn strip_hash_prefix(s: &str) -> &str {
     for p in [
         "md5", "sha1", "sha-1", "sha256", "sha-256", "sha512", "sha-512",
     ] {
-        if let Some(head) = s.get(..p.len()) {
-            if head.eq_ignore_ascii_case(p) {
-                if let Some(rest) = s.get(p.len()..).and_then(|r| r.strip_prefix([':', '='])) {
-                    return rest.trim();
-                }
-            }
+        if let Some(head) = s.get(..p.len())
+            && head.eq_ignore_ascii_case(p)
+            && let Some(rest) = s.get(p.len()..).and_then(|r| r.strip_prefix([':', '=']))
+        {
+            return rest.trim();
         }
     }
     s
@@ -666,8 +665,9 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     }
     if (lower.starts_with("as")
         && lower
-            .bytes()
-            .nth(2)
+            .as_bytes()
+            .get(2)
+            .copied()
             .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'n' | b' ' | b'-')))
         && asn::parse_asn(s, false).is_ok()
     {
@@ -705,13 +705,13 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     }
     if s.contains('.') {
         let c = domain_with_port(s)?;
-        if let Indicator::Domain(d) = &c.indicator {
-            if d.flags().contains(Flag::UnknownSuffix) {
-                return Err(IndicatorError::UnknownTld(
-                    d.as_str().to_owned(),
-                    d.tld().to_owned(),
-                ));
-            }
+        if let Indicator::Domain(d) = &c.indicator
+            && d.flags().contains(Flag::UnknownSuffix)
+        {
+            return Err(IndicatorError::UnknownTld(
+                d.as_str().to_owned(),
+                d.tld().to_owned(),
+            ));
         }
         return Ok(c);
     }

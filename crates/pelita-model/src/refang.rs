@@ -237,25 +237,23 @@ fn fix_schemes(s: &str) -> String {
     let mut rest = s;
     let mut at_token_start = true;
     while !rest.is_empty() {
-        if at_token_start {
-            if let Some((scheme, consumed)) = defanged_scheme(rest) {
-                out.push_str(scheme);
-                rest = rest.get(consumed..).unwrap_or("");
-                // Normalise the separator: spaces, missing colon, extra slashes.
-                let trimmed = rest.trim_start_matches(' ');
-                let after_colon = trimmed.strip_prefix(':').map(|r| r.trim_start_matches(' '));
-                let sep_rest = match after_colon {
-                    Some(r) if r.starts_with("//") => Some(r.trim_start_matches('/')),
-                    None if trimmed.starts_with("//") => Some(trimmed.trim_start_matches('/')),
-                    _ => None,
-                };
-                if let Some(r) = sep_rest {
-                    out.push_str("://");
-                    rest = r.trim_start_matches(' ');
-                }
-                at_token_start = false;
-                continue;
+        if at_token_start && let Some((scheme, consumed)) = defanged_scheme(rest) {
+            out.push_str(scheme);
+            rest = rest.get(consumed..).unwrap_or("");
+            // Normalise the separator: spaces, missing colon, extra slashes.
+            let trimmed = rest.trim_start_matches(' ');
+            let after_colon = trimmed.strip_prefix(':').map(|r| r.trim_start_matches(' '));
+            let sep_rest = match after_colon {
+                Some(r) if r.starts_with("//") => Some(r.trim_start_matches('/')),
+                None if trimmed.starts_with("//") => Some(trimmed.trim_start_matches('/')),
+                _ => None,
+            };
+            if let Some(r) = sep_rest {
+                out.push_str("://");
+                rest = r.trim_start_matches(' ');
             }
+            at_token_start = false;
+            continue;
         }
         let Some(c) = rest.chars().next() else { break };
         out.push(c);

@@ -126,10 +126,10 @@ impl Url {
         if let Cow::Owned(p) = normalise_percent(url.path()) {
             url.set_path(&p);
         }
-        if let Some(q) = url.query() {
-            if let Cow::Owned(q) = normalise_percent(q) {
-                url.set_query(Some(&q));
-            }
+        if let Some(q) = url.query()
+            && let Cow::Owned(q) = normalise_percent(q)
+        {
+            url.set_query(Some(&q));
         }
         Ok(Url {
             serialized: String::from(url).into_boxed_str(),
@@ -181,31 +181,30 @@ fn normalise_percent(s: &str) -> Cow<'_, str> {
     let mut changed = false;
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            if let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2)) {
-                if let (Some(hv), Some(lv)) = (hex_val(h), hex_val(l)) {
-                    let decoded = hv * 16 + lv;
-                    // A decoded hex digit right after a lone `%` would form a new escape.
-                    let tail = out.as_bytes();
-                    let after_lone_percent = tail.last() == Some(&b'%')
-                        || (tail.len() >= 2
-                            && tail.get(tail.len() - 2) == Some(&b'%')
-                            && tail.last().is_some_and(u8::is_ascii_hexdigit));
-                    let unreserved = decoded.is_ascii_alphanumeric()
-                        || matches!(decoded, b'-' | b'.' | b'_' | b'~');
-                    if unreserved && !(after_lone_percent && decoded.is_ascii_hexdigit()) {
-                        out.push(char::from(decoded));
-                        changed = true;
-                    } else {
-                        out.push('%');
-                        out.push(char::from(h.to_ascii_uppercase()));
-                        out.push(char::from(l.to_ascii_uppercase()));
-                        changed |= h.is_ascii_lowercase() || l.is_ascii_lowercase();
-                    }
-                    i += 3;
-                    continue;
-                }
+        if b == b'%'
+            && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
+            && let (Some(hv), Some(lv)) = (hex_val(h), hex_val(l))
+        {
+            let decoded = hv * 16 + lv;
+            // A decoded hex digit right after a lone `%` would form a new escape.
+            let tail = out.as_bytes();
+            let after_lone_percent = tail.last() == Some(&b'%')
+                || (tail.len() >= 2
+                    && tail.get(tail.len() - 2) == Some(&b'%')
+                    && tail.last().is_some_and(u8::is_ascii_hexdigit));
+            let unreserved =
+                decoded.is_ascii_alphanumeric() || matches!(decoded, b'-' | b'.' | b'_' | b'~');
+            if unreserved && !(after_lone_percent && decoded.is_ascii_hexdigit()) {
+                out.push(char::from(decoded));
+                changed = true;
+            } else {
+                out.push('%');
+                out.push(char::from(h.to_ascii_uppercase()));
+                out.push(char::from(l.to_ascii_uppercase()));
+                changed |= h.is_ascii_lowercase() || l.is_ascii_lowercase();
             }
+            i += 3;
+            continue;
         }
         // Copy one whole UTF-8 character.
         let ch_len = s

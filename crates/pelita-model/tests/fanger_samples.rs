@@ -1,6 +1,14 @@
 //! Every refang pair in the shared ioc-fanger samples that is an indicator
 //! must canonicalise to the same key from its defanged and fanged forms.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests: a panic is a failed test"
+)]
+
 use pelita_model::{Indicator, ParseOptions};
 
 #[test]

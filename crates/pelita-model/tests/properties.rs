@@ -2,6 +2,14 @@
 //! many notations: idempotence, refang(defang(x)) = x, one key for every
 //! notation of a value, and no panic on arbitrary input.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests: a panic is a failed test"
+)]
+
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use pelita_model::{Indicator, IndicatorKind, ParseOptions};
