@@ -1,0 +1,490 @@
+//! Turning one STIX object into observations and problems.
+//!
+//! [`Ingest`] sees the objects of a submission one at a time, in order. It
+//! validates each ([`crate::validate`]), builds the typed view
+//! ([`crate::model`]), and sends observations to the sink with their context
+//! (TLP, times, labels, types, revocation, id, name/description). What it
+//! remembers between objects is bounded ([`MEMORY_CAP`] entries per table):
+//! malware names, `indicates` relationships, TLP marking definitions, and
+//! cyber-observable values for `resolves-to`. Context that arrives *after*
+//! the object it concerns is not applied (best effort, single pass).
+
+use std::collections::HashMap;
+
+use pelita_model::{
+    IndicatorKind, Location, Observation, ParseContext, Problem, Related, Relation, Severity, Sink,
+    Tlp,
+};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::Summary;
+use crate::model::{Body, MarkingDefinition, ObjectClass, Sco, SpecVersion, StixObject};
+use crate::pattern::parse_pattern;
+use crate::reduce::{domain_kind, hash_kind, ipv4_kind, ipv6_kind, reduce};
+use crate::validate::{parse_timestamp, validate_object};
+
+/// Most entries kept in each cross-object table.
+pub const MEMORY_CAP: usize = 100_000;
+
+/// Longest context text kept on an observation, in characters.
+pub const CONTEXT_CHARS: usize = 500;
+
+/// The per-submission state of ingestion.
+pub(crate) struct Ingest<'a> {
+    pub ctx: &'a ParseContext,
+    pub sink: &'a mut dyn Sink,
+    pub on_object: &'a mut dyn FnMut(&StixObject),
+    pub summary: Summary,
+    malware: HashMap<String, (String, Vec<String>)>,
+    indicates: HashMap<String, String>,
+    tlp_defs: HashMap<String, Tlp>,
+    sco_values: HashMap<String, (Option<IndicatorKind>, String)>,
+}
+
+/// What an observation inherits from the object it came from.
+#[derive(Clone)]
+struct Context {
+    tlp: Option<Tlp>,
+    tags: Vec<String>,
+    hints: Vec<String>,
+    malware: Option<String>,
+    withdrawn: bool,
+    source_id: Option<String>,
+    context: Option<String>,
+    first_seen: Option<OffsetDateTime>,
+    last_seen: Option<OffsetDateTime>,
+}
+
+fn truncate(s: &str) -> String {
+    match s.char_indices().nth(CONTEXT_CHARS) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or_default()),
+        None => s.to_owned(),
+    }
+}
+
+fn join_context(name: Option<&str>, description: Option<&str>) -> Option<String> {
+    match (name, description) {
+        (Some(n), Some(d)) => Some(truncate(&format!("{n}: {d}"))),
+        (Some(x), None) | (None, Some(x)) => Some(truncate(x)),
+        (None, None) => None,
+    }
+}
+
+fn ts(s: Option<&String>) -> Option<OffsetDateTime> {
+    s.and_then(|s| parse_timestamp(s).ok())
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: K, v: V) {
+    if map.len() < MEMORY_CAP || map.contains_key(&k) {
+        map.insert(k, v);
+    }
+}
+
+impl<'a> Ingest<'a> {
+    pub fn new(
+        ctx: &'a ParseContext,
+        sink: &'a mut dyn Sink,
+        on_object: &'a mut dyn FnMut(&StixObject),
+    ) -> Self {
+        Ingest {
+            ctx,
+            sink,
+            on_object,
+            summary: Summary::default(),
+            malware: HashMap::new(),
+            indicates: HashMap::new(),
+            tlp_defs: HashMap::new(),
+            sco_values: HashMap::new(),
+        }
+    }
+
+    pub fn problem(&mut self, p: Problem) {
+        match p.severity {
+            Severity::Error => self.summary.errors += 1,
+            Severity::Warning => self.summary.warnings += 1,
+            Severity::Unsupported => self.summary.unsupported += 1,
+        }
+        self.sink.problem(p);
+    }
+
+    fn observation(&mut self, o: Observation) {
+        self.summary.observations += 1;
+        self.sink.observation(o);
+    }
+
+    fn violation_severity(&self) -> Severity {
+        if self.ctx.strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    }
+
+    /// One object of the submission at `loc` (its pointer names the object).
+    pub fn object(&mut self, raw: Value, loc: &Location) {
+        self.summary.objects += 1;
+        let pointer = loc.pointer.clone().unwrap_or_default();
+        let type_name = raw
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("(no type)")
+            .to_owned();
+        *self.summary.by_type.entry(type_name.clone()).or_insert(0) += 1;
+        let name = raw.get("id").and_then(Value::as_str).map_or_else(
+            || {
+                format!(
+                    "object at {}",
+                    if pointer.is_empty() { "/" } else { &pointer }
+                )
+            },
+            str::to_owned,
+        );
+
+        let violations = validate_object(&raw);
+        let severity = self.violation_severity();
+        let unusable = !raw.is_object() || !raw.get("type").is_some_and(Value::is_string);
+        let dropped = unusable || (self.ctx.strict && !violations.is_empty());
+        for v in violations {
+            let sev = if unusable { Severity::Error } else { severity };
+            let l = loc.clone().with_pointer(format!("{pointer}{}", v.pointer));
+            self.problem(Problem::new(
+                sev,
+                v.code,
+                format!("{name}: {}", v.message),
+                l,
+            ));
+        }
+        if dropped {
+            self.summary.dropped += 1;
+            return;
+        }
+        let obj = match StixObject::from_raw(raw) {
+            Ok(o) => o,
+            Err(e) => {
+                self.problem(Problem::error(
+                    "stix.bad-property",
+                    format!("{name}: cannot be read: {e}"),
+                    loc.clone(),
+                ));
+                self.summary.dropped += 1;
+                return;
+            }
+        };
+        if obj.version == SpecVersion::V2_0 {
+            self.summary.upgraded += 1;
+        }
+        if ObjectClass::of(&type_name) == ObjectClass::Custom {
+            self.summary.custom_objects += 1;
+        }
+        self.use_object(&obj, loc);
+        (self.on_object)(&obj);
+    }
+
+    fn tlp_of(&self, obj: &StixObject) -> Option<Tlp> {
+        obj.common
+            .object_marking_refs
+            .iter()
+            .filter_map(|r| Tlp::from_stix_id(r).or_else(|| self.tlp_defs.get(r).copied()))
+            .max()
+    }
+
+    fn base_context(&self, obj: &StixObject) -> Context {
+        Context {
+            tlp: self.tlp_of(obj),
+            tags: obj.common.labels.clone(),
+            hints: Vec::new(),
+            malware: None,
+            withdrawn: obj.common.revoked,
+            source_id: obj.common.id.clone(),
+            context: None,
+            first_seen: None,
+            last_seen: None,
+        }
+    }
+
+    fn emit(
+        &mut self,
+        c: &Context,
+        kind: Option<IndicatorKind>,
+        value: &str,
+        loc: Location,
+        related: Vec<Related>,
+    ) -> bool {
+        if value.len() > self.ctx.limits.max_value_bytes {
+            self.problem(Problem::error(
+                "limit.value-too-long",
+                format!(
+                    "{}: value of {} bytes is longer than the limit of {} bytes",
+                    c.source_id.as_deref().unwrap_or("object"),
+                    value.len(),
+                    self.ctx.limits.max_value_bytes
+                ),
+                loc,
+            ));
+            return false;
+        }
+        let mut o = Observation::new(kind, value, loc);
+        o.tlp = c.tlp;
+        o.tags.clone_from(&c.tags);
+        o.hints.clone_from(&c.hints);
+        o.malware.clone_from(&c.malware);
+        o.withdrawn = c.withdrawn;
+        o.source_id.clone_from(&c.source_id);
+        o.context.clone_from(&c.context);
+        o.first_seen = c.first_seen;
+        o.last_seen = c.last_seen;
+        o.related = related;
+        self.observation(o);
+        true
+    }
+
+    fn use_object(&mut self, obj: &StixObject, loc: &Location) {
+        match &obj.body {
+            Body::Indicator(i) => self.indicator(obj, i, loc),
+            Body::ObservedData(od) => {
+                let mut c = self.base_context(obj);
+                c.first_seen = ts(od.first_observed.as_ref());
+                c.last_seen = ts(od.last_observed.as_ref());
+                let objects = od.objects.clone();
+                let base = loc.child("objects");
+                for (k, o) in &objects {
+                    let Some(t) = o.get("type").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let Ok(sco) = crate::model::sco(t, o) else {
+                        continue;
+                    };
+                    let related = resolves_in_dict(o, &objects);
+                    self.sco(&c, t, &sco, &base.child(k), related);
+                }
+            }
+            Body::Sco(s) => {
+                let c = self.base_context(obj);
+                let related = obj
+                    .raw
+                    .get("resolves_to_refs")
+                    .and_then(Value::as_array)
+                    .map(|refs| {
+                        refs.iter()
+                            .filter_map(Value::as_str)
+                            .filter_map(|r| self.sco_values.get(r))
+                            .map(|(kind, value)| Related {
+                                relation: Relation::ResolvesTo,
+                                kind: *kind,
+                                value: value.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let t = obj.common.object_type.clone();
+                self.sco(&c, &t, s, loc, related);
+            }
+            Body::Malware(m) => {
+                if let (Some(id), Some(name)) = (&obj.common.id, &m.name) {
+                    remember(
+                        &mut self.malware,
+                        id.clone(),
+                        (name.clone(), m.malware_types.clone()),
+                    );
+                }
+            }
+            Body::Relationship(r) => {
+                if r.relationship_type.as_deref() == Some("indicates")
+                    && let (Some(s), Some(t)) = (&r.source_ref, &r.target_ref)
+                    && s.starts_with("indicator--")
+                    && t.starts_with("malware--")
+                {
+                    remember(&mut self.indicates, s.clone(), t.clone());
+                }
+            }
+            Body::MarkingDefinition(MarkingDefinition::Tlp(Some(t))) => {
+                if let Some(id) = &obj.common.id {
+                    remember(&mut self.tlp_defs, id.clone(), *t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn indicator(&mut self, obj: &StixObject, i: &crate::model::Indicator, loc: &Location) {
+        let Some(pattern) = &i.pattern else { return };
+        let ploc = loc.child("pattern");
+        let id = obj.id().unwrap_or("indicator").to_owned();
+        match i.pattern_type.as_deref() {
+            None | Some("stix") => {}
+            Some(other) => {
+                self.summary.patterns_unsupported += 1;
+                self.problem(Problem::unsupported(
+                    "stix.pattern-type-unsupported",
+                    format!("{id}: pattern_type {other:?} is not turned into indicators"),
+                    ploc,
+                ));
+                return;
+            }
+        }
+        if pattern.len() > self.ctx.limits.max_value_bytes {
+            self.summary.patterns_invalid += 1;
+            self.problem(Problem::error(
+                "limit.value-too-long",
+                format!(
+                    "{id}: pattern of {} bytes is longer than the limit of {} bytes",
+                    pattern.len(),
+                    self.ctx.limits.max_value_bytes
+                ),
+                ploc,
+            ));
+            return;
+        }
+        let parsed = match parse_pattern(pattern) {
+            Ok(p) => p,
+            Err(_) => {
+                // Already reported by validation (stix.bad-pattern).
+                self.summary.patterns_invalid += 1;
+                return;
+            }
+        };
+        self.summary.patterns_parsed += 1;
+        let reduction = reduce(&parsed);
+        let mut c = self.base_context(obj);
+        c.first_seen = ts(i.valid_from.as_ref());
+        c.context = join_context(i.name.as_deref(), i.description.as_deref());
+        c.hints = i
+            .indicator_types
+            .iter()
+            .map(|t| format!("stix-indicator-type:{t}"))
+            .collect();
+        if let Some((name, types)) = obj
+            .id()
+            .and_then(|id| self.indicates.get(id))
+            .and_then(|m| self.malware.get(m))
+        {
+            c.malware = Some(name.clone());
+            c.hints
+                .extend(types.iter().map(|t| format!("stix-malware-type:{t}")));
+        }
+        let mut emitted = 0;
+        for cand in &reduction.candidates {
+            if self.emit(&c, cand.kind, &cand.value, ploc.clone(), Vec::new()) {
+                emitted += 1;
+            }
+        }
+        if emitted > 0 {
+            self.summary.patterns_reduced += 1;
+        } else {
+            self.summary.patterns_unsupported += 1;
+        }
+        if !reduction.unsupported.is_empty() {
+            let mut list = reduction.unsupported.clone();
+            list.sort();
+            list.dedup();
+            let what = if emitted == 0 {
+                "yields no indicator"
+            } else {
+                "is only partly turned into indicators"
+            };
+            self.problem(Problem::unsupported(
+                "stix.pattern-unsupported",
+                format!("{id}: pattern {what}; not used: {}", list.join(", ")),
+                ploc,
+            ));
+        }
+    }
+
+    fn sco(&mut self, c: &Context, t: &str, sco: &Sco, loc: &Location, related: Vec<Related>) {
+        let id = c.source_id.clone();
+        match sco {
+            Sco::Ipv4Addr(a)
+            | Sco::Ipv6Addr(a)
+            | Sco::DomainName(a)
+            | Sco::Url(a)
+            | Sco::EmailAddr(a) => {
+                let Some(v) = &a.value else { return };
+                let kind = match sco {
+                    Sco::Ipv4Addr(_) => ipv4_kind(v),
+                    Sco::Ipv6Addr(_) => ipv6_kind(v),
+                    Sco::DomainName(_) => domain_kind(v),
+                    Sco::Url(_) => Some(IndicatorKind::Url),
+                    _ => Some(IndicatorKind::Email),
+                };
+                if let Some(i) = &id
+                    && matches!(sco, Sco::Ipv4Addr(_) | Sco::Ipv6Addr(_))
+                {
+                    remember(&mut self.sco_values, i.clone(), (kind, v.clone()));
+                }
+                let mut c2 = c.clone();
+                c2.hints.push(format!("stix-observable:{t}"));
+                self.emit(&c2, kind, v, loc.child("value"), related);
+            }
+            Sco::File(f) => {
+                let hloc = loc.child("hashes");
+                for (algo, v) in &f.hashes {
+                    match hash_kind(algo) {
+                        Some(k) => {
+                            self.emit(c, Some(k), v, hloc.child(algo), Vec::new());
+                        }
+                        None => self.problem(Problem::unsupported(
+                            "stix.hash-unsupported",
+                            format!(
+                                "{}: hash algorithm {algo:?} is not turned into indicators",
+                                id.as_deref().unwrap_or("file")
+                            ),
+                            hloc.child(algo),
+                        )),
+                    }
+                }
+            }
+            Sco::AutonomousSystem(a) => {
+                if let Some(n) = a.number {
+                    self.emit(
+                        c,
+                        Some(IndicatorKind::Asn),
+                        &format!("AS{n}"),
+                        loc.child("number"),
+                        Vec::new(),
+                    );
+                }
+            }
+            // Containers of references: the referenced observables are reported themselves.
+            Sco::NetworkTraffic(_) => {}
+            Sco::Other => {
+                if t != "email-message" {
+                    self.problem(Problem::unsupported(
+                        "stix.observable-unsupported",
+                        format!(
+                            "{}: {t} observables are not turned into indicators",
+                            id.as_deref().unwrap_or("observable")
+                        ),
+                        loc.clone(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// `resolves_to_refs` of a 2.0 observable, resolved within its `objects` dictionary.
+fn resolves_in_dict(o: &Value, objects: &serde_json::Map<String, Value>) -> Vec<Related> {
+    let Some(refs) = o.get("resolves_to_refs").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    refs.iter()
+        .filter_map(Value::as_str)
+        .filter_map(|k| objects.get(k))
+        .filter_map(|target| {
+            let t = target.get("type").and_then(Value::as_str)?;
+            let v = target.get("value").and_then(Value::as_str)?;
+            let kind = match t {
+                "ipv4-addr" => ipv4_kind(v),
+                "ipv6-addr" => ipv6_kind(v),
+                "domain-name" => domain_kind(v),
+                _ => return None,
+            };
+            Some(Related {
+                relation: Relation::ResolvesTo,
+                kind,
+                value: v.to_owned(),
+            })
+        })
+        .collect()
+}
