@@ -1,0 +1,463 @@
+//! Lenient JSON building blocks for the streaming reader.
+//!
+//! A MISP document is read with serde's visitor API straight from the input
+//! bytes. Every field the reader looks at is deserialized as a [`Scalar`] or a
+//! [`List`], which accept *any* JSON value and record what they found: a type
+//! mismatch in one attribute becomes a located problem for that attribute
+//! instead of a serde error that would abort the whole document. Only JSON
+//! syntax errors stop the reader.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// The JSON type of a value, for messages about a value of the wrong type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JsonType {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl fmt::Display for JsonType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            JsonType::Null => "null",
+            JsonType::Bool => "a boolean",
+            JsonType::Number => "a number",
+            JsonType::String => "a string",
+            JsonType::Array => "an array",
+            JsonType::Object => "an object",
+        })
+    }
+}
+
+/// Reads the rest of a sequence without keeping anything.
+pub(crate) fn drain_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Reads the rest of a map without keeping anything.
+pub(crate) fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// A string borrowed from the input when it has no escapes (map keys, values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Text<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl Text<'_> {
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Any JSON value, keeping strings and numbers and skipping compound values.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Scalar<'de> {
+    Null,
+    Bool(bool),
+    /// A number, as Rust prints it (integers exactly).
+    Number(String),
+    Str(Cow<'de, str>),
+    Array,
+    Object,
+}
+
+impl<'de> Scalar<'de> {
+    /// What JSON type it was.
+    pub(crate) fn found(&self) -> JsonType {
+        match self {
+            Scalar::Null => JsonType::Null,
+            Scalar::Bool(_) => JsonType::Bool,
+            Scalar::Number(_) => JsonType::Number,
+            Scalar::Str(_) => JsonType::String,
+            Scalar::Array => JsonType::Array,
+            Scalar::Object => JsonType::Object,
+        }
+    }
+
+    /// The string, if it was one.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A string or a number as text (MISP writes numbers either way).
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            Scalar::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// A non-empty string or number, owned.
+    pub(crate) fn non_empty_text(&self) -> Option<String> {
+        self.text()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// A boolean written as `true`, `"1"`, `1`, `"true"`, … `None` when it is none of these.
+    pub(crate) fn flag(&self) -> Option<bool> {
+        match self {
+            Scalar::Bool(b) => Some(*b),
+            Scalar::Str(_) | Scalar::Number(_) => {
+                let t = self.text()?.trim();
+                if t == "1" || t.eq_ignore_ascii_case("true") {
+                    Some(true)
+                } else if t == "0" || t.eq_ignore_ascii_case("false") || t.is_empty() {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            Scalar::Null => Some(false),
+            Scalar::Array | Scalar::Object => None,
+        }
+    }
+
+    /// An integer written as a number or a string (`"1503930272"`).
+    pub(crate) fn integer(&self) -> Option<i64> {
+        let t = self.text()?.trim();
+        t.parse::<i64>().ok().or_else(|| {
+            // `1503930272.0`: a float holding an integer.
+            t.parse::<f64>()
+                .ok()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Number(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar::Number(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Scalar::Number(v.to_string()))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                drain_seq(seq)?;
+                Ok(Scalar::Array)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                drain_map(map)?;
+                Ok(Scalar::Object)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A JSON object read field by field into `Self`; see [`Obj`] and [`List`].
+pub(crate) trait FromMap<'de>: Sized {
+    /// Reads the object's fields (the map is positioned at its first key).
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+
+    /// Some lists also allow a bare string item (a tag written as its name).
+    fn from_text(_text: Cow<'de, str>) -> Option<Self> {
+        None
+    }
+}
+
+/// An object, or the JSON type found instead.
+#[derive(Debug)]
+pub(crate) enum Obj<T> {
+    Ok(T),
+    Wrong(JsonType),
+}
+
+struct ObjVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FromMap<'de>> Visitor<'de> for ObjVisitor<T> {
+    type Value = Obj<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(Obj::Ok(T::from_map(map)?))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(T::from_text(Cow::Borrowed(v)).map_or(Obj::Wrong(JsonType::String), Obj::Ok))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(T::from_text(Cow::Owned(v.to_owned())).map_or(Obj::Wrong(JsonType::String), Obj::Ok))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(T::from_text(Cow::Owned(v)).map_or(Obj::Wrong(JsonType::String), Obj::Ok))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Obj::Wrong(JsonType::Bool))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Obj::Wrong(JsonType::Number))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Obj::Wrong(JsonType::Number))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Obj::Wrong(JsonType::Number))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Obj::Wrong(JsonType::Null))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Obj::Wrong(JsonType::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Ok(Obj::Wrong(JsonType::Array))
+    }
+}
+
+impl<'de, T: FromMap<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ObjVisitor(PhantomData))
+    }
+}
+
+/// A list of objects. MISP also writes a single object instead of a list of
+/// one, and `null` or nothing for an empty list; anything else is `wrong`.
+#[derive(Debug)]
+pub(crate) struct List<T> {
+    /// The items, in order (their index is their position, unless `single`).
+    pub items: Vec<Obj<T>>,
+    /// The value was one object rather than a list.
+    pub single: bool,
+    /// The value was neither a list, an object nor null.
+    pub wrong: Option<JsonType>,
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List {
+            items: Vec::new(),
+            single: false,
+            wrong: None,
+        }
+    }
+}
+
+impl<T> List<T> {
+    fn wrong(found: JsonType) -> Self {
+        List {
+            wrong: Some(found),
+            ..List::default()
+        }
+    }
+}
+
+struct ListVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FromMap<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = List<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Obj<T>>()? {
+            items.push(item);
+        }
+        Ok(List {
+            items,
+            ..List::default()
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(List {
+            items: vec![Obj::Ok(T::from_map(map)?)],
+            single: true,
+            wrong: None,
+        })
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(List::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(List::default())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(List::wrong(JsonType::Bool))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(List::wrong(JsonType::Number))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(List::wrong(JsonType::Number))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(List::wrong(JsonType::Number))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(List::wrong(JsonType::String))
+    }
+}
+
+impl<'de, T: FromMap<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ListVisitor(PhantomData))
+    }
+}
+
+/// Where the JSON nesting first goes deeper than `max`: `(byte offset, line, column)`.
+///
+/// A linear scan of the bytes that knows about strings and escapes, run
+/// before any deserialization so that a pathologically nested document never
+/// reaches serde's recursion.
+pub(crate) fn too_deep(input: &[u8], max: usize) -> Option<(u64, u64, u64)> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut line = 1u64;
+    let mut column = 0u64;
+    for (offset, &b) in input.iter().enumerate() {
+        if b == b'\n' {
+            line += 1;
+            column = 0;
+        } else if b & 0xC0 != 0x80 {
+            // Count characters, not UTF-8 continuation bytes.
+            column += 1;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Some((offset as u64, line, column));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalar_reads_everything() {
+        let v: Vec<Scalar<'_>> =
+            serde_json::from_str(r#"[null, true, 12, -3, 1.5, "a", "b\"c", [1,[2]], {"x": {}}]"#)
+                .unwrap();
+        assert_eq!(
+            v,
+            vec![
+                Scalar::Null,
+                Scalar::Bool(true),
+                Scalar::Number("12".into()),
+                Scalar::Number("-3".into()),
+                Scalar::Number("1.5".into()),
+                Scalar::Str("a".into()),
+                Scalar::Str("b\"c".into()),
+                Scalar::Array,
+                Scalar::Object,
+            ]
+        );
+        assert!(matches!(&v[5], Scalar::Str(Cow::Borrowed(_))));
+    }
+
+    #[test]
+    fn flags_and_integers() {
+        fn s(j: &str) -> Scalar<'_> {
+            serde_json::from_str(j).unwrap()
+        }
+        assert_eq!(s("true").flag(), Some(true));
+        assert_eq!(s("\"1\"").flag(), Some(true));
+        assert_eq!(s("0").flag(), Some(false));
+        assert_eq!(s("\"no\"").flag(), None);
+        assert_eq!(s("\"1503930272\"").integer(), Some(1_503_930_272));
+        assert_eq!(s("1503930272").integer(), Some(1_503_930_272));
+        assert_eq!(s("\"x\"").integer(), None);
+    }
+
+    #[test]
+    fn depth_scan_ignores_strings() {
+        assert_eq!(too_deep(br#"{"a": "[[[[[["}"#, 2), None);
+        assert_eq!(too_deep(br#"{"a": "\"[[[[["}"#, 2), None);
+        assert_eq!(too_deep(b"[[[", 2), Some((2, 1, 3)));
+        assert_eq!(too_deep(b"[\n [\n  [1]]]", 2), Some((7, 3, 3)));
+    }
+}

@@ -1,0 +1,236 @@
+//! MISP ingest: MISP event JSON and MISP feed directories, streamed into
+//! Pelita [`Observation`](pelita_model::Observation)s and located
+//! [`Problem`]s.
+//!
+//! # What is read
+//!
+//! [`parse`] takes one JSON document in any shape MISP emits:
+//!
+//! - a bare event `{"info": …, "Attribute": […], "Object": […], …}`;
+//! - a wrapped event `{"Event": {…}}`;
+//! - a list of either;
+//! - a restSearch response `{"response": [{"Event": {…}}, …]}`, including
+//!   object searches (`{"response": [{"Object": {…}}]}`) and attribute
+//!   searches (`{"response": {"Attribute": […]}}`).
+//!
+//! Numbers may be written as strings (`"analysis": "2"`, `"timestamp":
+//! "1503930272"`), booleans as `"0"`/`"1"`, and `Attribute`, `Object`, `Tag`,
+//! `Galaxy` and `Sighting` as a single object instead of a list of one.
+//!
+//! [`parse_feed_dir`] reads a MISP feed directory: `manifest.json` (event
+//! UUID → summary), one `<uuid>.json` event file per manifest entry, and the
+//! optional `hashes.csv` (`<md5 of an attribute value>,<event uuid>` rows, as
+//! PyMISP's feed generator writes them), whose rows are checked and counted.
+//!
+//! # Attributes → observations
+//!
+//! Every attribute, top-level or inside `Object[].Attribute[]`, is one
+//! record. Its value is passed on *as written* (defanged, upper-case, …):
+//! canonicalisation is a later stage. The MISP type gives the kind hint:
+//!
+//! | MISP type | Observation |
+//! |---|---|
+//! | `ip-src`, `ip-dst` | IP: `ipv4`, `ipv6` or `cidr`, from the value's shape |
+//! | `ip-src\|port`, `ip-dst\|port` | IP, with `port` |
+//! | `hostname\|port` | `domain`, with `port` |
+//! | `domain`, `hostname` | `domain` |
+//! | `domain\|ip` | `domain` with a [`ResolvesTo`](pelita_model::Relation::ResolvesTo) relation to the IP, and the IP as its own observation |
+//! | `url`, `uri`, `link` | `url` (a `link` is a reference, not necessarily an indicator: its hint `misp-type:link` says so) |
+//! | `email`, `email-src`, `email-dst`, `email-reply-to`, `whois-registrant-email`, `dns-soa-email` | `email` |
+//! | `md5`, `sha1`, `sha256`, `sha512`, `ssdeep`, `tlsh` | that hash |
+//! | `filename\|md5`, `…\|sha1`, `…\|sha256`, `…\|sha512`, `…\|ssdeep`, `…\|tlsh` | the hash; `file name: …` goes into the context |
+//! | `btc`, `xmr`, `eth` | `btc`, `xmr`, `eth` |
+//! | `onion-address` | `onion` |
+//! | `phone-number`, `whois-registrant-phone`, `prtn` | `phone` |
+//! | `AS` | `asn` |
+//! | any other type (`text`, `regkey`, `filename`, `port`, …) | an [`Unsupported`](pelita_model::Severity::Unsupported) problem `misp.unsupported-type`, counted in [`Summary::unsupported_by_type`] |
+//!
+//! Each observation also gets:
+//!
+//! - `location`: the file from the [`ParseContext`]
+//!   and the JSON pointer of the value (`/Event/Object/2/Attribute/0/value`);
+//! - `tags`: every tag as written — the event's, then the object's, then the
+//!   attribute's — plus the `tag_name` of every galaxy cluster attached;
+//! - `tlp`: from a `tlp:` tag; an attribute's overrides its object's, which
+//!   overrides the event's (several at one level: the strictest);
+//! - `admiralty`: from `admiralty-scale:` tags, inner levels overriding;
+//! - `malware`: from a malware-family galaxy cluster (`misp-galaxy:malpedia`,
+//!   `mitre-malware`, `ransomware`, `rat`, `banker`, `botnet`, `stealer`,
+//!   `backdoor`, `android`, `tool`), the innermost level's, MITRE's `- S0251`
+//!   suffix removed; when a level's best-ranked galaxy names several
+//!   families (an event tagged with seven), none is chosen at that level —
+//!   the clusters stay in `tags`;
+//! - `hints`: `misp-category:<category>`, `misp-type:<type>`, every `rsit:` and
+//!   `ecsirt:` tag, `to_ids:false` when the attribute is not for detection,
+//!   `misp-object:<name>`, `misp-threat-level:<high|medium|low|undefined>`,
+//!   `misp-org:<Orgc name>`;
+//! - `context`: the attribute's comment, the object's comment, and
+//!   `event: <info> (<Orgc>, <date>)`, one per line;
+//! - `first_seen` / `last_seen`: the attribute's, else its object's, else the
+//!   earliest and latest of its sightings (type 0);
+//! - `withdrawn`: MISP `deleted`; `source_id`: the attribute UUID.
+//!
+//! Proposals (`ShadowAttribute`) are not read: they are not accepted data.
+//!
+//! # Streaming in two passes
+//!
+//! A 100 000-attribute event is read in memory bounded by one attribute plus
+//! the event-level metadata, never by the document: no `serde_json::Value` is
+//! built. The reader uses serde visitors straight on the input bytes and
+//! materialises one small typed attribute at a time (strings without escapes
+//! are borrowed, unknown fields such as base64 `data` are skipped without
+//! allocating).
+//!
+//! The catch is that an event's `Tag`, `Galaxy`, `Orgc` and `info` apply to
+//! all its attributes but may come *after* `Attribute` in the JSON (MISP
+//! exports sort keys, and `"Attribute" < "Tag"`), and the same holds for an
+//! object's `Tag` and `name`. So [`parse`] takes the whole input as `&[u8]`
+//! (the caller memory-maps or holds the archived submission) and reads it
+//! twice:
+//!
+//! 1. a *skim* pass reads the event- and object-level fields and skips every
+//!    attribute with `IgnoredAny`;
+//! 2. a *stream* pass skips those fields and turns attributes into
+//!    observations one by one, with the event's and object's scope from pass 1.
+//!
+//! Events and objects are matched between the passes by their order in the
+//! document. Buffering attributes until the event's tags are known was the
+//! alternative; it needs memory proportional to the event, which is what
+//! streaming is for.
+//!
+//! # Robustness
+//!
+//! Untrusted input never panics the reader (a property test feeds it
+//! arbitrary bytes). Every field is read leniently, so a field of the wrong
+//! JSON type is a located problem for its attribute while the rest goes
+//! through; only a JSON syntax error stops the document (what was read before
+//! it stays read). The [`Limits`](pelita_model::Limits) of the context are
+//! enforced: `max_submission_bytes` and `max_json_depth` (checked by a byte
+//! scan before parsing) reject the document, `max_records` stops reading
+//! attributes after that many, `max_value_bytes` drops the one attribute.
+//! Each is a located [`Problem`]; the codes are listed
+//! on [`MispError::code`].
+
+mod error;
+mod feed;
+mod json;
+mod raw;
+mod reader;
+mod scope;
+mod types;
+
+use std::collections::BTreeMap;
+
+use pelita_model::{Location, ParseContext, Problem, Sink};
+use serde::Serialize;
+
+pub use error::MispError;
+pub use feed::{FeedSummary, parse_feed_dir};
+pub use json::JsonType;
+
+use reader::{Mode, State};
+
+/// What one MISP document (or feed) held.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Events read (objects with `Attribute`, `Object` or `info`).
+    pub events: u64,
+    /// The UUIDs of the events read, in document order.
+    pub event_uuids: Vec<String>,
+    /// Attributes read (top-level and inside objects; proposals excluded).
+    pub attributes: u64,
+    /// Attributes by MISP type, as written.
+    pub attributes_by_type: BTreeMap<String, u64>,
+    /// MISP objects read.
+    pub objects: u64,
+    /// Attributes of types Pelita does not turn into indicators, by type.
+    pub unsupported_by_type: BTreeMap<String, u64>,
+    /// Galaxies attached to events and attributes.
+    pub galaxies: u64,
+    /// Galaxy clusters in those galaxies.
+    pub galaxy_clusters: u64,
+    /// Sightings (event- and attribute-level).
+    pub sightings: u64,
+    /// Observations sent to the sink.
+    pub observations: u64,
+    /// Problems of severity error sent to the sink.
+    pub errors: u64,
+    /// Problems of severity warning sent to the sink.
+    pub warnings: u64,
+}
+
+impl Summary {
+    /// Adds another summary's counts to this one.
+    pub fn merge(&mut self, other: Summary) {
+        self.events += other.events;
+        self.event_uuids.extend(other.event_uuids);
+        self.attributes += other.attributes;
+        for (k, v) in other.attributes_by_type {
+            *self.attributes_by_type.entry(k).or_insert(0) += v;
+        }
+        self.objects += other.objects;
+        for (k, v) in other.unsupported_by_type {
+            *self.unsupported_by_type.entry(k).or_insert(0) += v;
+        }
+        self.galaxies += other.galaxies;
+        self.galaxy_clusters += other.galaxy_clusters;
+        self.sightings += other.sightings;
+        self.observations += other.observations;
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+    }
+}
+
+/// Reads one MISP JSON document (any shape MISP emits; see the crate docs),
+/// sending observations and problems to `sink` as it goes.
+///
+/// Never fails and never panics: whatever is wrong is a located problem in
+/// the sink, and the returned [`Summary`] counts what was read.
+pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
+    let mut st = State::new(ctx, sink);
+    let root = ctx.location().with_pointer("");
+    let limits = ctx.limits;
+    let len = input.len() as u64;
+    if len > limits.max_submission_bytes {
+        st.error(&MispError::TooLarge(len, limits.max_submission_bytes), root);
+        return st.summary;
+    }
+    // A UTF-8 byte order mark is not JSON, but editors write it.
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    if let Some((offset, line, column)) = json::too_deep(input, limits.max_json_depth) {
+        let at = ctx
+            .location()
+            .with_line(line)
+            .with_column(column)
+            .with_offset(offset);
+        st.error(&MispError::TooDeep(limits.max_json_depth), at);
+        return st.summary;
+    }
+    st.mode = Mode::Skim;
+    let skim = st.run(input, &root).err();
+    st.mode = Mode::Stream;
+    let stream = st.run(input, &root).err();
+    // Both passes read the same bytes; the second pass's error is the one
+    // that cut observations short, the first pass's (in a field only it
+    // reads) is reported when the second pass got through.
+    if let Some(e) = stream.or(skim) {
+        st.problem(syntax_problem(&e, ctx));
+    } else if st.summary.events == 0 {
+        st.error(&MispError::NoEvent, root);
+    }
+    st.summary
+}
+
+/// A serde_json error as a located problem.
+fn syntax_problem(e: &serde_json::Error, ctx: &ParseContext) -> Problem {
+    let mut at: Location = ctx.location();
+    if e.line() > 0 {
+        at = at.with_line(e.line() as u64);
+        at = at.with_column(e.column() as u64);
+    }
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    let err = MispError::Syntax(message);
+    Problem::new(err.severity(), err.code(), err.to_string(), at)
+}
