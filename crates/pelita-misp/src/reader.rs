@@ -14,6 +14,42 @@ use crate::raw::{RawAttribute, RawGalaxy, RawObjectMeta, RawOrg, RawTag, Skipped
 use crate::scope::{Scope, parse_time, threat_level_hint};
 use crate::types::{Mapping, ip_kind, mapping};
 
+/// The `visit_*` methods for JSON scalars (bool, number, string, null), for a
+/// visitor that expects a container: each reports the type it found through
+/// the visitor's `wrong` method and lets the rest of the document go on.
+macro_rules! reject_scalars {
+    () => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+            self.wrong(JsonType::Bool);
+            Ok(())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+            self.wrong(JsonType::Number);
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+            self.wrong(JsonType::Number);
+            Ok(())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+            self.wrong(JsonType::Number);
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+            self.wrong(JsonType::String);
+            Ok(())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+            self.wrong(JsonType::Null);
+            Ok(())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<(), E> {
+            self.wrong(JsonType::Null);
+            Ok(())
+        }
+    };
+}
+
 /// Which pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -546,34 +582,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
         self.wrong(JsonType::Array);
         Ok(())
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.wrong(JsonType::Bool);
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.wrong(JsonType::String);
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.wrong(JsonType::Null);
-        Ok(())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.wrong(JsonType::Null);
-        Ok(())
-    }
+    reject_scalars!();
 }
 
 /// The second pass over one object: its attributes, in its scope.
@@ -740,34 +749,7 @@ impl<'de> Visitor<'de> for AttributeSeed<'_, '_> {
         self.wrong(JsonType::Array);
         Ok(())
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.wrong(JsonType::Bool);
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.wrong(JsonType::String);
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.wrong(JsonType::Null);
-        Ok(())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.wrong(JsonType::Null);
-        Ok(())
-    }
+    reject_scalars!();
 }
 
 impl State<'_> {
