@@ -7,7 +7,7 @@ use std::sync::Arc;
 use pelita_model::{Location, ParseContext, Problem, Sink};
 use serde::Serialize;
 
-use crate::{MispError, Summary, json, parse, reader::short};
+use crate::{MispError, Summary, json, reader::short};
 
 /// What a feed directory held.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -39,15 +39,21 @@ fn is_uuid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Reads a file, refusing one over `max_submission_bytes`.
-fn read_limited(path: &Path, ctx: &ParseContext) -> Result<Vec<u8>, MispError> {
+/// Checks a file's size against `max_submission_bytes` before it is read.
+fn check_size(path: &Path, ctx: &ParseContext) -> Result<(), MispError> {
     let io = |e: std::io::Error| MispError::Io(path.display().to_string(), e.to_string());
     let len = std::fs::metadata(path).map_err(io)?.len();
     let max = ctx.limits.max_submission_bytes;
     if len > max {
         return Err(MispError::TooLarge(len, max));
     }
-    std::fs::read(path).map_err(io)
+    Ok(())
+}
+
+/// Reads a file, refusing one over `max_submission_bytes`.
+fn read_limited(path: &Path, ctx: &ParseContext) -> Result<Vec<u8>, MispError> {
+    check_size(path, ctx)?;
+    std::fs::read(path).map_err(|e| MispError::Io(path.display().to_string(), e.to_string()))
 }
 
 fn report(sink: &mut dyn Sink, summary: &mut Summary, e: &MispError, at: Location) {
@@ -115,8 +121,8 @@ pub fn parse_feed_dir(dir: &Path, ctx: &ParseContext, sink: &mut dyn Sink) -> Fe
             out.missing.push(uuid);
             continue;
         }
-        let bytes = match read_limited(&path, ctx) {
-            Ok(b) => b,
+        match check_size(&path, ctx) {
+            Ok(()) => {}
             Err(e) => {
                 report(
                     sink,
@@ -132,7 +138,8 @@ pub fn parse_feed_dir(dir: &Path, ctx: &ParseContext, sink: &mut dyn Sink) -> Fe
             file: Some(path.display().to_string().into()),
             ..ctx.clone()
         };
-        let summary = parse(&bytes, &event_ctx, sink);
+        // Event files are streamed from disk, never held whole.
+        let summary = crate::parse_reopen(|| std::fs::File::open(&path), &event_ctx, sink);
         if summary.errors > 0 {
             out.broken.push(uuid.clone());
         } else {

@@ -375,42 +375,69 @@ impl<'de, T: FromMap<'de>> Deserialize<'de> for List<T> {
 /// before any deserialization so that a pathologically nested document never
 /// reaches serde's recursion.
 pub(crate) fn too_deep(input: &[u8], max: usize) -> Option<(u64, u64, u64)> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    let mut line = 1u64;
-    let mut column = 0u64;
-    for (offset, &b) in input.iter().enumerate() {
-        if b == b'\n' {
-            line += 1;
-            column = 0;
-        } else if b & 0xC0 != 0x80 {
-            // Count characters, not UTF-8 continuation bytes.
-            column += 1;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    return Some((offset as u64, line, column));
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
+    DepthScan::new(max).feed(input)
+}
+
+/// The depth scan of [`too_deep`], resumable across chunks of a stream.
+pub(crate) struct DepthScan {
+    max: usize,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    offset: u64,
+    line: u64,
+    column: u64,
+}
+
+impl DepthScan {
+    pub(crate) fn new(max: usize) -> Self {
+        DepthScan {
+            max,
+            depth: 0,
+            in_string: false,
+            escaped: false,
+            offset: 0,
+            line: 1,
+            column: 0,
         }
     }
-    None
+
+    /// Scans the next chunk; returns where the limit was first exceeded.
+    pub(crate) fn feed(&mut self, chunk: &[u8]) -> Option<(u64, u64, u64)> {
+        for &b in chunk {
+            let offset = self.offset;
+            self.offset += 1;
+            if b == b'\n' {
+                self.line += 1;
+                self.column = 0;
+            } else if b & 0xC0 != 0x80 {
+                // Count characters, not UTF-8 continuation bytes.
+                self.column += 1;
+            }
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    if self.depth > self.max {
+                        return Some((offset, self.line, self.column));
+                    }
+                }
+                b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -459,5 +486,10 @@ mod tests {
         assert_eq!(too_deep(br#"{"a": "\"[[[[["}"#, 2), None);
         assert_eq!(too_deep(b"[[[", 2), Some((2, 1, 3)));
         assert_eq!(too_deep(b"[\n [\n  [1]]]", 2), Some((7, 3, 3)));
+        // Chunked, split inside a string and between brackets: the same answer.
+        let mut scan = DepthScan::new(2);
+        assert_eq!(scan.feed(br#"{"a": "[[[["#), None);
+        assert_eq!(scan.feed(br#"[["}, [\n "#), None);
+        assert_eq!(scan.feed(b"[["), Some((22, 1, 23)));
     }
 }

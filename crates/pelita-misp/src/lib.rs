@@ -84,9 +84,10 @@
 //! The catch is that an event's `Tag`, `Galaxy`, `Orgc` and `info` apply to
 //! all its attributes but may come *after* `Attribute` in the JSON (MISP
 //! exports sort keys, and `"Attribute" < "Tag"`), and the same holds for an
-//! object's `Tag` and `name`. So [`parse`] takes the whole input as `&[u8]`
-//! (the caller memory-maps or holds the archived submission) and reads it
-//! twice:
+//! object's `Tag` and `name`. So the input is read twice: [`parse`] takes
+//! the whole input as `&[u8]`, and [`parse_reopen`] opens a source (the
+//! archived submission on disk) once per pass, so that memory does not grow
+//! with the document at all:
 //!
 //! 1. a *skim* pass reads the event- and object-level fields and skips every
 //!    attribute with `IgnoredAny`;
@@ -120,6 +121,7 @@ mod scope;
 mod types;
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
 
 use pelita_model::{Location, ParseContext, Problem, Sink};
 use serde::Serialize;
@@ -213,6 +215,103 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
     // Both passes read the same bytes; the second pass's error is the one
     // that cut observations short, the first pass's (in a field only it
     // reads) is reported when the second pass got through.
+    if let Some(e) = stream.or(skim) {
+        st.problem(syntax_problem(&e, ctx));
+    } else if st.summary.events == 0 {
+        st.error(&MispError::NoEvent, root);
+    }
+    st.summary
+}
+
+/// Reads one MISP document from a source that can be opened more than once
+/// (an archived submission on disk), in memory that does not grow with the
+/// document: one pass scans the nesting depth and the size, one reads event
+/// metadata, one streams the attributes. `open` is called once per pass and
+/// must return the same bytes each time.
+///
+/// Gives the same observations and problems as [`parse`] on the same bytes,
+/// except that syntax errors carry no byte offset. An `open` failure is a
+/// located `misp.io` problem.
+pub fn parse_reopen<R: Read>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    ctx: &ParseContext,
+    sink: &mut dyn Sink,
+) -> Summary {
+    let mut st = State::new(ctx, sink);
+    let root = ctx.location().with_pointer("");
+    let limits = ctx.limits;
+    let io_problem = |e: std::io::Error| {
+        Box::new(Problem::error(
+            "misp.io",
+            format!("cannot read the document: {e}"),
+            ctx.location(),
+        ))
+    };
+    // Pass 0: size and depth, in fixed-size chunks.
+    let mut scan = json::DepthScan::new(limits.max_json_depth);
+    let mut total = 0u64;
+    let mut first = true;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut reader = match open() {
+        Ok(r) => r,
+        Err(e) => {
+            st.problem(*io_problem(e));
+            return st.summary;
+        }
+    };
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                st.problem(*io_problem(e));
+                return st.summary;
+            }
+        };
+        let mut chunk = buf.get(..n).unwrap_or(&[]);
+        if first {
+            chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+            first = false;
+        }
+        total += n as u64;
+        if total > limits.max_submission_bytes {
+            st.error(
+                &MispError::TooLarge(total, limits.max_submission_bytes),
+                root,
+            );
+            return st.summary;
+        }
+        if let Some((offset, line, column)) = scan.feed(chunk) {
+            let at = ctx
+                .location()
+                .with_line(line)
+                .with_column(column)
+                .with_offset(offset);
+            st.error(&MispError::TooDeep(limits.max_json_depth), at);
+            return st.summary;
+        }
+    }
+    drop(reader);
+    // Passes 1 and 2: event metadata, then attributes.
+    let mut pass =
+        |st: &mut State<'_>, mode: Mode| -> Result<Option<serde_json::Error>, Box<Problem>> {
+            st.mode = mode;
+            let mut r = BufReader::with_capacity(64 * 1024, open().map_err(io_problem)?);
+            // A UTF-8 byte order mark is not JSON, but editors write it.
+            if r.fill_buf().is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
+                r.consume(3);
+            }
+            Ok(st.run_reader(r, &root).err())
+        };
+    let (skim, stream) =
+        match pass(&mut st, Mode::Skim).and_then(|skim| Ok((skim, pass(&mut st, Mode::Stream)?))) {
+            Ok(errors) => errors,
+            Err(p) => {
+                st.problem(*p);
+                return st.summary;
+            }
+        };
     if let Some(e) = stream.or(skim) {
         st.problem(syntax_problem(&e, ctx));
     } else if st.summary.events == 0 {

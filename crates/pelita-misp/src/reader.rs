@@ -137,8 +137,24 @@ impl<'s> State<'s> {
 
     /// Reads the whole document in the current mode.
     pub(crate) fn run(&mut self, input: &[u8], root: &Location) -> Result<(), serde_json::Error> {
+        self.run_with(serde_json::Deserializer::from_slice(input), root)
+    }
+
+    /// Reads the whole document from a stream in the current mode.
+    pub(crate) fn run_reader(
+        &mut self,
+        input: impl std::io::Read,
+        root: &Location,
+    ) -> Result<(), serde_json::Error> {
+        self.run_with(serde_json::Deserializer::from_reader(input), root)
+    }
+
+    fn run_with<'de, R: serde_json::de::Read<'de>>(
+        &mut self,
+        mut de: serde_json::Deserializer<R>,
+        root: &Location,
+    ) -> Result<(), serde_json::Error> {
         self.next_ordinal = 0;
-        let mut de = serde_json::Deserializer::from_slice(input);
         EventSeed {
             st: self,
             loc: root.clone(),
