@@ -15,8 +15,10 @@
 //!    `[@]` `[at]` `(AT)` `{arroba}` → `@`; `[-]` → `-`. Half brackets count
 //!    (`example[.com`, `example.]com`, `http]]://`), except that a `)` or `}`
 //!    *before* a core with nothing after it is ordinary punctuation
-//!    (`(and eggs).` stays as it is). A `:` next to another `:` is never a
-//!    core, so bracketed IPv6 (`[::1]`) is untouched.
+//!    (`(and eggs).` stays as it is), and a `]` alone before a core with
+//!    nothing after it counts only for `.` and `://`, because `]:443` and
+//!    `]/path` end a bracketed IPv6 host. A `:` next to another `:` is never
+//!    a core, so `[::1]` is untouched.
 //! 4. **Schemes** — at the start of a token, `hxxp`, `hXXp`, `h**p`, `h__p`,
 //!    `h--p`, `h00p`, `hzzp`, `httx`… (an `h`, two filler characters from
 //!    `x t * _ - 0 z .`, then `p` and an optional `s`) followed by `:` or `/`
@@ -197,8 +199,11 @@ fn match_token(chars: &[char], start: usize) -> Option<(usize, &'static str)> {
     if !(left_opens || right_len > 0) {
         return None;
     }
-    // `]:443` after a bracketed IPv6 host is a port, not a defanged colon.
-    if meaning == ":" && right_len == 0 && !left.iter().any(|c| matches!(c, '[' | '(' | '{')) {
+    // With only closing brackets before it and none after, a core is
+    // defanging only when it is a dot (`example].com`) or a whole `://`
+    // (`http]]://`): `]:443` and `]/path` end a bracketed IPv6 host.
+    let opened = left.iter().any(|c| matches!(c, '[' | '(' | '{' | '\\'));
+    if !opened && right_len == 0 && !matches!(meaning, "." | "://") {
         return None;
     }
     // A bare word core needs brackets on both sides: "[dot]", not "(dot".
@@ -415,6 +420,8 @@ mod tests {
         check("example.com", "example.com");
         check("[::1]", "[::1]");
         check("http://[2001:db8::1]:8080/", "http://[2001:db8::1]:8080/");
+        check("https://[2001:db8::1]/", "https://[2001:db8::1]/");
+        check("http://[2001:db8::1]/a@b", "http://[2001:db8::1]/a@b");
         check("Buy some milk (and eggs).", "Buy some milk (and eggs).");
         check("karlos .net", "karlos .net");
         check("ghzz,com", "ghzz,com");

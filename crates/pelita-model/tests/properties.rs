@@ -60,7 +60,7 @@ fn ipv6() -> impl Strategy<Value = String> {
 fn url() -> impl Strategy<Value = String> {
     (
         prop::sample::select(vec!["http", "https", "ftp"]),
-        prop_oneof![domain(), ipv4()],
+        prop_oneof![domain(), ipv4(), ipv6().prop_map(|a| format!("[{a}]"))],
         prop::option::of(1u16..65535),
         prop::collection::vec("[A-Za-z0-9._~-]{0,8}", 0..4),
         prop::option::of("[a-z0-9]{1,5}=[A-Za-z0-9%]{0,6}"),
