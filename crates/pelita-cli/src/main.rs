@@ -37,12 +37,14 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Normalize(cmd::normalize::Args),
+    Ingest(cmd::ingest::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Normalize(args) => cmd::normalize::run(&args),
+        Command::Ingest(args) => cmd::ingest::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,424 @@
+//! `pelita ingest`: archive submissions, detect their format, parse and canonicalise them.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, IsTerminal as _, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use pelita_ingest::{
+    Archive, FormatChoice, IngestError, IngestOptions, JsonLines, Progress, Submission,
+    SubmissionReport, Totals, default_data_dir, ingest, submit_path, submit_reader,
+};
+use pelita_model::{Limits, Tlp};
+use serde::Serialize;
+
+/// Inputs larger than this get a progress bar (when standard error is a terminal).
+const PROGRESS_MIN_BYTES: u64 = 8 << 20;
+
+/// Ingest submissions: archive, detect, parse, canonicalise.
+///
+/// Every input is first archived verbatim under DATA-DIR/archive, named by
+/// its SHA-256 (ingesting the same bytes again says "already archived" and
+/// rewrites nothing); the archived copy is then parsed. The format is
+/// detected (the summary says what was chosen and why) unless --format
+/// says it. A MISP feed directory (with manifest.json) is one submission of
+/// several archived files.
+///
+/// Every observation is canonicalised; each becomes one JSON line with the
+/// submission's SHA-256 and its location, written to --out (default
+/// DATA-DIR/records/<sha256>.jsonl, one file per submission; `-` is
+/// standard output). One that fails is an error in the summary, with its
+/// location, and the rest goes through.
+///
+/// Formats: auto, stix, misp, misp-feed, csv:PRESET (urlhaus, threatfox,
+/// feodotracker, spamhaus-drop, spamhaus-asndrop, phishtank, openphish,
+/// shadowserver[:REPORT]), csv:MAPPING.toml or csv:MAPPING.json, list, text.
+///
+/// Data directory: --data-dir, else $PELITA_DATA_DIR, else
+/// $XDG_DATA_HOME/pelita, else ~/.local/share/pelita.
+///
+/// Exit status: 0 when everything was read, 1 when some records (or a
+/// whole submission's format) failed, 2 on usage errors and when an input
+/// could not be read or archived.
+///
+/// Examples:
+///
+///   pelita ingest --source CERT-XY --tlp amber bundle.json events.json
+///
+///   pelita ingest --format csv:urlhaus --out - urlhaus.csv | head
+///
+///   pelita ingest --json feeds/misp/
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Files or MISP feed directories to ingest; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE|DIR|-")]
+    inputs: Vec<PathBuf>,
+    /// The format: auto, stix, misp, misp-feed, csv:PRESET, csv:MAPPING.toml, list or text.
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    format: String,
+    /// The organisation that shared the submissions, recorded on every record.
+    #[arg(long, value_name = "ORG")]
+    source: Option<String>,
+    /// The marking of records whose submission states none (clear, green, amber, amber+strict, red).
+    #[arg(long, value_name = "TLP")]
+    tlp: Option<Tlp>,
+    /// Strict mode: specification violations drop the record instead of warning.
+    #[arg(long)]
+    strict: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Where to write the records (JSON Lines); `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// The data directory (archive and records).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Largest submission accepted (bytes, or with K, M, G suffix; default 8G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_size: Option<u64>,
+}
+
+/// Reads `123`, `64K`, `100M`, `8G` (binary multiples).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(format!("unknown size suffix in {s:?} (use K, M, G or T)")),
+            };
+            (t.get(..i).unwrap_or_default(), shift)
+        }
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {s:?}"))?;
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("size too large: {s:?}"))
+}
+
+/// A progress bar on standard error, only for large inputs on a terminal.
+struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    fn new(name: &str, size: u64) -> Self {
+        if size < PROGRESS_MIN_BYTES || !io::stderr().is_terminal() {
+            return Bar(None);
+        }
+        let style = ProgressStyle::with_template(
+            "{msg} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bar = ProgressBar::new(size).with_style(style);
+        bar.set_message(name.to_owned());
+        Bar(Some(bar))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, total: u64) {
+        if let Some(b) = &self.0 {
+            b.set_length(total);
+        }
+    }
+    fn advance(&mut self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(bytes);
+        }
+    }
+    fn finish(&mut self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// One submission in the JSON summary.
+#[derive(Serialize)]
+struct Entry {
+    #[serde(flatten)]
+    report: SubmissionReport,
+    /// Where its records went.
+    records_file: String,
+}
+
+/// An input that could not be read, archived or written.
+#[derive(Serialize)]
+struct Failure {
+    input: String,
+    error: String,
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    submissions: &'a [Entry],
+    failed: &'a [Failure],
+    totals: &'a Totals,
+}
+
+/// Where records go.
+enum Out {
+    /// `<data-dir>/records/<sha256>.jsonl`, one file per submission.
+    PerSubmission(PathBuf),
+    /// One writer for all (a file, or standard output).
+    Shared(Box<dyn Write>, String),
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let format = FormatChoice::parse(&args.format).context("--format")?;
+    let data_dir = args.data_dir.clone().or_else(default_data_dir).context(
+        "no data directory: give --data-dir, or set PELITA_DATA_DIR, XDG_DATA_HOME or HOME",
+    )?;
+    let archive = Archive::open(&data_dir)?;
+    let mut limits = Limits::default();
+    if let Some(max) = args.max_size {
+        limits.max_submission_bytes = max;
+    }
+    let options = IngestOptions {
+        format,
+        source: args.source.clone(),
+        tlp: args.tlp,
+        strict: args.strict,
+        limits,
+        ..IngestOptions::default()
+    };
+    let records_to_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    let mut out = match &args.out {
+        None => {
+            let dir = data_dir.join("records");
+            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            Out::PerSubmission(dir)
+        }
+        Some(_) if records_to_stdout => Out::Shared(
+            Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
+            "standard output".into(),
+        ),
+        Some(p) => {
+            let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
+            Out::Shared(
+                Box::new(BufWriter::with_capacity(1 << 16, f)),
+                p.display().to_string(),
+            )
+        }
+    };
+
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut failures: Vec<Failure> = Vec::new();
+    for input in &args.inputs {
+        let name = input.display().to_string();
+        let submitted = if input.as_os_str() == "-" {
+            submit_reader(&archive, "-", io::stdin().lock(), &options.limits)
+        } else {
+            submit_path(&archive, input, &options.limits)
+        };
+        let result = submitted.and_then(|s| {
+            let mut bar = Bar::new(&name, s.size());
+            ingest_one(&archive, &s, &options, &mut out, &mut bar)
+        });
+        match result {
+            Ok(entry) => entries.push(entry),
+            Err(e) => {
+                eprintln!("pelita ingest: error: {name}: {e:#}");
+                failures.push(Failure {
+                    input: name,
+                    error: format!("{e:#}"),
+                });
+            }
+        }
+    }
+    if let Out::Shared(w, _) = &mut out {
+        match w.flush() {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                return Err(e).context("cannot write records");
+            }
+            _ => {}
+        }
+    }
+
+    let mut totals = Totals::default();
+    for e in &entries {
+        totals.add(&e.report);
+    }
+    let summary = if args.json {
+        let mut s = serde_json::to_string_pretty(&JsonSummary {
+            submissions: &entries,
+            failed: &failures,
+            totals: &totals,
+        })?;
+        s.push('\n');
+        s
+    } else {
+        human_summary(&entries, &failures, &totals)
+    };
+    let written = if records_to_stdout {
+        io::stderr().write_all(summary.as_bytes())
+    } else {
+        io::stdout().write_all(summary.as_bytes())
+    };
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("cannot write the summary");
+    }
+    Ok(if !failures.is_empty() {
+        ExitCode::from(2)
+    } else if totals.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Parses one archived submission into the chosen output.
+fn ingest_one(
+    archive: &Archive,
+    submission: &Submission,
+    options: &IngestOptions,
+    out: &mut Out,
+    bar: &mut Bar,
+) -> Result<Entry, IngestError> {
+    match out {
+        Out::Shared(w, label) => {
+            let mut sink = JsonLines::new(&mut **w);
+            let report = ingest(archive, submission, options, &mut sink, bar)?;
+            Ok(Entry {
+                report,
+                records_file: label.clone(),
+            })
+        }
+        Out::PerSubmission(dir) => {
+            let sha = &submission.stored.sha256;
+            let path = dir.join(format!("{sha}.jsonl"));
+            let temp = dir.join(format!(".{sha}.jsonl.tmp-{}", std::process::id()));
+            let sink_err = IngestError::Sink;
+            let result: Result<SubmissionReport, IngestError> = (|| {
+                let file = File::create(&temp).map_err(sink_err)?;
+                let mut sink = JsonLines::new(BufWriter::with_capacity(1 << 16, file));
+                let report = ingest(archive, submission, options, &mut sink, bar)?;
+                let file = sink
+                    .into_inner()
+                    .map_err(sink_err)?
+                    .into_inner()
+                    .map_err(|e| sink_err(e.into_error()))?;
+                file.sync_all().map_err(sink_err)?;
+                fs::rename(&temp, &path).map_err(sink_err)?;
+                Ok(report)
+            })();
+            if result.is_err() {
+                let _ = fs::remove_file(&temp);
+            }
+            Ok(Entry {
+                report: result?,
+                records_file: path.display().to_string(),
+            })
+        }
+    }
+}
+
+fn join_counts<K: std::fmt::Display>(items: impl Iterator<Item = (K, u64)>) -> String {
+    items
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn human_summary(entries: &[Entry], failures: &[Failure], totals: &Totals) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for Entry {
+        report: r,
+        records_file,
+    } in entries
+    {
+        let _ = writeln!(s, "{}", r.name);
+        let _ = writeln!(s, "  sha256       {}", r.sha256);
+        let archived = if r.already_archived {
+            "already archived"
+        } else {
+            "archived"
+        };
+        let _ = writeln!(s, "  size         {} bytes, {archived}", r.size);
+        if !r.parts.is_empty() {
+            let _ = writeln!(s, "  parts        {} files", r.parts.len());
+        }
+        match (&r.format, &r.reason) {
+            (Some(f), Some(why)) => {
+                let _ = writeln!(s, "  format       {f} ({why})");
+            }
+            _ => {
+                let _ = writeln!(s, "  format       none");
+            }
+        }
+        let _ = writeln!(
+            s,
+            "  records      {} of {} observations, to {records_file}",
+            r.records, r.observations
+        );
+        if !r.by_kind.is_empty() {
+            let kinds = join_counts(r.by_kind.iter().map(|(k, n)| (k, *n)));
+            let _ = writeln!(s, "  by kind      {kinds}");
+        }
+        if !r.unsupported.is_empty() {
+            let unsupported = join_counts(r.unsupported.iter().map(|(k, n)| (k, *n)));
+            let _ = writeln!(s, "  unsupported  {unsupported}");
+        }
+        for (code, e) in &r.errors {
+            let _ = writeln!(s, "  error        {code}: {}", e.count);
+            for p in &e.first {
+                let _ = writeln!(s, "                 {}: {}", p.location, p.message);
+            }
+        }
+        if r.warnings > 0 {
+            let _ = writeln!(s, "  warnings     {}", r.warnings);
+        }
+    }
+    for f in failures {
+        let _ = writeln!(s, "{}\n  failed       {}", f.input, f.error);
+    }
+    let _ = writeln!(
+        s,
+        "total: {} submissions{}, {} bytes, {} records, {} errors, {} warnings, {} unsupported{}",
+        totals.submissions,
+        if totals.already_archived == 0 {
+            String::new()
+        } else {
+            format!(" ({} already archived)", totals.already_archived)
+        },
+        totals.bytes,
+        totals.records,
+        totals.errors,
+        totals.warnings,
+        totals.unsupported,
+        if failures.is_empty() {
+            String::new()
+        } else {
+            format!(", {} inputs failed", failures.len())
+        }
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("M").is_err());
+    }
+}

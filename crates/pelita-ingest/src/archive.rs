@@ -1,0 +1,278 @@
+//! The content-addressed archive: every submission, verbatim, before it is parsed.
+//!
+//! Layout: `<data-dir>/archive/<first 2 hex digits>/<64 hex digits of the SHA-256>`.
+//! [`Archive::put`] streams the input through a SHA-256 hasher while copying
+//! it to a temporary file in the archive directory (same file system), syncs
+//! it, then renames it into place: a reader never sees a half-written file,
+//! and a crash leaves at most a `.tmp-*` file behind, never a wrong one.
+//! Putting the same bytes twice gives the same path and does not rewrite
+//! the file ([`Stored::new`] is false the second time). Archived files are
+//! made read-only.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The name of the archive directory inside the data directory.
+pub const ARCHIVE_DIR: &str = "archive";
+/// The prefix of temporary files inside the archive directory.
+pub const TEMP_PREFIX: &str = ".tmp-";
+
+/// Why a submission could not be archived.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The input is over the submission size limit; nothing was kept.
+    #[error(
+        "the submission is larger than the limit of {limit} bytes (Limits::max_submission_bytes); nothing was archived"
+    )]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The input could not be read.
+    #[error("cannot read {name}: {source}")]
+    Read {
+        /// The submission's name.
+        name: String,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The archive could not be written.
+    #[error("cannot write to the archive at {}: {source}", path.display())]
+    Write {
+        /// The file or directory that failed.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Where a submission was archived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stored {
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// The archived file.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// False when the same bytes were already archived (nothing was rewritten).
+    pub new: bool,
+}
+
+/// The content-addressed archive in a data directory.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    root: PathBuf,
+}
+
+/// The default data directory: `$PELITA_DATA_DIR`, else
+/// `$XDG_DATA_HOME/pelita`, else `~/.local/share/pelita`; `None` when none
+/// of these variables is set.
+pub fn default_data_dir() -> Option<PathBuf> {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(d) = var("PELITA_DATA_DIR") {
+        return Some(d);
+    }
+    if let Some(d) = var("XDG_DATA_HOME").filter(|d| d.is_absolute()) {
+        return Some(d.join("pelita"));
+    }
+    var("HOME").map(|h| h.join(".local/share/pelita"))
+}
+
+/// Lower-case hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(
+            DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+        ));
+        s.push(char::from(
+            DIGITS.get(usize::from(b & 0xF)).copied().unwrap_or(b'0'),
+        ));
+    }
+    s
+}
+
+/// A unique name for a temporary file or directory.
+pub(crate) fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}-{n}-{nanos}", std::process::id())
+}
+
+/// Removes a temporary file when dropped, unless disarmed.
+struct TempGuard {
+    path: Option<PathBuf>,
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.path.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+impl Archive {
+    /// Opens (creating it if needed) the archive of the data directory `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Archive, ArchiveError> {
+        let root = data_dir.join(ARCHIVE_DIR);
+        fs::create_dir_all(&root).map_err(|source| ArchiveError::Write {
+            path: root.clone(),
+            source,
+        })?;
+        Ok(Archive { root })
+    }
+
+    /// The archive directory (`<data-dir>/archive`).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The data directory the archive is in.
+    pub fn data_dir(&self) -> &Path {
+        self.root.parent().unwrap_or(&self.root)
+    }
+
+    /// Where the submission with this SHA-256 is (or would be) archived;
+    /// `None` unless `sha256` is 64 lower-case hex digits.
+    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        let ok = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let prefix = sha256.get(..2)?;
+        ok.then(|| self.root.join(prefix).join(sha256))
+    }
+
+    /// Whether the submission with this SHA-256 is archived.
+    pub fn contains(&self, sha256: &str) -> bool {
+        self.path_of(sha256).is_some_and(|p| p.is_file())
+    }
+
+    /// Archives everything `reader` yields, refusing more than `max_bytes`.
+    ///
+    /// The input is hashed while it is copied (never read whole into
+    /// memory), synced to disk, and renamed into place atomically.
+    pub fn put(&self, mut reader: impl Read, max_bytes: u64) -> Result<Stored, ArchiveError> {
+        let temp = self.root.join(format!("{TEMP_PREFIX}{}", unique_suffix()));
+        let write_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ArchiveError::Write { path, source }
+        };
+        let mut file = File::create(&temp).map_err(write_err(&temp))?;
+        let mut guard = TempGuard {
+            path: Some(temp.clone()),
+        };
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut size = 0u64;
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(ArchiveError::Read {
+                        name: "the input".into(),
+                        source,
+                    });
+                }
+            };
+            size += n as u64;
+            if size > max_bytes {
+                return Err(ArchiveError::TooLarge { limit: max_bytes });
+            }
+            let chunk = buf.get(..n).unwrap_or_default();
+            hasher.update(chunk);
+            file.write_all(chunk).map_err(write_err(&temp))?;
+        }
+        file.sync_all().map_err(write_err(&temp))?;
+        drop(file);
+        let sha256 = hex(&hasher.finalize());
+        let dir = self.root.join(sha256.get(..2).unwrap_or("00"));
+        let path = dir.join(&sha256);
+        if path.is_file() {
+            // Same bytes, same name: keep the file already there.
+            return Ok(Stored {
+                sha256,
+                path,
+                size,
+                new: false,
+            });
+        }
+        fs::create_dir_all(&dir).map_err(write_err(&dir))?;
+        let mut perms = fs::metadata(&temp).map_err(write_err(&temp))?.permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&temp, perms).map_err(write_err(&temp))?;
+        fs::rename(&temp, &path).map_err(write_err(&path))?;
+        guard.path = None;
+        // Make the rename durable; not every platform can sync a directory.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(Stored {
+            sha256,
+            path,
+            size,
+            new: true,
+        })
+    }
+
+    /// Archives the file at `path`, refusing one over `max_bytes`.
+    pub fn put_file(&self, path: &Path, max_bytes: u64) -> Result<Stored, ArchiveError> {
+        let read_err = |source| ArchiveError::Read {
+            name: path.display().to_string(),
+            source,
+        };
+        let file = File::open(path).map_err(read_err)?;
+        let len = file.metadata().map_err(read_err)?.len();
+        if len > max_bytes {
+            return Err(ArchiveError::TooLarge { limit: max_bytes });
+        }
+        self.put(file, max_bytes).map_err(|e| match e {
+            ArchiveError::Read { source, .. } => read_err(source),
+            other => other,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_lower_case() {
+        assert_eq!(hex(&[0x00, 0xAB, 0x7f]), "00ab7f");
+    }
+
+    #[test]
+    fn path_of_checks_the_digest() {
+        let a = Archive {
+            root: PathBuf::from("/d/archive"),
+        };
+        assert!(a.path_of("xyz").is_none());
+        assert!(a.path_of(&"A".repeat(64)).is_none());
+        assert_eq!(
+            a.path_of(&"ab".repeat(32)),
+            Some(PathBuf::from(format!("/d/archive/ab/{}", "ab".repeat(32))))
+        );
+    }
+}
