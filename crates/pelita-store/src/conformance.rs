@@ -1,0 +1,548 @@
+//! The conformance suite every [`Store`] backend must pass.
+//!
+//! Each check takes a factory that makes a fresh, empty store, and returns
+//! `Err(reason)` on failure. A backend's test runs [`CHECKS`] (see
+//! `tests/conformance.rs` for the SQLite backend); PostgreSQL will run the
+//! same list. The checks state the store's contract: atomic submissions,
+//! idempotent re-ingestion, order independence, and answers computed only
+//! from the sightings a filter lets through.
+
+use pelita_fuse::{Policy, Sighting, fuse};
+use pelita_ingest::Record;
+use pelita_model::{
+    Admiralty, Credibility, Flags, Indicator, Location, ParseOptions, Relation, SourceReliability,
+    Tlp,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::{SightingFilter, Store, SubmissionMeta, SubmissionOutcome};
+
+/// A factory of fresh, empty stores.
+pub type Factory<'a> = &'a mut dyn FnMut() -> Box<dyn Store>;
+
+/// A named check.
+pub type Check = (&'static str, fn(Factory<'_>) -> Result<(), String>);
+
+/// Every check, by name.
+pub const CHECKS: &[Check] = &[
+    (
+        "committed_submission_is_visible",
+        committed_submission_is_visible,
+    ),
+    (
+        "uncommitted_submission_leaves_nothing",
+        uncommitted_submission_leaves_nothing,
+    ),
+    ("reingest_is_idempotent", reingest_is_idempotent),
+    (
+        "order_of_submissions_does_not_matter",
+        order_of_submissions_does_not_matter,
+    ),
+    ("markings_filter_every_answer", markings_filter_every_answer),
+    ("fused_view_matches_fusion", fused_view_matches_fusion),
+    (
+        "lookup_any_notation_containment_and_parents",
+        lookup_any_notation_containment_and_parents,
+    ),
+    (
+        "relationships_follow_markings",
+        relationships_follow_markings,
+    ),
+    (
+        "withdrawn_is_suppressed_not_deleted",
+        withdrawn_is_suppressed_not_deleted,
+    ),
+    (
+        "same_bytes_from_two_sources_are_two_submissions",
+        same_bytes_from_two_sources_are_two_submissions,
+    ),
+];
+
+/// Runs every check; returns the failures as (name, reason).
+pub fn run_all(make: Factory<'_>) -> Vec<(&'static str, String)> {
+    CHECKS
+        .iter()
+        .filter_map(|(name, check)| check(&mut *make).err().map(|e| (*name, e)))
+        .collect()
+}
+
+/// The fixed "now" of every check.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_780_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// A submission's metadata, received `days_ago`.
+pub fn meta(sha: &str, source: &str, tlp: Option<Tlp>, days_ago: i64) -> SubmissionMeta {
+    SubmissionMeta {
+        sha256: format!("{sha:0>64}"),
+        name: format!("{sha}.json"),
+        size: 100,
+        format: "test".into(),
+        source: source.into(),
+        tlp,
+        received_at: now() - Duration::days(days_ago),
+    }
+}
+
+/// A record of `value` (any notation) at `line`, marked `tlp`, last seen `days_ago`.
+pub fn record(value: &str, line: u64, tlp: Option<Tlp>, days_ago: i64) -> Result<Record, String> {
+    let c = Indicator::parse(value, None, &ParseOptions::default())
+        .map_err(|e| format!("{value}: {e}"))?;
+    let seen = now() - Duration::days(days_ago);
+    Ok(Record {
+        submission: String::new(),
+        part: None,
+        location: Location::in_file("test").with_line(line),
+        kind: c.indicator.kind(),
+        value: c.indicator.value(),
+        key: c.indicator.key(),
+        raw: value.into(),
+        flags: c.flags,
+        tlp,
+        source: None,
+        admiralty: Admiralty::default(),
+        first_seen: Some(seen),
+        last_seen: Some(seen),
+        tags: Vec::new(),
+        malware: None,
+        hints: Vec::new(),
+        withdrawn: false,
+        related: Vec::new(),
+        port: None,
+        context: None,
+        source_id: None,
+    })
+}
+
+/// Writes one submission of `records` and commits it.
+pub fn submit(
+    store: &mut dyn Store,
+    meta: &SubmissionMeta,
+    records: Vec<Record>,
+) -> Result<crate::CommitStats, String> {
+    let mut sink = store.begin(meta).map_err(|e| e.to_string())?;
+    for r in records {
+        sink.record(r).map_err(|e| e.to_string())?;
+    }
+    sink.commit(&SubmissionOutcome::default())
+        .map_err(|e| e.to_string())
+}
+
+fn ensure(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+    if cond { Ok(()) } else { Err(what()) }
+}
+
+fn key(value: &str) -> String {
+    Indicator::parse(value, None, &ParseOptions::default())
+        .map(|c| c.indicator.key())
+        .unwrap_or_default()
+}
+
+fn all() -> SightingFilter {
+    SightingFilter::everything()
+}
+
+fn check_integrity(store: &dyn Store) -> Result<(), String> {
+    let integrity = store.check().map_err(|e| e.to_string())?;
+    ensure(integrity.is_ok(), || {
+        format!("integrity check failed: {integrity:?}")
+    })
+}
+
+fn committed_submission_is_visible(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let records = vec![
+        record("198.51.100.7", 1, None, 1)?,
+        record("c2.example.com", 2, None, 1)?,
+        record("http://c2.example.com/gate", 3, None, 1)?,
+    ];
+    let stats = submit(
+        store.as_mut(),
+        &meta("a1", "cert-a", Some(Tlp::Green), 0),
+        records,
+    )?;
+    ensure(
+        stats.new_submission
+            && stats.records == 3
+            && stats.sightings_added == 3
+            && stats.indicators_added == 3,
+        || format!("commit stats {stats:?}"),
+    )?;
+    let view = store
+        .indicator(&key("198.51.100.7"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("committed indicator not found")?;
+    ensure(
+        view.fused.sources == 1
+            && view.sources.first().map(|s| s.source.as_str()) == Some("cert-a"),
+        || format!("view {view:?}"),
+    )?;
+    ensure(
+        view.sources.first().and_then(|s| s.tlp) == Some(Tlp::Green),
+        || "the submission's default marking applies".into(),
+    )?;
+    let s = store.stats(&all()).map_err(|e| e.to_string())?;
+    ensure(
+        s.indicators == 3 && s.sightings == 3 && s.submissions == 1 && s.sources == 1,
+        || format!("stats {s:?}"),
+    )?;
+    ensure(
+        store.submissions().map_err(|e| e.to_string())?.len() == 1,
+        || "one submission".into(),
+    )?;
+    check_integrity(store.as_ref())
+}
+
+fn uncommitted_submission_leaves_nothing(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    {
+        let mut sink = store
+            .begin(&meta("b1", "cert-a", None, 0))
+            .map_err(|e| e.to_string())?;
+        sink.record(record("198.51.100.8", 1, None, 0)?)
+            .map_err(|e| e.to_string())?;
+        // Dropped without commit: a crash before the acknowledgement.
+    }
+    ensure(
+        store
+            .indicator(&key("198.51.100.8"), &all(), now())
+            .map_err(|e| e.to_string())?
+            .is_none(),
+        || "uncommitted sighting is visible".into(),
+    )?;
+    let s = store.stats(&all()).map_err(|e| e.to_string())?;
+    ensure(s == crate::Stats::default(), || {
+        format!("stats after rollback {s:?}")
+    })?;
+    check_integrity(store.as_ref())
+}
+
+fn reingest_is_idempotent(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let records = || -> Result<Vec<Record>, String> {
+        Ok(vec![
+            record("192.0.2.44", 1, None, 2)?,
+            record("evil.example.net", 2, Some(Tlp::Amber), 2)?,
+        ])
+    };
+    let m = meta("c1", "firm-b", Some(Tlp::Green), 0);
+    submit(store.as_mut(), &m, records()?)?;
+    let before = (
+        store.stats(&all()).map_err(|e| e.to_string())?,
+        store
+            .indicator(&key("192.0.2.44"), &all(), now())
+            .map_err(|e| e.to_string())?,
+    );
+    let again = submit(store.as_mut(), &m, records()?)?;
+    ensure(
+        !again.new_submission && again.sightings_added == 0 && again.indicators_added == 0,
+        || format!("second commit {again:?}"),
+    )?;
+    let after = (
+        store.stats(&all()).map_err(|e| e.to_string())?,
+        store
+            .indicator(&key("192.0.2.44"), &all(), now())
+            .map_err(|e| e.to_string())?,
+    );
+    ensure(before == after, || {
+        format!("re-ingesting changed the store: {before:?} vs {after:?}")
+    })?;
+    check_integrity(store.as_ref())
+}
+
+fn order_of_submissions_does_not_matter(make: Factory<'_>) -> Result<(), String> {
+    let subs = || -> Result<Vec<(SubmissionMeta, Vec<Record>)>, String> {
+        let mut a = record("203.0.113.9", 1, Some(Tlp::Green), 10)?;
+        a.admiralty = Admiralty {
+            reliability: Some(SourceReliability::B),
+            credibility: Some(Credibility::ProbablyTrue),
+        };
+        let mut b = record("203.0.113.9", 4, Some(Tlp::Amber), 3)?;
+        b.admiralty = Admiralty {
+            reliability: Some(SourceReliability::C),
+            credibility: None,
+        };
+        Ok(vec![
+            (
+                meta("d1", "cert-a", None, 10),
+                vec![a, record("phish.example.org", 2, Some(Tlp::Green), 10)?],
+            ),
+            (
+                meta("d2", "police-b", None, 3),
+                vec![b, record("phish.example.org", 9, Some(Tlp::Clear), 3)?],
+            ),
+        ])
+    };
+    let mut forward = make();
+    for (m, r) in subs()? {
+        submit(forward.as_mut(), &m, r)?;
+    }
+    let mut backward = make();
+    for (m, r) in subs()?.into_iter().rev() {
+        submit(backward.as_mut(), &m, r)?;
+    }
+    for k in [key("203.0.113.9"), key("phish.example.org")] {
+        let f = forward
+            .indicator(&k, &all(), now())
+            .map_err(|e| e.to_string())?;
+        let b = backward
+            .indicator(&k, &all(), now())
+            .map_err(|e| e.to_string())?;
+        ensure(f == b && f.is_some(), || format!("{k}: {f:?} vs {b:?}"))?;
+    }
+    let (fs, bs) = (
+        forward.stats(&all()).map_err(|e| e.to_string())?,
+        backward.stats(&all()).map_err(|e| e.to_string())?,
+    );
+    ensure(fs == bs, || format!("stats differ: {fs:?} vs {bs:?}"))
+}
+
+fn markings_filter_every_answer(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    submit(
+        store.as_mut(),
+        &meta("e1", "cert-a", None, 0),
+        vec![
+            record("198.51.100.20", 1, Some(Tlp::Green), 1)?,
+            record("secret.example.com", 2, Some(Tlp::Red), 1)?,
+        ],
+    )?;
+    let mut red = record("198.51.100.20", 1, Some(Tlp::Red), 0)?;
+    red.admiralty = Admiralty {
+        reliability: Some(SourceReliability::A),
+        credibility: Some(Credibility::Confirmed),
+    };
+    submit(store.as_mut(), &meta("e2", "police-b", None, 0), vec![red])?;
+    let green = SightingFilter::up_to(Tlp::Green);
+    // An indicator seen only under RED is "not found" for a GREEN reader,
+    // exactly like one that was never stored.
+    let hidden = store
+        .indicator(&key("secret.example.com"), &green, now())
+        .map_err(|e| e.to_string())?;
+    let absent = store
+        .indicator(&key("never-stored.example.com"), &green, now())
+        .map_err(|e| e.to_string())?;
+    ensure(hidden.is_none() && absent.is_none(), || {
+        format!("hidden: {hidden:?}")
+    })?;
+    let lookup = store
+        .lookup("secret[.]example[.]com", &green, now())
+        .map_err(|e| e.to_string())?
+        .ok_or("lookup of a valid value")?;
+    ensure(lookup.exact.is_none(), || {
+        "lookup leaks a RED indicator".into()
+    })?;
+    // The mixed indicator: fused over the GREEN sighting only.
+    let view = store
+        .indicator(&key("198.51.100.20"), &green, now())
+        .map_err(|e| e.to_string())?
+        .ok_or("green sighting not visible")?;
+    let only_green = [Sighting {
+        source: "cert-a",
+        reliability: None,
+        credibility: None,
+        first_seen: now() - Duration::days(1),
+        last_seen: now() - Duration::days(1),
+        count: 1,
+        withdrawn: false,
+    }];
+    let want = fuse(view.kind, &only_green, now(), &Policy::default()).ok_or("fuse")?;
+    ensure(view.fused == want && view.sources.len() == 1, || {
+        format!("GREEN view {view:?} vs {want:?}")
+    })?;
+    let s = store.stats(&green).map_err(|e| e.to_string())?;
+    ensure(
+        s.indicators == 1
+            && s.sightings == 1
+            && s.sources == 1
+            && !s.by_source.contains_key("police-b"),
+        || format!("GREEN stats {s:?}"),
+    )?;
+    let full = store
+        .indicator(&key("198.51.100.20"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("full view")?;
+    ensure(
+        full.fused.sources == 2 && full.fused.confidence > view.fused.confidence,
+        || format!("RED view {full:?}"),
+    )
+}
+
+fn fused_view_matches_fusion(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let grades = [
+        (Some(SourceReliability::A), Some(Credibility::Confirmed), 5),
+        (Some(SourceReliability::D), None, 40),
+        (None, Some(Credibility::Doubtful), 70),
+    ];
+    let mut reference = Vec::new();
+    let sources = ["cert-a", "firm-b", "police-c"];
+    for (i, ((r, c, days), src)) in grades.into_iter().zip(sources).enumerate() {
+        let mut rec = record("c2.example.net", 1, None, days)?;
+        rec.admiralty = Admiralty {
+            reliability: r,
+            credibility: c,
+        };
+        submit(
+            store.as_mut(),
+            &meta(&format!("f{i}"), src, None, 0),
+            vec![rec],
+        )?;
+        let t = now() - Duration::days(days);
+        reference.push(Sighting {
+            source: src,
+            reliability: r,
+            credibility: c,
+            first_seen: t,
+            last_seen: t,
+            count: 1,
+            withdrawn: false,
+        });
+    }
+    let view = store
+        .indicator(&key("c2.example.net"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("not found")?;
+    let want = fuse(view.kind, &reference, now(), &Policy::default()).ok_or("fuse")?;
+    ensure(view.fused == want, || {
+        format!("{:?} vs {want:?}", view.fused)
+    })
+}
+
+fn lookup_any_notation_containment_and_parents(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    submit(
+        store.as_mut(),
+        &meta("g1", "cert-a", None, 0),
+        vec![
+            record("198.51.100.0/24", 1, None, 0)?,
+            record("example.com", 2, None, 0)?,
+            record("198.51.100.77", 3, None, 0)?,
+        ],
+    )?;
+    let l = store
+        .lookup("198[.]51[.]100[.]77", &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("lookup")?;
+    ensure(l.key == "ipv4:198.51.100.77" && l.exact.is_some(), || {
+        format!("exact {l:?}")
+    })?;
+    ensure(
+        l.containing_networks
+            .iter()
+            .any(|n| n.key == "cidr:198.51.100.0/24"),
+        || format!("containment {l:?}"),
+    )?;
+    let l = store
+        .lookup("hxxp://www.example[.]com/x", &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("lookup")?;
+    ensure(
+        l.exact.is_none()
+            && l.parent_domains
+                .iter()
+                .any(|d| d.key == "domain:example.com"),
+        || format!("parents {l:?}"),
+    )?;
+    let l = store
+        .lookup("198.51.101.1", &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("lookup")?;
+    ensure(
+        l.containing_networks.is_empty() && l.exact.is_none(),
+        || format!("outside the network {l:?}"),
+    )?;
+    ensure(
+        store
+            .lookup("not an indicator", &all(), now())
+            .map_err(|e| e.to_string())?
+            .is_none(),
+        || "garbage looked up".into(),
+    )
+}
+
+fn relationships_follow_markings(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let mut domain = record("resolver.example.org", 1, Some(Tlp::Green), 0)?;
+    let ip = record("192.0.2.53", 1, Some(Tlp::Red), 0)?;
+    domain.related.push(pelita_ingest::RelatedRecord {
+        relation: Relation::ResolvesTo,
+        kind: Some(ip.kind),
+        value: ip.value.clone(),
+        key: Some(ip.key.clone()),
+        error: None,
+    });
+    domain.tlp = Some(Tlp::Red);
+    let visible_domain = record("resolver.example.org", 2, Some(Tlp::Green), 0)?;
+    submit(
+        store.as_mut(),
+        &meta("h1", "cert-a", None, 0),
+        vec![domain, visible_domain],
+    )?;
+    let red = store
+        .indicator(&key("resolver.example.org"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("red view")?;
+    ensure(
+        red.related.iter().any(|r| {
+            r.key == "ipv4:192.0.2.53" && r.relation == Relation::ResolvesTo && r.outgoing
+        }),
+        || format!("{:?}", red.related),
+    )?;
+    let green = store
+        .indicator(
+            &key("resolver.example.org"),
+            &SightingFilter::up_to(Tlp::Green),
+            now(),
+        )
+        .map_err(|e| e.to_string())?
+        .ok_or("green view")?;
+    ensure(green.related.is_empty(), || {
+        format!("a RED relationship leaks: {:?}", green.related)
+    })?;
+    check_integrity(store.as_ref())
+}
+
+fn withdrawn_is_suppressed_not_deleted(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let mut w = record("revoked.example.com", 1, None, 0)?;
+    w.withdrawn = true;
+    submit(store.as_mut(), &meta("i1", "cert-a", None, 0), vec![w])?;
+    let v = store
+        .indicator(&key("revoked.example.com"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("withdrawn indicator deleted")?;
+    ensure(
+        v.fused.suppressed == vec![pelita_fuse::Suppression::WithdrawnBySources],
+        || format!("{:?}", v.fused),
+    )?;
+    let s = store.stats(&all()).map_err(|e| e.to_string())?;
+    ensure(s.withdrawn == 1, || format!("{s:?}"))
+}
+
+fn same_bytes_from_two_sources_are_two_submissions(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    submit(
+        store.as_mut(),
+        &meta("j1", "cert-a", None, 0),
+        vec![record("192.0.2.99", 1, None, 0)?],
+    )?;
+    let second = submit(
+        store.as_mut(),
+        &meta("j1", "firm-b", None, 0),
+        vec![record("192.0.2.99", 1, None, 0)?],
+    )?;
+    ensure(second.new_submission && second.sightings_added == 1, || {
+        format!("{second:?}")
+    })?;
+    let v = store
+        .indicator(&key("192.0.2.99"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("view")?;
+    ensure(v.fused.sources == 2, || format!("{v:?}"))?;
+    let flags = v.flags;
+    ensure(
+        flags == Flags::from(pelita_model::Flag::Documentation),
+        || format!("flags {flags:?}"),
+    )
+}

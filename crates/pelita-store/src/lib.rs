@@ -1,0 +1,313 @@
+//! Pelita's fusion store: submissions, one row per canonical indicator, and
+//! every sighting of it, with who said it under which marking.
+//!
+//! The [`Store`] trait is what the rest of Pelita uses; [`SqliteStore`] is the
+//! embedded default backend (bundled SQLite, WAL, one writer, a pool of
+//! readers, versioned migrations), and PostgreSQL will plug into the same
+//! trait. [`conformance`] is the suite every backend must pass: the SQLite
+//! backend runs it in `tests/conformance.rs`.
+//!
+//! # Design
+//!
+//! - **Markings live on sightings.** The same IP can be GREEN from one
+//!   partner and RED from another. Every read takes a [`SightingFilter`]
+//!   and computes its answer — existence, fused confidence, first/last seen,
+//!   counts — from only the sightings that pass it, by fusing them with
+//!   [`pelita_fuse::fuse`]. Nothing is pre-aggregated across markings, so no
+//!   aggregate can leak a sighting its viewer may not see.
+//! - **A submission is atomic.** [`Store::begin`] opens one transaction for
+//!   a submission; its records stream in through [`SubmissionSink`] (which
+//!   is an ingest [`RecordSink`]), and [`SubmissionSink::commit`] commits
+//!   them together with the submission row. A crash before the commit leaves
+//!   nothing; after it, everything.
+//! - **Idempotent.** The same bytes from the same organisation are one
+//!   submission, and a sighting is unique per (indicator, submission,
+//!   location): re-ingesting changes nothing.
+
+mod schema;
+mod sqlite;
+
+pub mod conformance;
+
+use std::collections::BTreeMap;
+
+use pelita_fuse::Fused;
+use pelita_ingest::RecordSink;
+use pelita_model::{Flags, IndicatorKind, Relation, SourceReliability, Tlp};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub use sqlite::{SqliteStore, schema_version};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The database file could not be created or opened.
+    #[error("cannot open the store at {path}: {message}")]
+    Open {
+        /// The database path.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The database was written by a newer Pelita.
+    #[error(
+        "the store has schema version {found}, newer than this Pelita knows ({known}); upgrade Pelita"
+    )]
+    TooNew {
+        /// The version in the file.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// Stored data failed validation when read back.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+/// Which sightings a read may use: those marked at most `max_tlp`, and
+/// unmarked ones, which count as `unmarked`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SightingFilter {
+    /// The most restrictive marking the reader may see.
+    pub max_tlp: Tlp,
+    /// The marking an unmarked sighting is treated as (default AMBER: when a
+    /// partner said nothing, assume need-to-know).
+    pub unmarked: Tlp,
+}
+
+impl SightingFilter {
+    /// Every sighting: for the local operator's CLI.
+    pub fn everything() -> Self {
+        SightingFilter {
+            max_tlp: Tlp::Red,
+            unmarked: Tlp::Amber,
+        }
+    }
+
+    /// Sightings marked at most `max`.
+    pub fn up_to(max: Tlp) -> Self {
+        SightingFilter {
+            max_tlp: max,
+            unmarked: Tlp::Amber,
+        }
+    }
+
+    /// Whether a sighting with this marking passes.
+    pub fn allows(&self, tlp: Option<Tlp>) -> bool {
+        tlp.unwrap_or(self.unmarked) <= self.max_tlp
+    }
+}
+
+/// What is known about a submission when it starts.
+#[derive(Debug, Clone)]
+pub struct SubmissionMeta {
+    /// SHA-256 of the archived bytes.
+    pub sha256: String,
+    /// The file name it was submitted under.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The format it was read as.
+    pub format: String,
+    /// The submitting organisation (`unattributed` when unknown).
+    pub source: String,
+    /// The submission's default marking.
+    pub tlp: Option<Tlp>,
+    /// When it was received; the default first/last seen of its sightings.
+    pub received_at: OffsetDateTime,
+}
+
+/// What is known about a submission when it ends.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionOutcome {
+    /// Records that failed (located errors in the report).
+    pub errors: u64,
+    /// The submission report, as JSON.
+    pub report: Option<String>,
+}
+
+/// What a commit wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CommitStats {
+    /// Whether this submission was new (false: the same bytes from the same source were stored before).
+    pub new_submission: bool,
+    /// Records received.
+    pub records: u64,
+    /// Sightings written (records already stored are not written again).
+    pub sightings_added: u64,
+    /// Indicators seen for the first time.
+    pub indicators_added: u64,
+}
+
+/// Receives the records of one submission inside its transaction.
+pub trait SubmissionSink: RecordSink {
+    /// Commits the submission and all its records at once.
+    fn commit(self: Box<Self>, outcome: &SubmissionOutcome) -> Result<CommitStats, StoreError>;
+}
+
+/// A stored submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubmissionRow {
+    /// SHA-256 of the archived bytes.
+    pub sha256: String,
+    /// The submitting organisation.
+    pub source: String,
+    /// File name.
+    pub name: String,
+    /// Format read as.
+    pub format: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Records stored.
+    pub records: u64,
+    /// Records that failed.
+    pub errors: u64,
+}
+
+/// One source's part in an indicator's fused view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceView {
+    /// The organisation.
+    pub source: String,
+    /// Its sightings of the indicator (visible ones).
+    pub sightings: u64,
+    /// Its earliest first-seen.
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: OffsetDateTime,
+    /// Its latest last-seen.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen: OffsetDateTime,
+    /// The most restrictive marking among its visible sightings.
+    pub tlp: Option<Tlp>,
+    /// The best reliability grade it was given.
+    pub reliability: Option<SourceReliability>,
+    /// Whether all its sightings are withdrawn.
+    pub withdrawn: bool,
+}
+
+/// An indicator related to another.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RelatedView {
+    /// How, from the looked-up indicator's side (`resolves-to`, `hosted-on`, …).
+    pub relation: Relation,
+    /// Whether the looked-up indicator is the subject (`true`) or the object.
+    pub outgoing: bool,
+    /// The other indicator's key.
+    pub key: String,
+}
+
+/// The fused view of one indicator, over the sightings a filter lets through.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorView {
+    /// `kind:value`.
+    pub key: String,
+    /// The kind.
+    pub kind: IndicatorKind,
+    /// The canonical value.
+    pub value: String,
+    /// Flags of the value.
+    pub flags: Flags,
+    /// Fused confidence, sources, first/last seen, suppression.
+    pub fused: Fused,
+    /// Per source.
+    pub sources: Vec<SourceView>,
+    /// Malware families named, sorted.
+    pub malware: Vec<String>,
+    /// Tags, sorted, deduplicated.
+    pub tags: Vec<String>,
+    /// Classification hints, sorted, deduplicated.
+    pub hints: Vec<String>,
+    /// Related indicators (through visible relationships), sorted.
+    pub related: Vec<RelatedView>,
+}
+
+/// The answer to a lookup of one value in any notation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lookup {
+    /// The canonical key of what was looked up.
+    pub key: String,
+    /// The indicator itself, if any visible sighting names it.
+    pub exact: Option<IndicatorView>,
+    /// Stored networks that contain it (for addresses and networks).
+    pub containing_networks: Vec<IndicatorView>,
+    /// Stored parent domains (for domains, URLs and e-mail addresses).
+    pub parent_domains: Vec<IndicatorView>,
+}
+
+/// Summary counts over visible sightings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Indicators with at least one visible sighting.
+    pub indicators: u64,
+    /// Visible sightings.
+    pub sightings: u64,
+    /// Submissions stored (all; submissions are not marked).
+    pub submissions: u64,
+    /// Organisations with at least one visible sighting.
+    pub sources: u64,
+    /// Indicators by kind.
+    pub by_kind: BTreeMap<String, u64>,
+    /// Indicators by source (an indicator counts once per source that reported it).
+    pub by_source: BTreeMap<String, u64>,
+    /// Indicators whose every visible sighting is withdrawn.
+    pub withdrawn: u64,
+}
+
+/// The result of an integrity check.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Integrity {
+    /// What the database engine's own check said (`ok` when fine).
+    pub engine: String,
+    /// Problems found in how archive, submissions, sightings and indicators agree.
+    pub problems: Vec<String>,
+}
+
+impl Integrity {
+    /// Whether everything agrees.
+    pub fn is_ok(&self) -> bool {
+        self.engine == "ok" && self.problems.is_empty()
+    }
+}
+
+/// A fusion store backend.
+pub trait Store {
+    /// Starts writing a submission. Nothing is visible until
+    /// [`SubmissionSink::commit`]; dropping the sink without committing
+    /// writes nothing.
+    fn begin<'a>(
+        &'a mut self,
+        meta: &SubmissionMeta,
+    ) -> Result<Box<dyn SubmissionSink + 'a>, StoreError>;
+
+    /// The fused view of one indicator by its key, over the sightings `filter` lets through.
+    fn indicator(
+        &self,
+        key: &str,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+    ) -> Result<Option<IndicatorView>, StoreError>;
+
+    /// Looks up a value written in any notation: the indicator, the networks
+    /// that contain it and its parent domains. `Ok(None)` when the value is
+    /// not an indicator at all.
+    fn lookup(
+        &self,
+        input: &str,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+    ) -> Result<Option<Lookup>, StoreError>;
+
+    /// Summary counts over the sightings `filter` lets through.
+    fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError>;
+
+    /// Every stored submission, oldest first.
+    fn submissions(&self) -> Result<Vec<SubmissionRow>, StoreError>;
+
+    /// Checks the database and the agreement between its tables.
+    fn check(&self) -> Result<Integrity, StoreError>;
+}

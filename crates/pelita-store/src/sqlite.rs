@@ -1,0 +1,715 @@
+//! The embedded SQLite backend.
+//!
+//! One writer connection (submissions are written one at a time, each in one
+//! transaction) and a small pool of reader connections; WAL journaling so
+//! readers never block the writer; `synchronous = FULL`, so a committed
+//! submission survives a crash of the process and of the machine.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
+use std::net::{IpAddr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use pelita_fuse::{Policy, Sighting, fuse};
+use pelita_ingest::{Record, RecordSink};
+use pelita_model::{
+    Credibility, Flags, Indicator, IndicatorKind, ParseOptions, Relation, SourceReliability, Tlp,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use time::OffsetDateTime;
+
+use crate::{
+    CommitStats, IndicatorView, Integrity, Lookup, RelatedView, SightingFilter, SourceView, Stats,
+    Store, StoreError, SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, schema,
+};
+
+/// How many idle reader connections are kept.
+const MAX_IDLE_READERS: usize = 4;
+
+/// The embedded store: one SQLite database file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Connection,
+    readers: Mutex<Vec<Connection>>,
+    policy: Policy,
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its folder if needed) the store at `path`, and
+    /// brings its schema to the latest version.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |message: String| StoreError::Open {
+            path: path.display().to_string(),
+            message,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        }
+        let mut writer = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
+        configure(&writer)?;
+        schema::migrate(&mut writer)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer,
+            readers: Mutex::new(Vec::new()),
+            policy: Policy::default(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Replaces the fusion policy used by reads.
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    /// Runs `f` on a pooled reader connection.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().ok().and_then(|mut v| v.pop());
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open(&self.path)?;
+                configure(&c)?;
+                c
+            }
+        };
+        let result = f(&conn);
+        if let Ok(mut idle) = self.readers.lock()
+            && idle.len() < MAX_IDLE_READERS
+        {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_unix(s: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(s)
+        .map_err(|e| StoreError::Corrupt(format!("timestamp {s}: {e}")))
+}
+
+fn tlp_rank(t: Tlp) -> i64 {
+    match t {
+        Tlp::Clear => 0,
+        Tlp::Green => 1,
+        Tlp::Amber => 2,
+        Tlp::AmberStrict => 3,
+        Tlp::Red => 4,
+    }
+}
+
+fn tlp_from_rank(r: Option<i64>) -> Option<Tlp> {
+    r.and_then(|r| usize::try_from(r).ok())
+        .and_then(|i| Tlp::ALL.get(i).copied())
+}
+
+/// The address range of an IP-like indicator as 16-byte big-endian blobs.
+fn net_range(indicator: &Indicator) -> Option<([u8; 16], [u8; 16])> {
+    let as16 = |ip: IpAddr| match ip {
+        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+        IpAddr::V6(a) => a.octets(),
+    };
+    match indicator {
+        Indicator::Ipv4(_) | Indicator::Ipv6(_) => indicator.ip().map(|ip| (as16(ip), as16(ip))),
+        Indicator::Cidr(c) => {
+            let lo = u128::from_be_bytes(as16(c.addr()));
+            let host_bits = match c.addr() {
+                IpAddr::V4(_) => 32 - u32::from(c.prefix()),
+                IpAddr::V6(_) => 128 - u32::from(c.prefix()),
+            };
+            let hi = lo | 1u128.checked_shl(host_bits).map_or(u128::MAX, |b| b - 1);
+            Some((lo.to_be_bytes(), Ipv6Addr::from(hi).octets()))
+        }
+        _ => None,
+    }
+}
+
+fn split_key(key: &str) -> Option<(IndicatorKind, &str)> {
+    let (kind, value) = key.split_once(':')?;
+    Some((kind.parse().ok()?, value))
+}
+
+fn relation_str(r: Relation) -> &'static str {
+    match r {
+        Relation::ResolvesTo => "resolves-to",
+        Relation::HostedOn => "hosted-on",
+        Relation::DeliveredBy => "delivered-by",
+        Relation::CommunicatesWith => "communicates-with",
+        Relation::RelatedTo => "related-to",
+    }
+}
+
+fn relation_from(s: &str) -> Relation {
+    match s {
+        "resolves-to" => Relation::ResolvesTo,
+        "hosted-on" => Relation::HostedOn,
+        "delivered-by" => Relation::DeliveredBy,
+        "communicates-with" => Relation::CommunicatesWith,
+        _ => Relation::RelatedTo,
+    }
+}
+
+/// Finds or creates an indicator row; returns (id, created).
+fn indicator_id(
+    tx: &Transaction<'_>,
+    cache: &mut HashMap<String, i64>,
+    kind: IndicatorKind,
+    value: &str,
+) -> Result<(i64, bool), StoreError> {
+    let key = format!("{kind}:{value}");
+    if let Some(&id) = cache.get(&key) {
+        return Ok((id, false));
+    }
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT id FROM indicators WHERE kind = ?1 AND value = ?2")?
+        .query_row(params![kind.as_str(), value], |r| r.get(0))
+        .optional()?;
+    let (id, created) = match existing {
+        Some(id) => (id, false),
+        None => {
+            // Re-validate before storing: the store never holds a non-canonical value.
+            let parsed = Indicator::parse(
+                &asn_prefixed(kind, value),
+                Some(kind),
+                &ParseOptions::default(),
+            )
+            .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?;
+            if parsed.indicator.key() != key {
+                return Err(StoreError::Corrupt(format!(
+                    "{key} is not canonical (canonical: {})",
+                    parsed.indicator.key()
+                )));
+            }
+            let flags = serde_json::to_string(&parsed.indicator.intrinsic_flags())
+                .unwrap_or_else(|_| "[]".into());
+            let range = net_range(&parsed.indicator);
+            tx.prepare_cached("INSERT INTO indicators (kind, value, flags, net_lo, net_hi) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
+                params![kind.as_str(), value, flags, range.map(|r| r.0.to_vec()), range.map(|r| r.1.to_vec())],
+            )?;
+            (tx.last_insert_rowid(), true)
+        }
+    };
+    cache.insert(key, id);
+    Ok((id, created))
+}
+
+/// ASNs are stored as bare numbers; parsing them back needs no prefix with an explicit kind.
+fn asn_prefixed(kind: IndicatorKind, value: &str) -> String {
+    if kind == IndicatorKind::Asn {
+        format!("AS{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+fn org_id(tx: &Transaction<'_>, name: &str, now: i64) -> Result<i64, StoreError> {
+    tx.execute("INSERT INTO organisations (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING", params![name, now])?;
+    Ok(tx.query_row(
+        "SELECT id FROM organisations WHERE name = ?1",
+        params![name],
+        |r| r.get(0),
+    )?)
+}
+
+/// One submission being written, inside its transaction.
+struct SqliteSubmission<'a> {
+    tx: Transaction<'a>,
+    submission_id: i64,
+    org_id: i64,
+    default_tlp: Option<Tlp>,
+    received_at: i64,
+    new_submission: bool,
+    records: u64,
+    sightings_added: u64,
+    indicators_added: u64,
+    ids: HashMap<String, i64>,
+}
+
+impl SqliteSubmission<'_> {
+    fn add(&mut self, r: &Record) -> Result<(), StoreError> {
+        self.records += 1;
+        let (id, created) = indicator_id(&self.tx, &mut self.ids, r.kind, &r.value)?;
+        self.indicators_added += u64::from(created);
+        let location =
+            serde_json::to_string(&r.location).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let tlp = r.tlp.or(self.default_tlp).map(tlp_rank);
+        let first = r.first_seen.map(unix).unwrap_or(self.received_at);
+        let last = r.last_seen.map(unix).unwrap_or(first.max(self.received_at));
+        let json_list = |v: &[String]| {
+            if v.is_empty() {
+                None
+            } else {
+                serde_json::to_string(v).ok()
+            }
+        };
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO sightings (indicator_id, org_id, submission_id, location, tlp, reliability, credibility,
+                    first_seen, last_seen, count, withdrawn, malware, tags, hints, context)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (indicator_id, submission_id, location) DO NOTHING",
+            )?
+            .execute(params![
+                id,
+                self.org_id,
+                self.submission_id,
+                location,
+                tlp,
+                r.admiralty.reliability.map(|g| g.letter().to_string()),
+                r.admiralty.credibility.map(|c| i64::from(c.digit())),
+                first.min(last),
+                last.max(first),
+                r.withdrawn,
+                r.malware,
+                json_list(&r.tags),
+                json_list(&r.hints),
+                r.context,
+            ])?;
+        self.sightings_added += u64::try_from(inserted).unwrap_or(0);
+        for rel in &r.related {
+            let (Some(kind), Some(key)) = (rel.kind, rel.key.as_deref()) else {
+                continue;
+            };
+            let Some((_, value)) = key.split_once(':') else {
+                continue;
+            };
+            let (dst, created) = indicator_id(&self.tx, &mut self.ids, kind, value)?;
+            self.indicators_added += u64::from(created);
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO relationships (src, dst, relation, submission_id, tlp) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![id, dst, relation_str(rel.relation), self.submission_id, tlp])?;
+        }
+        Ok(())
+    }
+}
+
+impl RecordSink for SqliteSubmission<'_> {
+    fn record(&mut self, record: Record) -> io::Result<()> {
+        self.add(&record).map_err(io::Error::other)
+    }
+}
+
+impl SubmissionSink for SqliteSubmission<'_> {
+    fn commit(self: Box<Self>, outcome: &SubmissionOutcome) -> Result<CommitStats, StoreError> {
+        let this = *self;
+        this.tx.execute(
+            "UPDATE submissions SET records = records + ?1,
+                 sightings = (SELECT COUNT(*) FROM sightings WHERE submission_id = ?2),
+                 errors = ?3, report = COALESCE(?4, report)
+             WHERE id = ?2",
+            params![
+                if this.new_submission {
+                    i64::try_from(this.records).unwrap_or(i64::MAX)
+                } else {
+                    0
+                },
+                this.submission_id,
+                i64::try_from(outcome.errors).unwrap_or(i64::MAX),
+                outcome.report
+            ],
+        )?;
+        this.tx.commit()?;
+        Ok(CommitStats {
+            new_submission: this.new_submission,
+            records: this.records,
+            sightings_added: this.sightings_added,
+            indicators_added: this.indicators_added,
+        })
+    }
+}
+
+/// A raw sighting row, as read back.
+struct Row {
+    source: String,
+    tlp: Option<Tlp>,
+    reliability: Option<SourceReliability>,
+    credibility: Option<Credibility>,
+    first_seen: OffsetDateTime,
+    last_seen: OffsetDateTime,
+    count: u64,
+    withdrawn: bool,
+    malware: Option<String>,
+    tags: Option<String>,
+    hints: Option<String>,
+}
+
+const VISIBLE: &str = "COALESCE(s.tlp, :unmarked) <= :max";
+
+fn filter_params(filter: &SightingFilter) -> [(&'static str, i64); 2] {
+    [
+        (":unmarked", tlp_rank(filter.unmarked)),
+        (":max", tlp_rank(filter.max_tlp)),
+    ]
+}
+
+fn view(
+    conn: &Connection,
+    key: &str,
+    filter: &SightingFilter,
+    now: OffsetDateTime,
+    policy: &Policy,
+) -> Result<Option<IndicatorView>, StoreError> {
+    let Some((kind, value)) = split_key(key) else {
+        return Ok(None);
+    };
+    let found: Option<(i64, String)> = conn
+        .prepare_cached("SELECT id, flags FROM indicators WHERE kind = ?1 AND value = ?2")?
+        .query_row(params![kind.as_str(), value], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((id, flags)) = found else {
+        return Ok(None);
+    };
+    let [(u_name, u), (m_name, m)] = filter_params(filter);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT o.name, s.tlp, s.reliability, s.credibility, s.first_seen, s.last_seen, s.count, s.withdrawn,
+                s.malware, s.tags, s.hints
+         FROM sightings s JOIN organisations o ON o.id = s.org_id
+         WHERE s.indicator_id = :id AND {VISIBLE}"
+    ))?;
+    let rows = stmt
+        .query_map(
+            &[
+                (":id", &id as &dyn rusqlite::ToSql),
+                (u_name, &u),
+                (m_name, &m),
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, bool>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                ))
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut decoded = Vec::with_capacity(rows.len());
+    for (source, tlp, rel, cred, first, last, count, withdrawn, malware, tags, hints) in rows {
+        decoded.push(Row {
+            source,
+            tlp: tlp_from_rank(tlp),
+            reliability: rel
+                .and_then(|s| s.chars().next())
+                .and_then(SourceReliability::from_char),
+            credibility: cred
+                .and_then(|d| u8::try_from(d).ok())
+                .and_then(Credibility::from_digit),
+            first_seen: from_unix(first)?,
+            last_seen: from_unix(last)?,
+            count: u64::try_from(count).unwrap_or(1),
+            withdrawn,
+            malware,
+            tags,
+            hints,
+        });
+    }
+    let sightings: Vec<Sighting<'_>> = decoded
+        .iter()
+        .map(|r| Sighting {
+            source: &r.source,
+            reliability: r.reliability,
+            credibility: r.credibility,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+            count: r.count,
+            withdrawn: r.withdrawn,
+        })
+        .collect();
+    let Some(fused) = fuse(kind, &sightings, now, policy) else {
+        return Ok(None);
+    };
+    let mut per_source: BTreeMap<&str, SourceView> = BTreeMap::new();
+    let (mut malware, mut tags, mut hints) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for r in &decoded {
+        let e = per_source.entry(&r.source).or_insert_with(|| SourceView {
+            source: r.source.clone(),
+            sightings: 0,
+            first_seen: r.first_seen,
+            last_seen: r.last_seen,
+            tlp: r.tlp,
+            reliability: r.reliability,
+            withdrawn: true,
+        });
+        e.sightings += r.count;
+        e.first_seen = e.first_seen.min(r.first_seen);
+        e.last_seen = e.last_seen.max(r.last_seen);
+        e.tlp = e.tlp.max(r.tlp);
+        e.reliability = match (e.reliability, r.reliability) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        e.withdrawn &= r.withdrawn;
+        malware.extend(r.malware.iter().cloned());
+        for (set, json) in [(&mut tags, &r.tags), (&mut hints, &r.hints)] {
+            if let Some(j) = json {
+                set.extend(
+                    serde_json::from_str::<Vec<String>>(j)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+            }
+        }
+    }
+    let mut related_stmt = conn.prepare_cached("SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
+           WHERE r.src = :id AND COALESCE(r.tlp, :unmarked) <= :max
+         UNION
+         SELECT r.relation, 0, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.src
+           WHERE r.dst = :id AND COALESCE(r.tlp, :unmarked) <= :max")?;
+    let related: BTreeSet<RelatedView> = related_stmt
+        .query_map(
+            &[
+                (":id", &id as &dyn rusqlite::ToSql),
+                (u_name, &u),
+                (m_name, &m),
+            ],
+            |r| {
+                Ok(RelatedView {
+                    relation: relation_from(&r.get::<_, String>(0)?),
+                    outgoing: r.get(1)?,
+                    key: format!("{}:{}", r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+                })
+            },
+        )?
+        .collect::<Result<_, _>>()?;
+    let flags: Flags =
+        serde_json::from_str(&flags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(IndicatorView {
+        key: key.to_owned(),
+        kind,
+        value: value.to_owned(),
+        flags,
+        fused,
+        sources: per_source.into_values().collect(),
+        malware: malware.into_iter().collect(),
+        tags: tags.into_iter().collect(),
+        hints: hints.into_iter().collect(),
+        related: related.into_iter().collect(),
+    }))
+}
+
+impl Store for SqliteStore {
+    fn begin<'a>(
+        &'a mut self,
+        meta: &SubmissionMeta,
+    ) -> Result<Box<dyn SubmissionSink + 'a>, StoreError> {
+        let tx = self.writer.transaction()?;
+        let now = unix(meta.received_at);
+        let org = org_id(&tx, &meta.source, now)?;
+        let inserted = tx.execute(
+            "INSERT INTO submissions (sha256, org_id, name, size, format, tlp, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256, org_id) DO NOTHING",
+            params![
+                meta.sha256,
+                org,
+                meta.name,
+                i64::try_from(meta.size).unwrap_or(i64::MAX),
+                meta.format,
+                meta.tlp.map(tlp_rank),
+                now
+            ],
+        )?;
+        let (submission_id, received_at): (i64, i64) = tx.query_row(
+            "SELECT id, received_at FROM submissions WHERE sha256 = ?1 AND org_id = ?2",
+            params![meta.sha256, org],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(Box::new(SqliteSubmission {
+            tx,
+            submission_id,
+            org_id: org,
+            default_tlp: meta.tlp,
+            // A re-ingested submission keeps the dates of its first ingestion.
+            received_at,
+            new_submission: inserted == 1,
+            records: 0,
+            sightings_added: 0,
+            indicators_added: 0,
+            ids: HashMap::new(),
+        }))
+    }
+
+    fn indicator(
+        &self,
+        key: &str,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+    ) -> Result<Option<IndicatorView>, StoreError> {
+        self.read(|c| view(c, key, filter, now, &self.policy))
+    }
+
+    fn lookup(
+        &self,
+        input: &str,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+    ) -> Result<Option<Lookup>, StoreError> {
+        let Ok(parsed) = Indicator::parse(input, None, &ParseOptions::default()) else {
+            return Ok(None);
+        };
+        let indicator = parsed.indicator;
+        let key = indicator.key();
+        self.read(|c| {
+            let exact = view(c, &key, filter, now, &self.policy)?;
+            let mut containing_networks = Vec::new();
+            if let Some((lo, hi)) = net_range(&indicator) {
+                let mut stmt = c.prepare_cached(
+                    "SELECT value FROM indicators WHERE kind = 'cidr' AND net_lo <= ?1 AND net_hi >= ?2 ORDER BY net_lo DESC",
+                )?;
+                let nets: Vec<String> = stmt.query_map(params![lo.to_vec(), hi.to_vec()], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                for net in nets {
+                    let net_key = format!("cidr:{net}");
+                    if net_key != key {
+                        containing_networks.extend(view(c, &net_key, filter, now, &self.policy)?);
+                    }
+                }
+            }
+            let mut parent_domains = Vec::new();
+            if let Some(d) = indicator.domain() {
+                let own = (indicator.kind() != IndicatorKind::Domain).then_some(d.as_str());
+                for parent in own.into_iter().chain(d.parents()) {
+                    parent_domains.extend(view(c, &format!("domain:{parent}"), filter, now, &self.policy)?);
+                }
+            }
+            Ok(Some(Lookup { key: key.clone(), exact, containing_networks, parent_domains }))
+        })
+    }
+
+    fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError> {
+        self.read(|c| {
+            let [(u_name, u), (m_name, m)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 2] = [(u_name, &u), (m_name, &m)];
+            let count = |sql: &str| -> Result<u64, StoreError> {
+                let n: i64 = c.prepare_cached(sql)?.query_row(&named[..], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            };
+            let grouped = |sql: &str| -> Result<BTreeMap<String, u64>, StoreError> {
+                let mut stmt = c.prepare_cached(sql)?;
+                let rows = stmt.query_map(&named[..], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+                let mut out = BTreeMap::new();
+                for row in rows {
+                    let (k, n) = row?;
+                    out.insert(k, u64::try_from(n).unwrap_or(0));
+                }
+                Ok(out)
+            };
+            let by_kind = grouped(&format!(
+                "SELECT i.kind, COUNT(DISTINCT i.id) FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                 WHERE {VISIBLE} GROUP BY i.kind"
+            ))?;
+            let by_source = grouped(&format!(
+                "SELECT o.name, COUNT(DISTINCT s.indicator_id) FROM sightings s JOIN organisations o ON o.id = s.org_id
+                 WHERE {VISIBLE} GROUP BY o.name"
+            ))?;
+            Ok(Stats {
+                indicators: by_kind.values().sum(),
+                sightings: count(&format!("SELECT COUNT(*) FROM sightings s WHERE {VISIBLE}"))?,
+                submissions: u64::try_from(c.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get::<_, i64>(0))?).unwrap_or(0),
+                sources: u64::try_from(by_source.len()).unwrap_or(0),
+                withdrawn: count(&format!(
+                    "SELECT COUNT(*) FROM (SELECT s.indicator_id FROM sightings s WHERE {VISIBLE}
+                     GROUP BY s.indicator_id HAVING MIN(s.withdrawn) = 1)"
+                ))?,
+                by_kind,
+                by_source,
+            })
+        })
+    }
+
+    fn submissions(&self) -> Result<Vec<SubmissionRow>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT s.sha256, o.name, s.name, s.format, s.size, s.records, s.errors
+                 FROM submissions s JOIN organisations o ON o.id = s.org_id ORDER BY s.id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(SubmissionRow {
+                    sha256: r.get(0)?,
+                    source: r.get(1)?,
+                    name: r.get(2)?,
+                    format: r.get(3)?,
+                    size: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+                    records: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+                    errors: u64::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn check(&self) -> Result<Integrity, StoreError> {
+        self.read(|c| {
+            let engine: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            let mut problems = Vec::new();
+            let mut fk = c.prepare("PRAGMA foreign_key_check")?;
+            let mut rows = fk.query([])?;
+            while let Some(row) = rows.next()? {
+                let table: String = row.get(0)?;
+                let rowid: Option<i64> = row.get(1)?;
+                let parent: String = row.get(2)?;
+                problems.push(format!("{table} row {rowid:?} refers to a missing {parent} row"));
+            }
+            let mut miscount = c.prepare(
+                "SELECT s.sha256, s.sightings, (SELECT COUNT(*) FROM sightings x WHERE x.submission_id = s.id)
+                 FROM submissions s WHERE s.sightings != (SELECT COUNT(*) FROM sightings x WHERE x.submission_id = s.id)",
+            )?;
+            let mut rows = miscount.query([])?;
+            while let Some(row) = rows.next()? {
+                let (sha, stored, actual): (String, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+                problems.push(format!("submission {sha} acknowledged {stored} sightings but {actual} are stored"));
+            }
+            let orphans: i64 = c.query_row(
+                "SELECT COUNT(*) FROM indicators i WHERE NOT EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id)
+                   AND NOT EXISTS (SELECT 1 FROM relationships r WHERE r.src = i.id OR r.dst = i.id)",
+                [],
+                |r| r.get(0),
+            )?;
+            if orphans > 0 {
+                problems.push(format!("{orphans} indicators have neither sightings nor relationships"));
+            }
+            Ok(Integrity { engine, problems })
+        })
+    }
+}
+
+/// Latest schema version (for `pelita` diagnostics).
+pub fn schema_version() -> i64 {
+    schema::latest()
+}
