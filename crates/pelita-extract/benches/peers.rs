@@ -37,13 +37,21 @@ fn main() {
         eprintln!("peers bench skipped: {} not found", path.display());
         return;
     };
-    let reps: usize = std::env::var("PELITA_BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let reps: usize = std::env::var("PELITA_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let mut times = Vec::new();
     let mut found = Collect::default();
     for _ in 0..reps.max(1) {
         let mut sink = Collect::default();
         let t = Instant::now();
-        pelita_extract::extract(&text[..], ProseFormat::Text, &ParseContext::named(file.clone()), &mut sink);
+        pelita_extract::extract(
+            &text[..],
+            ProseFormat::Text,
+            &ParseContext::named(file.clone()),
+            &mut sink,
+        );
         times.push(t.elapsed().as_secs_f64());
         found = sink;
     }
@@ -52,13 +60,30 @@ fn main() {
     let mb = text.len() as f64 / 1e6;
     // Truth: `type<TAB>value`, values refanged. Compare canonical keys.
     let truth_path = path.with_extension("truth.tsv");
-    let key = |v: &str| Indicator::parse(v, None, &ParseOptions::default()).map(|c| c.indicator.key()).ok();
+    let key = |v: &str| {
+        Indicator::parse(v, None, &ParseOptions::default())
+            .map(|c| c.indicator.key())
+            .ok()
+    };
     let truth: BTreeSet<String> = std::fs::read_to_string(&truth_path)
-        .map(|t| t.lines().filter_map(|l| l.split_once('\t')).filter_map(|(_, v)| key(v)).collect())
+        .map(|t| {
+            t.lines()
+                .filter_map(|l| l.split_once('\t'))
+                .filter_map(|(_, v)| key(v))
+                .collect()
+        })
         .unwrap_or_default();
-    let got: BTreeSet<String> = found.observations.iter().filter_map(|o| key(&o.value)).collect();
+    let got: BTreeSet<String> = found
+        .observations
+        .iter()
+        .filter_map(|o| key(&o.value))
+        .collect();
     let tp = got.intersection(&truth).count() as f64;
-    println!("{file}: {mb:.1} MB, median of {reps}: {median:.3} s, {:.1} MB/s, {} observations", mb / median, found.observations.len());
+    println!(
+        "{file}: {mb:.1} MB, median of {reps}: {median:.3} s, {:.1} MB/s, {} observations",
+        mb / median,
+        found.observations.len()
+    );
     if !truth.is_empty() {
         println!(
             "  against {} truth values: precision {:.4}, recall {:.4} ({} distinct found)",
