@@ -38,6 +38,8 @@ struct Cli {
 enum Command {
     Normalize(cmd::normalize::Args),
     Ingest(cmd::ingest::Args),
+    Lookup(cmd::lookup::Args),
+    Stats(cmd::stats::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Normalize(args) => cmd::normalize::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
+        Command::Lookup(args) => cmd::lookup::run(&args),
+        Command::Stats(args) => cmd::stats::run(&args),
     };
     match result {
         Ok(code) => code,

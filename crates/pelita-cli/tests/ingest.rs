@@ -148,20 +148,25 @@ fn a_bad_record_exits_one_names_its_location_and_keeps_the_rest() {
             .contains("300.1.2.3")
     );
     assert_eq!(summary["totals"]["errors"], 1);
-    // The good records were written to the default place.
-    let sha = sub["sha256"].as_str().unwrap();
-    let records_file = data.join("records").join(format!("{sha}.jsonl"));
-    assert_eq!(sub["records_file"], s(&records_file));
-    let records = json_lines(&std::fs::read(&records_file).unwrap());
-    let keys: Vec<&str> = records.iter().map(|r| r["key"].as_str().unwrap()).collect();
-    assert_eq!(
-        keys,
-        [
-            "ipv4:198.51.100.7",
-            "url:http://bad.example.com/x",
-            "domain:example.org"
-        ]
-    );
+    // The good records are in the store (the default place), the bad one is not.
+    let db = data.join("pelita.db");
+    assert_eq!(sub["records_file"], s(&db));
+    assert_eq!(sub["stored"]["sightings_added"], 3);
+    for (value, found) in [
+        ("198.51.100[.]7", true),
+        ("http://bad.example.com/x", true),
+        ("example.org", true),
+        ("300.1.2.4", false),
+    ] {
+        let out = pelita(&["lookup", "--data-dir", s(&data), "--json", value]);
+        assert_eq!(
+            out.status.code(),
+            Some(if found { 0 } else { 1 }),
+            "{value}"
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["exact"].is_object(), found, "{value}: {v}");
+    }
 
     // Human summary names the error and its location.
     let out = pelita(&["ingest", "--data-dir", s(&data), s(&input)]);
@@ -184,21 +189,21 @@ fn the_same_file_twice_is_already_archived_with_the_same_records() {
         !first_summary.contains("already archived"),
         "{first_summary}"
     );
-    let records_dir = data.join("records");
-    let file = std::fs::read_dir(&records_dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let before = std::fs::read(&file).unwrap();
+    let stats =
+        |data: &std::path::Path| text(&pelita(&["stats", "--data-dir", s(data), "--json"]).stdout);
+    let before = stats(&data);
+    assert!(before.contains("\"indicators\": 2"), "{before}");
 
     let second = pelita(&["ingest", "--data-dir", s(&data), s(&input)]);
     assert_eq!(second.status.code(), Some(0));
     let summary = text(&second.stdout);
     assert!(summary.contains("already archived"), "{summary}");
-    assert_eq!(std::fs::read(&file).unwrap(), before);
-    assert_eq!(std::fs::read_dir(&records_dir).unwrap().count(), 1);
+    assert!(
+        summary
+            .contains("0 new sightings, 0 new indicators (submission already stored: unchanged)"),
+        "{summary}"
+    );
+    assert_eq!(stats(&data), before, "re-ingesting changed the store");
 }
 
 #[test]

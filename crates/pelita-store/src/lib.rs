@@ -125,6 +125,8 @@ pub struct SubmissionMeta {
 /// What is known about a submission when it ends.
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionOutcome {
+    /// The format it was read as, once detection has run.
+    pub format: Option<String>,
     /// Records that failed (located errors in the report).
     pub errors: u64,
     /// The submission report, as JSON.

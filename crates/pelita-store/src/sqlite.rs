@@ -256,8 +256,15 @@ impl SqliteSubmission<'_> {
         let location =
             serde_json::to_string(&r.location).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let tlp = r.tlp.or(self.default_tlp).map(tlp_rank);
-        let first = r.first_seen.map(unix).unwrap_or(self.received_at);
-        let last = r.last_seen.map(unix).unwrap_or(first.max(self.received_at));
+        // Dates the partner gives are kept; without any, the sighting is
+        // dated by its submission. A first-seen alone is also the last time
+        // anyone is known to have seen it (so an old indicator still decays).
+        let first = r
+            .first_seen
+            .or(r.last_seen)
+            .map(unix)
+            .unwrap_or(self.received_at);
+        let last = r.last_seen.map(unix).unwrap_or(first);
         let json_list = |v: &[String]| {
             if v.is_empty() {
                 None
@@ -322,7 +329,7 @@ impl SubmissionSink for SqliteSubmission<'_> {
         this.tx.execute(
             "UPDATE submissions SET records = records + ?1,
                  sightings = (SELECT COUNT(*) FROM sightings WHERE submission_id = ?2),
-                 errors = ?3, report = COALESCE(?4, report)
+                 errors = ?3, report = COALESCE(?4, report), format = COALESCE(?5, format)
              WHERE id = ?2",
             params![
                 if this.new_submission {
@@ -332,7 +339,8 @@ impl SubmissionSink for SqliteSubmission<'_> {
                 },
                 this.submission_id,
                 i64::try_from(outcome.errors).unwrap_or(i64::MAX),
-                outcome.report
+                outcome.report,
+                outcome.format
             ],
         )?;
         this.tx.commit()?;

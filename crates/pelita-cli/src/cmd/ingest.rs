@@ -1,18 +1,22 @@
 //! `pelita ingest`: archive submissions, detect their format, parse and canonicalise them.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal as _, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use pelita_ingest::{
-    Archive, FormatChoice, IngestError, IngestOptions, JsonLines, Progress, Submission,
-    SubmissionReport, Totals, default_data_dir, ingest, submit_path, submit_reader,
+    Archive, FormatChoice, IngestError, IngestOptions, JsonLines, Progress, Record, RecordSink,
+    Submission, SubmissionReport, Totals, default_data_dir, ingest, submit_path, submit_reader,
 };
 use pelita_model::{Limits, Tlp};
+use pelita_store::{
+    CommitStats, SqliteStore, Store, SubmissionMeta, SubmissionOutcome, SubmissionSink,
+};
 use serde::Serialize;
+use time::OffsetDateTime;
 
 /// Inputs larger than this get a progress bar (when standard error is a terminal).
 const PROGRESS_MIN_BYTES: u64 = 8 << 20;
@@ -26,11 +30,13 @@ const PROGRESS_MIN_BYTES: u64 = 8 << 20;
 /// says it. A MISP feed directory (with manifest.json) is one submission of
 /// several archived files.
 ///
-/// Every observation is canonicalised; each becomes one JSON line with the
-/// submission's SHA-256 and its location, written to --out (default
-/// DATA-DIR/records/<sha256>.jsonl, one file per submission; `-` is
-/// standard output). One that fails is an error in the summary, with its
-/// location, and the rest goes through.
+/// Every observation is canonicalised and stored as a sighting in the
+/// fusion store (DATA-DIR/pelita.db, or --db), with the submission's
+/// SHA-256 and its location; a submission is stored all at once or not at
+/// all. --out also writes the records as JSON Lines (`-`: standard
+/// output). A record that fails is an error in the summary, with its
+/// location, and the rest goes through. Ingesting the same file from the
+/// same source again changes nothing.
 ///
 /// Formats: auto, stix, misp, misp-feed, csv:PRESET (urlhaus, threatfox,
 /// feodotracker, spamhaus-drop, spamhaus-asndrop, phishtank, openphish,
@@ -48,6 +54,8 @@ const PROGRESS_MIN_BYTES: u64 = 8 << 20;
 ///   pelita ingest --source CERT-XY --tlp amber bundle.json events.json
 ///
 ///   pelita ingest --format csv:urlhaus --out - urlhaus.csv | head
+///
+///   pelita lookup 198.51.100.7        (then: what the store knows)
 ///
 ///   pelita ingest --json feeds/misp/
 #[derive(Debug, clap::Args)]
@@ -71,12 +79,15 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
-    /// Where to write the records (JSON Lines); `-` for standard output.
+    /// Also write the records as JSON Lines to FILE; `-` for standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// The data directory (archive and records).
+    /// The data directory (archive and store).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The store (default DATA-DIR/pelita.db; created on first use).
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
     /// Largest submission accepted (bytes, or with K, M, G suffix; default 8G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_size: Option<u64>,
@@ -150,6 +161,8 @@ struct Entry {
     report: SubmissionReport,
     /// Where its records went.
     records_file: String,
+    /// What the store wrote.
+    stored: CommitStats,
 }
 
 /// An input that could not be read, archived or written.
@@ -168,11 +181,29 @@ struct JsonSummary<'a> {
 
 /// Where records go.
 enum Out {
-    /// `<data-dir>/records/<sha256>.jsonl`, one file per submission.
-    PerSubmission(PathBuf),
-    /// One writer for all (a file, or standard output).
-    Shared(Box<dyn Write>, String),
+    /// The store only.
+    StoreOnly,
+    /// The store, and JSON Lines to one writer (a file, or standard output).
+    Also(Box<dyn Write>, String),
 }
+
+/// Sends each record to the store and, when asked, to JSON Lines.
+struct Tee<'a> {
+    store: Box<dyn SubmissionSink + 'a>,
+    json: Option<JsonLines<&'a mut dyn Write>>,
+}
+
+impl RecordSink for Tee<'_> {
+    fn record(&mut self, record: Record) -> io::Result<()> {
+        if let Some(json) = &mut self.json {
+            json.record(record.clone())?;
+        }
+        self.store.record(record)
+    }
+}
+
+/// The source recorded when `--source` is not given.
+pub const UNATTRIBUTED: &str = "unattributed";
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -194,19 +225,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ..IngestOptions::default()
     };
     let records_to_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| data_dir.join("pelita.db"));
+    let mut store = SqliteStore::open(&db)
+        .with_context(|| format!("cannot open the store {}", db.display()))?;
     let mut out = match &args.out {
-        None => {
-            let dir = data_dir.join("records");
-            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            Out::PerSubmission(dir)
-        }
-        Some(_) if records_to_stdout => Out::Shared(
+        None => Out::StoreOnly,
+        Some(_) if records_to_stdout => Out::Also(
             Box::new(BufWriter::with_capacity(1 << 16, io::stdout())),
             "standard output".into(),
         ),
         Some(p) => {
             let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
-            Out::Shared(
+            Out::Also(
                 Box::new(BufWriter::with_capacity(1 << 16, f)),
                 p.display().to_string(),
             )
@@ -224,7 +257,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let result = submitted.and_then(|s| {
             let mut bar = Bar::new(&name, s.size());
-            ingest_one(&archive, &s, &options, &mut out, &mut bar)
+            ingest_one(&archive, &s, &options, &mut store, &db, &mut out, &mut bar)
         });
         match result {
             Ok(entry) => entries.push(entry),
@@ -237,7 +270,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if let Out::Shared(w, _) = &mut out {
+    if let Out::Also(w, _) = &mut out {
         match w.flush() {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
                 return Err(e).context("cannot write records");
@@ -280,50 +313,57 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Parses one archived submission into the chosen output.
+/// Parses one archived submission into the store (one transaction) and the chosen output.
 fn ingest_one(
     archive: &Archive,
     submission: &Submission,
     options: &IngestOptions,
+    store: &mut SqliteStore,
+    db: &Path,
     out: &mut Out,
     bar: &mut Bar,
 ) -> Result<Entry, IngestError> {
-    match out {
-        Out::Shared(w, label) => {
-            let mut sink = JsonLines::new(&mut **w);
-            let report = ingest(archive, submission, options, &mut sink, bar)?;
-            Ok(Entry {
-                report,
-                records_file: label.clone(),
-            })
-        }
-        Out::PerSubmission(dir) => {
-            let sha = &submission.stored.sha256;
-            let path = dir.join(format!("{sha}.jsonl"));
-            let temp = dir.join(format!(".{sha}.jsonl.tmp-{}", std::process::id()));
-            let sink_err = IngestError::Sink;
-            let result: Result<SubmissionReport, IngestError> = (|| {
-                let file = File::create(&temp).map_err(sink_err)?;
-                let mut sink = JsonLines::new(BufWriter::with_capacity(1 << 16, file));
-                let report = ingest(archive, submission, options, &mut sink, bar)?;
-                let file = sink
-                    .into_inner()
-                    .map_err(sink_err)?
-                    .into_inner()
-                    .map_err(|e| sink_err(e.into_error()))?;
-                file.sync_all().map_err(sink_err)?;
-                fs::rename(&temp, &path).map_err(sink_err)?;
-                Ok(report)
-            })();
-            if result.is_err() {
-                let _ = fs::remove_file(&temp);
-            }
-            Ok(Entry {
-                report: result?,
-                records_file: path.display().to_string(),
-            })
-        }
-    }
+    let store_err = |e: pelita_store::StoreError| IngestError::Sink(io::Error::other(e));
+    let meta = SubmissionMeta {
+        sha256: submission.stored.sha256.clone(),
+        name: submission.name.clone(),
+        size: submission.size(),
+        format: "auto".into(),
+        source: options
+            .source
+            .clone()
+            .unwrap_or_else(|| UNATTRIBUTED.into()),
+        tlp: options.tlp,
+        received_at: OffsetDateTime::now_utc(),
+    };
+    let (json, also) = match out {
+        Out::StoreOnly => (None, None),
+        Out::Also(w, label) => (
+            Some(JsonLines::new(&mut **w as &mut dyn Write)),
+            Some(label.clone()),
+        ),
+    };
+    let mut tee = Tee {
+        store: store.begin(&meta).map_err(store_err)?,
+        json,
+    };
+    let report = ingest(archive, submission, options, &mut tee, bar)?;
+    let Tee { store: sink, .. } = tee;
+    let outcome = SubmissionOutcome {
+        format: report.format.clone(),
+        errors: report.errors.values().map(|e| e.count).sum(),
+        report: serde_json::to_string(&report).ok(),
+    };
+    let stored = sink.commit(&outcome).map_err(store_err)?;
+    let records_file = match also {
+        Some(label) => format!("{} and {label}", db.display()),
+        None => db.display().to_string(),
+    };
+    Ok(Entry {
+        report,
+        records_file,
+        stored,
+    })
 }
 
 fn join_counts<K: std::fmt::Display>(items: impl Iterator<Item = (K, u64)>) -> String {
@@ -339,6 +379,7 @@ fn human_summary(entries: &[Entry], failures: &[Failure], totals: &Totals) -> St
     for Entry {
         report: r,
         records_file,
+        stored,
     } in entries
     {
         let _ = writeln!(s, "{}", r.name);
@@ -362,8 +403,19 @@ fn human_summary(entries: &[Entry], failures: &[Failure], totals: &Totals) -> St
         }
         let _ = writeln!(
             s,
-            "  records      {} of {} observations, to {records_file}",
+            "  records      {} of {} observations, stored in {records_file}",
             r.records, r.observations
+        );
+        let _ = writeln!(
+            s,
+            "  store        {} new sightings, {} new indicators{}",
+            stored.sightings_added,
+            stored.indicators_added,
+            if stored.new_submission {
+                ""
+            } else {
+                " (submission already stored: unchanged)"
+            }
         );
         if !r.by_kind.is_empty() {
             let kinds = join_counts(r.by_kind.iter().map(|(k, n)| (k, *n)));

@@ -1,0 +1,60 @@
+//! `pelita stats`: what is in the store.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use pelita_store::{SightingFilter, Store as _};
+
+use super::store_args::StoreArgs;
+
+/// Summarise the fusion store.
+///
+/// Counts indicators (with at least one sighting), sightings, submissions
+/// and sources, then indicators by kind and by source, and how many are
+/// withdrawn by every source that reported them.
+///
+/// Example:
+///
+///   pelita stats --json
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let store = args.store.open_existing()?;
+    let stats = store.stats(&SightingFilter::everything())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} indicators, {} sightings, {} submissions, {} sources ({} withdrawn by all their sources)",
+        stats.indicators, stats.sightings, stats.submissions, stats.sources, stats.withdrawn
+    );
+    let width = stats
+        .by_kind
+        .keys()
+        .chain(stats.by_source.keys())
+        .map(String::len)
+        .max()
+        .unwrap_or(0);
+    for (title, map) in [("by kind", &stats.by_kind), ("by source", &stats.by_source)] {
+        let _ = writeln!(out, "\n{title}:");
+        let mut rows: Vec<(&String, &u64)> = map.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (k, n) in rows {
+            let _ = writeln!(out, "  {k:<width$}  {n:>10}");
+        }
+    }
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
