@@ -26,6 +26,8 @@ use crate::{
 
 /// How many idle reader connections are kept.
 const MAX_IDLE_READERS: usize = 4;
+/// Most indicator ids remembered while writing one submission.
+const ID_CACHE_MAX: usize = 100_000;
 
 /// The embedded store: one SQLite database file.
 #[derive(Debug)]
@@ -59,6 +61,9 @@ impl SqliteStore {
         }
         let mut writer = Connection::open(path).map_err(|e| open_err(e.to_string()))?;
         configure(&writer)?;
+        // The writer walks the indicator index for every record: give it a
+        // larger page cache (256 MiB) than readers get.
+        writer.pragma_update(None, "cache_size", -262_144)?;
         schema::migrate(&mut writer)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
@@ -147,6 +152,17 @@ fn net_range(indicator: &Indicator) -> Option<([u8; 16], [u8; 16])> {
     }
 }
 
+/// FNV-1a 64 of a key, as stored in `indicators.khash`. Stable across
+/// versions and platforms (it is persisted), unlike `std`'s hasher.
+fn key_hash(key: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
 fn split_key(key: &str) -> Option<(IndicatorKind, &str)> {
     let (kind, value) = key.split_once(':')?;
     Some((kind.parse().ok()?, value))
@@ -184,8 +200,8 @@ fn indicator_id(
         return Ok((id, false));
     }
     let existing: Option<i64> = tx
-        .prepare_cached("SELECT id FROM indicators WHERE kind = ?1 AND value = ?2")?
-        .query_row(params![kind.as_str(), value], |r| r.get(0))
+        .prepare_cached("SELECT id FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3")?
+        .query_row(params![key_hash(&key), kind.as_str(), value], |r| r.get(0))
         .optional()?;
     let (id, created) = match existing {
         Some(id) => (id, false),
@@ -206,12 +222,17 @@ fn indicator_id(
             let flags = serde_json::to_string(&parsed.indicator.intrinsic_flags())
                 .unwrap_or_else(|_| "[]".into());
             let range = net_range(&parsed.indicator);
-            tx.prepare_cached("INSERT INTO indicators (kind, value, flags, net_lo, net_hi) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
-                params![kind.as_str(), value, flags, range.map(|r| r.0.to_vec()), range.map(|r| r.1.to_vec())],
+            tx.prepare_cached("INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
+                params![key_hash(&key), kind.as_str(), value, flags, range.map(|r| r.0.to_vec()), range.map(|r| r.1.to_vec())],
             )?;
             (tx.last_insert_rowid(), true)
         }
     };
+    // Bounded: a submission of millions of distinct values must not hold
+    // them all (memory stays flat); repeats within a window still hit.
+    if cache.len() >= ID_CACHE_MAX {
+        cache.clear();
+    }
     cache.insert(key, id);
     Ok((id, created))
 }
@@ -388,8 +409,10 @@ fn view(
         return Ok(None);
     };
     let found: Option<(i64, String)> = conn
-        .prepare_cached("SELECT id, flags FROM indicators WHERE kind = ?1 AND value = ?2")?
-        .query_row(params![kind.as_str(), value], |r| {
+        .prepare_cached(
+            "SELECT id, flags FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
+        )?
+        .query_row(params![key_hash(key), kind.as_str(), value], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
