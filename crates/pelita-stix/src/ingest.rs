@@ -20,9 +20,10 @@ use time::OffsetDateTime;
 
 use crate::Summary;
 use crate::model::{Body, MarkingDefinition, ObjectClass, Sco, SpecVersion, StixObject};
+use crate::pattern::Pattern;
 use crate::pattern::parse_pattern;
 use crate::reduce::{domain_kind, hash_kind, ipv4_kind, ipv6_kind, reduce};
-use crate::validate::{parse_timestamp, validate_object};
+use crate::validate::{parse_timestamp, validate_object_keeping_pattern};
 
 /// Most entries kept in each cross-object table.
 pub const MEMORY_CAP: usize = 100_000;
@@ -141,7 +142,7 @@ impl<'a> Ingest<'a> {
             str::to_owned,
         );
 
-        let violations = validate_object(&raw);
+        let (violations, parsed) = validate_object_keeping_pattern(&raw);
         let severity = self.violation_severity();
         let unusable = !raw.is_object() || !raw.get("type").is_some_and(Value::is_string);
         let dropped = unusable || (self.ctx.strict && !violations.is_empty());
@@ -177,7 +178,7 @@ impl<'a> Ingest<'a> {
         if ObjectClass::of(&type_name) == ObjectClass::Custom {
             self.summary.custom_objects += 1;
         }
-        self.use_object(&obj, loc);
+        self.use_object(&obj, loc, parsed);
         (self.on_object)(&obj);
     }
 
@@ -239,9 +240,15 @@ impl<'a> Ingest<'a> {
         true
     }
 
-    fn use_object(&mut self, obj: &StixObject, loc: &Location) {
+    /// `parsed`: the pattern as validation parsed it, if it did.
+    fn use_object(
+        &mut self,
+        obj: &StixObject,
+        loc: &Location,
+        parsed: Option<Result<Pattern, ()>>,
+    ) {
         match &obj.body {
-            Body::Indicator(i) => self.indicator(obj, i, loc),
+            Body::Indicator(i) => self.indicator(obj, i, loc, parsed),
             Body::ObservedData(od) => {
                 let mut c = self.base_context(obj);
                 c.first_seen = ts(od.first_observed.as_ref());
@@ -307,7 +314,13 @@ impl<'a> Ingest<'a> {
         }
     }
 
-    fn indicator(&mut self, obj: &StixObject, i: &crate::model::Indicator, loc: &Location) {
+    fn indicator(
+        &mut self,
+        obj: &StixObject,
+        i: &crate::model::Indicator,
+        loc: &Location,
+        parsed: Option<Result<Pattern, ()>>,
+    ) {
         let Some(pattern) = &i.pattern else { return };
         let ploc = loc.child("pattern");
         let id = obj.id().unwrap_or("indicator").to_owned();
@@ -336,9 +349,11 @@ impl<'a> Ingest<'a> {
             ));
             return;
         }
-        let parsed = match parse_pattern(pattern) {
+        // Validation parsed the same `pattern` string of the same object
+        // whenever its `pattern_type` is absent or `stix`; parse only if it did not.
+        let parsed = match parsed.unwrap_or_else(|| parse_pattern(pattern).map_err(|_| ())) {
             Ok(p) => p,
-            Err(_) => {
+            Err(()) => {
                 // Already reported by validation (stix.bad-pattern).
                 self.summary.patterns_invalid += 1;
                 return;

@@ -763,6 +763,25 @@ impl Parser {
     }
 
     fn next(&mut self) -> Token {
+        // The parser never goes back, so a token it moves past is moved out
+        // (no clone of its string). The last token is cloned instead: `peek`
+        // falls back to it once past the end.
+        let last = self.tokens.len().saturating_sub(1);
+        if self.pos < last
+            && let Some(slot) = self.tokens.get_mut(self.pos)
+        {
+            let (line, column) = (slot.line, slot.column);
+            let t = std::mem::replace(
+                slot,
+                Token {
+                    tok: Tok::Eof,
+                    line,
+                    column,
+                },
+            );
+            self.pos += 1;
+            return t;
+        }
         let t = self.peek().clone();
         if self.pos < self.tokens.len() {
             self.pos += 1;

@@ -39,20 +39,35 @@ pub struct Violation {
 /// Validates one object, read as the version its `spec_version` says
 /// (none: 2.0, except cyber-observables, where it is optional in 2.1).
 pub fn validate_object(obj: &Value) -> Vec<Violation> {
+    validate_object_keeping_pattern(obj).0
+}
+
+/// [`validate_object`], also returning the indicator's parsed pattern when
+/// validation parsed one (`Some(Err(()))`: it did not parse), so that
+/// ingestion does not parse the same pattern a second time (parsing is a
+/// large share of the cost of an indicator).
+pub(crate) fn validate_object_keeping_pattern(
+    obj: &Value,
+) -> (Vec<Violation>, Option<Result<pattern::Pattern, ()>>) {
     let Some(map) = obj.as_object() else {
-        return vec![Violation {
-            code: "stix.not-an-object",
-            pointer: String::new(),
-            message: "a STIX object must be a JSON object".to_owned(),
-        }];
+        return (
+            vec![Violation {
+                code: "stix.not-an-object",
+                pointer: String::new(),
+                message: "a STIX object must be a JSON object".to_owned(),
+            }],
+            None,
+        );
     };
     let mut v = Validator {
         obj: map,
         version: SpecVersion::of(map),
         out: Vec::new(),
+        parsed: None,
+        times: Vec::new(),
     };
     v.run();
-    v.out
+    (v.out, v.parsed)
 }
 
 /// Validates a STIX 2.0 cyber-observable held in an observed-data `objects`
@@ -69,6 +84,8 @@ pub fn validate_observable(obj: &Value) -> Vec<Violation> {
         obj: map,
         version: SpecVersion::V2_0,
         out: Vec::new(),
+        parsed: None,
+        times: Vec::new(),
     };
     let Some(t) = v.string("type") else {
         v.missing("type");
@@ -263,6 +280,11 @@ struct Validator<'a> {
     obj: &'a Map<String, Value>,
     version: SpecVersion,
     out: Vec<Violation>,
+    /// The pattern parsed by [`Validator::pattern`], kept for ingestion.
+    parsed: Option<Result<pattern::Pattern, ()>>,
+    /// Timestamps already parsed by [`Validator::timestamp`], by their text,
+    /// so that [`Validator::order`] does not parse them again.
+    times: Vec<(&'a str, OffsetDateTime)>,
 }
 
 fn ptr(name: &str) -> String {
@@ -357,6 +379,7 @@ impl<'a> Validator<'a> {
         let s = self.string(name)?;
         match parse_timestamp(s) {
             Ok(t) => {
+                self.times.push((s, t));
                 if millis {
                     let frac = s
                         .split_once('.')
@@ -382,18 +405,24 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// The property as a valid timestamp, if it is one (from the cache if
+    /// [`Validator::timestamp`] parsed it already).
+    fn time_of(&self, name: &str) -> Option<OffsetDateTime> {
+        let s = self.obj.get(name).and_then(Value::as_str)?;
+        match self.times.iter().find(|(text, _)| *text == s) {
+            Some((_, t)) => Some(*t),
+            None => parse_timestamp(s).ok(),
+        }
+    }
+
     /// `later` must be after (`strictly`) or not before `earlier`.
     fn order(&mut self, earlier: &str, later: &str, strictly: bool) {
-        let (Some(a), Some(b)) = (
-            self.obj
-                .get(earlier)
-                .and_then(Value::as_str)
-                .and_then(|s| parse_timestamp(s).ok()),
-            self.obj
-                .get(later)
-                .and_then(Value::as_str)
-                .and_then(|s| parse_timestamp(s).ok()),
-        ) else {
+        // `later` first: it is the one usually absent (`valid_until`), and
+        // then `earlier` need not be looked at.
+        let Some(b) = self.time_of(later) else {
+            return;
+        };
+        let Some(a) = self.time_of(earlier) else {
             return;
         };
         let bad = if strictly { b <= a } else { b < a };
@@ -917,11 +946,14 @@ impl<'a> Validator<'a> {
 
     fn pattern(&mut self, p: &str) {
         match pattern::parse_pattern(p) {
-            Err(e) => self.push(
-                "stix.bad-pattern",
-                ptr("pattern"),
-                format!("pattern does not parse: {e}"),
-            ),
+            Err(e) => {
+                self.parsed = Some(Err(()));
+                self.push(
+                    "stix.bad-pattern",
+                    ptr("pattern"),
+                    format!("pattern does not parse: {e}"),
+                );
+            }
             Ok(parsed) => {
                 for path in pattern::object_paths(&parsed.expression) {
                     let t = path.object_type.as_str();
@@ -948,6 +980,7 @@ impl<'a> Validator<'a> {
                         }
                     }
                 }
+                self.parsed = Some(Ok(parsed));
             }
         }
     }
