@@ -46,7 +46,13 @@ CREATE TABLE indicators (
     -- For networks and addresses: the range as 16-byte big-endian blobs
     -- (IPv4 mapped into ::ffff:0:0/96), for containment queries.
     net_lo BLOB,
-    net_hi BLOB
+    net_hi BLOB,
+    -- Offline enrichment at first sight (pelita-enrich), with its dataset version inside:
+    -- the country where it is hosted (IP) or whose ccTLD/government suffix it is under,
+    -- the ASN, and the whole result as JSON.
+    country    TEXT,
+    asn        INTEGER,
+    enrichment TEXT
 );
 CREATE INDEX indicators_khash ON indicators (khash);
 CREATE INDEX indicators_net ON indicators (net_lo) WHERE net_lo IS NOT NULL;
@@ -69,6 +75,9 @@ CREATE TABLE sightings (
     tags          TEXT,
     hints         TEXT,
     context       TEXT,
+    -- ENISA RSIT class and type, from this sighting's hints, tags and malware.
+    class         TEXT,
+    rsit_type     TEXT,
     UNIQUE (indicator_id, submission_id, location)
 );
 -- Sightings by indicator use the unique index above (indicator_id is its prefix).

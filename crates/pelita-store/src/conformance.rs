@@ -56,6 +56,10 @@ pub const CHECKS: &[Check] = &[
         "same_bytes_from_two_sources_are_two_submissions",
         same_bytes_from_two_sources_are_two_submissions,
     ),
+    (
+        "enrichment_classification_and_suppression",
+        enrichment_classification_and_suppression,
+    ),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -136,6 +140,14 @@ fn key(value: &str) -> String {
     Indicator::parse(value, None, &ParseOptions::default())
         .map(|c| c.indicator.key())
         .unwrap_or_default()
+}
+
+/// The fused view without the suppressions that enrichment adds, to compare with bare fusion.
+fn fusion_only(f: &pelita_fuse::Fused) -> pelita_fuse::Fused {
+    let mut f = f.clone();
+    f.suppressed
+        .retain(|s| *s == pelita_fuse::Suppression::WithdrawnBySources);
+    f
 }
 
 fn all() -> SightingFilter {
@@ -347,9 +359,10 @@ fn markings_filter_every_answer(make: Factory<'_>) -> Result<(), String> {
         withdrawn: false,
     }];
     let want = fuse(view.kind, &only_green, now(), &Policy::default()).ok_or("fuse")?;
-    ensure(view.fused == want && view.sources.len() == 1, || {
-        format!("GREEN view {view:?} vs {want:?}")
-    })?;
+    ensure(
+        fusion_only(&view.fused) == want && view.sources.len() == 1,
+        || format!("GREEN view {view:?} vs {want:?}"),
+    )?;
     let s = store.stats(&green).map_err(|e| e.to_string())?;
     ensure(
         s.indicators == 1
@@ -404,7 +417,7 @@ fn fused_view_matches_fusion(make: Factory<'_>) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .ok_or("not found")?;
     let want = fuse(view.kind, &reference, now(), &Policy::default()).ok_or("fuse")?;
-    ensure(view.fused == want, || {
+    ensure(fusion_only(&view.fused) == want, || {
         format!("{:?} vs {want:?}", view.fused)
     })
 }
@@ -513,7 +526,9 @@ fn withdrawn_is_suppressed_not_deleted(make: Factory<'_>) -> Result<(), String> 
         .map_err(|e| e.to_string())?
         .ok_or("withdrawn indicator deleted")?;
     ensure(
-        v.fused.suppressed == vec![pelita_fuse::Suppression::WithdrawnBySources],
+        v.fused
+            .suppressed
+            .contains(&pelita_fuse::Suppression::WithdrawnBySources),
         || format!("{:?}", v.fused),
     )?;
     let s = store.stats(&all()).map_err(|e| e.to_string())?;
@@ -545,4 +560,88 @@ fn same_bytes_from_two_sources_are_two_submissions(make: Factory<'_>) -> Result<
         flags == Flags::from(pelita_model::Flag::Documentation),
         || format!("flags {flags:?}"),
     )
+}
+
+fn enrichment_classification_and_suppression(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let mut c2 = record("8.8.8.8", 1, None, 0)?;
+    c2.hints.push("feed:feodotracker".into());
+    let mut gov = record("http://portal.example.gov.sg/login.php", 2, None, 0)?;
+    gov.hints.push("feed:phishtank".into());
+    let doc = record("198.51.100.250", 3, None, 0)?;
+    submit(
+        store.as_mut(),
+        &meta("l1", "cert-a", None, 0),
+        vec![c2, gov, doc],
+    )?;
+    let v = store
+        .indicator(&key("8.8.8.8"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("8.8.8.8")?;
+    let e = v.enrichment.as_ref().ok_or("no enrichment")?;
+    ensure(
+        e.country.as_deref() == Some("US") && e.asn == Some(15169) && !e.dataset_version.is_empty(),
+        || format!("{e:?}"),
+    )?;
+    ensure(v.classifications == ["malicious-code/c2-server"], || {
+        format!("{:?}", v.classifications)
+    })?;
+    ensure(
+        v.fused
+            .suppressed
+            .iter()
+            .any(|s| matches!(s, pelita_fuse::Suppression::KnownBenign { .. })),
+        || {
+            format!(
+                "a public resolver is known-benign: {:?}",
+                v.fused.suppressed
+            )
+        },
+    )?;
+    let g = store
+        .indicator(
+            &key("http://portal.example.gov.sg/login.php"),
+            &all(),
+            now(),
+        )
+        .map_err(|e| e.to_string())?
+        .ok_or("gov url")?;
+    let ge = g.enrichment.as_ref().ok_or("no enrichment")?;
+    ensure(
+        ge.government
+            .as_ref()
+            .is_some_and(|m| m.country == "SG" && m.suffix == "gov.sg"),
+        || format!("{ge:?}"),
+    )?;
+    ensure(g.classifications == ["fraud/phishing"], || {
+        format!("{:?}", g.classifications)
+    })?;
+    let d = store
+        .indicator(&key("198.51.100.250"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("doc ip")?;
+    ensure(
+        d.fused
+            .suppressed
+            .contains(&pelita_fuse::Suppression::NonRoutable {
+                flag: "documentation".into(),
+            }),
+        || format!("{:?}", d.fused.suppressed),
+    )?;
+    ensure(
+        d.enrichment
+            .as_ref()
+            .is_some_and(|e| e.country.is_none() && e.asn.is_none()),
+        || "a documentation range has no country".into(),
+    )?;
+    let s = store.stats(&all()).map_err(|e| e.to_string())?;
+    ensure(
+        s.by_country.get("US") == Some(&1)
+            && s.by_country.get("SG") == Some(&1)
+            && s.by_class.get("malicious-code/c2-server") == Some(&1),
+        || format!("{s:?}"),
+    )?;
+    ensure(s.by_asn.keys().any(|k| k.starts_with("AS15169")), || {
+        format!("{:?}", s.by_asn)
+    })
 }

@@ -226,6 +226,10 @@ pub struct IndicatorView {
     pub hints: Vec<String>,
     /// Related indicators (through visible relationships), sorted.
     pub related: Vec<RelatedView>,
+    /// Offline enrichment (country, ASN, government suffix, known-benign lists, dataset version).
+    pub enrichment: Option<pelita_enrich::Enrichment>,
+    /// ENISA RSIT `class/type` of the visible sightings, most frequent first.
+    pub classifications: Vec<String>,
 }
 
 /// The answer to a lookup of one value in any notation.
@@ -258,6 +262,12 @@ pub struct Stats {
     pub by_source: BTreeMap<String, u64>,
     /// Indicators whose every visible sighting is withdrawn.
     pub withdrawn: u64,
+    /// Indicators by country (hosting country, or ccTLD/government suffix country).
+    pub by_country: BTreeMap<String, u64>,
+    /// Indicators by ASN (`AS64500 Name`).
+    pub by_asn: BTreeMap<String, u64>,
+    /// Indicators by ENISA RSIT `class/type` (an indicator counts under each class its visible sightings give).
+    pub by_class: BTreeMap<String, u64>,
 }
 
 /// The result of an integrity check.

@@ -11,7 +11,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use pelita_fuse::{Policy, Sighting, fuse};
+use pelita_enrich::{Enricher, classify};
+use pelita_fuse::{Policy, Sighting, Suppression, fuse};
 use pelita_ingest::{Record, RecordSink};
 use pelita_model::{
     Credibility, Flags, Indicator, IndicatorKind, ParseOptions, Relation, SourceReliability, Tlp,
@@ -36,6 +37,7 @@ pub struct SqliteStore {
     writer: Connection,
     readers: Mutex<Vec<Connection>>,
     policy: Policy,
+    enricher: Enricher,
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -70,12 +72,18 @@ impl SqliteStore {
             writer,
             readers: Mutex::new(Vec::new()),
             policy: Policy::default(),
+            enricher: Enricher::builtin(),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Replaces the enricher used for new indicators (with user overrides or a full warninglist set).
+    pub fn set_enricher(&mut self, enricher: Enricher) {
+        self.enricher = enricher;
     }
 
     /// Replaces the fusion policy used by reads.
@@ -191,6 +199,7 @@ fn relation_from(s: &str) -> Relation {
 /// Finds or creates an indicator row; returns (id, created).
 fn indicator_id(
     tx: &Transaction<'_>,
+    enricher: &Enricher,
     cache: &mut HashMap<String, i64>,
     kind: IndicatorKind,
     value: &str,
@@ -222,9 +231,27 @@ fn indicator_id(
             let flags = serde_json::to_string(&parsed.indicator.intrinsic_flags())
                 .unwrap_or_else(|_| "[]".into());
             let range = net_range(&parsed.indicator);
-            tx.prepare_cached("INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
-                params![key_hash(&key), kind.as_str(), value, flags, range.map(|r| r.0.to_vec()), range.map(|r| r.1.to_vec())],
-            )?;
+            let e = enricher.enrich(&parsed.indicator);
+            let country = e
+                .country
+                .clone()
+                .or_else(|| e.government.as_ref().map(|g| g.country.clone()))
+                .or_else(|| e.cctld_country.clone());
+            tx.prepare_cached(
+                "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                key_hash(&key),
+                kind.as_str(),
+                value,
+                flags,
+                range.map(|r| r.0.to_vec()),
+                range.map(|r| r.1.to_vec()),
+                country,
+                e.asn,
+                serde_json::to_string(&e).ok()
+            ])?;
             (tx.last_insert_rowid(), true)
         }
     };
@@ -258,6 +285,7 @@ fn org_id(tx: &Transaction<'_>, name: &str, now: i64) -> Result<i64, StoreError>
 /// One submission being written, inside its transaction.
 struct SqliteSubmission<'a> {
     tx: Transaction<'a>,
+    enricher: &'a Enricher,
     submission_id: i64,
     org_id: i64,
     default_tlp: Option<Tlp>,
@@ -272,7 +300,7 @@ struct SqliteSubmission<'a> {
 impl SqliteSubmission<'_> {
     fn add(&mut self, r: &Record) -> Result<(), StoreError> {
         self.records += 1;
-        let (id, created) = indicator_id(&self.tx, &mut self.ids, r.kind, &r.value)?;
+        let (id, created) = indicator_id(&self.tx, self.enricher, &mut self.ids, r.kind, &r.value)?;
         self.indicators_added += u64::from(created);
         let location =
             serde_json::to_string(&r.location).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -293,12 +321,13 @@ impl SqliteSubmission<'_> {
                 serde_json::to_string(v).ok()
             }
         };
+        let class = classify(r.kind, &r.hints, &r.tags, r.malware.as_deref());
         let inserted = self
             .tx
             .prepare_cached(
                 "INSERT INTO sightings (indicator_id, org_id, submission_id, location, tlp, reliability, credibility,
-                    first_seen, last_seen, count, withdrawn, malware, tags, hints, context)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14)
+                    first_seen, last_seen, count, withdrawn, malware, tags, hints, context, class, rsit_type)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                  ON CONFLICT (indicator_id, submission_id, location) DO NOTHING",
             )?
             .execute(params![
@@ -316,6 +345,8 @@ impl SqliteSubmission<'_> {
                 json_list(&r.tags),
                 json_list(&r.hints),
                 r.context,
+                class.map(|c| c.class.as_str()),
+                class.map(|c| c.rsit_type.as_str()),
             ])?;
         self.sightings_added += u64::try_from(inserted).unwrap_or(0);
         for rel in &r.related {
@@ -325,7 +356,7 @@ impl SqliteSubmission<'_> {
             let Some((_, value)) = key.split_once(':') else {
                 continue;
             };
-            let (dst, created) = indicator_id(&self.tx, &mut self.ids, kind, value)?;
+            let (dst, created) = indicator_id(&self.tx, self.enricher, &mut self.ids, kind, value)?;
             self.indicators_added += u64::from(created);
             self.tx
                 .prepare_cached(
@@ -387,6 +418,7 @@ struct Row {
     malware: Option<String>,
     tags: Option<String>,
     hints: Option<String>,
+    class: Option<String>,
 }
 
 const VISIBLE: &str = "COALESCE(s.tlp, :unmarked) <= :max";
@@ -408,21 +440,21 @@ fn view(
     let Some((kind, value)) = split_key(key) else {
         return Ok(None);
     };
-    let found: Option<(i64, String)> = conn
+    let found: Option<(i64, String, Option<String>)> = conn
         .prepare_cached(
-            "SELECT id, flags FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
+            "SELECT id, flags, enrichment FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
         )?
         .query_row(params![key_hash(key), kind.as_str(), value], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    let Some((id, flags)) = found else {
+    let Some((id, flags, enrichment)) = found else {
         return Ok(None);
     };
     let [(u_name, u), (m_name, m)] = filter_params(filter);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT o.name, s.tlp, s.reliability, s.credibility, s.first_seen, s.last_seen, s.count, s.withdrawn,
-                s.malware, s.tags, s.hints
+                s.malware, s.tags, s.hints, s.class || '/' || s.rsit_type
          FROM sightings s JOIN organisations o ON o.id = s.org_id
          WHERE s.indicator_id = :id AND {VISIBLE}"
     ))?;
@@ -446,6 +478,7 @@ fn view(
                     r.get::<_, Option<String>>(8)?,
                     r.get::<_, Option<String>>(9)?,
                     r.get::<_, Option<String>>(10)?,
+                    r.get::<_, Option<String>>(11)?,
                 ))
             },
         )?
@@ -454,7 +487,8 @@ fn view(
         return Ok(None);
     }
     let mut decoded = Vec::with_capacity(rows.len());
-    for (source, tlp, rel, cred, first, last, count, withdrawn, malware, tags, hints) in rows {
+    for (source, tlp, rel, cred, first, last, count, withdrawn, malware, tags, hints, class) in rows
+    {
         decoded.push(Row {
             source,
             tlp: tlp_from_rank(tlp),
@@ -471,6 +505,7 @@ fn view(
             malware,
             tags,
             hints,
+            class,
         });
     }
     let sightings: Vec<Sighting<'_>> = decoded
@@ -485,9 +520,32 @@ fn view(
             withdrawn: r.withdrawn,
         })
         .collect();
-    let Some(fused) = fuse(kind, &sightings, now, policy) else {
+    let Some(mut fused) = fuse(kind, &sightings, now, policy) else {
         return Ok(None);
     };
+    // Kept, but not to be acted on: known-benign values and values that can
+    // never be real infrastructure.
+    let enrichment: Option<pelita_enrich::Enrichment> = match enrichment {
+        Some(j) => Some(serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+        None => None,
+    };
+    for b in enrichment.iter().flat_map(|e| &e.benign) {
+        fused.suppress(Suppression::KnownBenign {
+            list: b.name.clone(),
+        });
+    }
+    let mut classes: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in &decoded {
+        if let Some(c) = &r.class {
+            *classes.entry(c).or_insert(0) += r.count;
+        }
+    }
+    let mut classifications: Vec<(&str, u64)> = classes.into_iter().collect();
+    classifications.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let classifications: Vec<String> = classifications
+        .into_iter()
+        .map(|(c, _)| c.to_owned())
+        .collect();
     let mut per_source: BTreeMap<&str, SourceView> = BTreeMap::new();
     let (mut malware, mut tags, mut hints) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for r in &decoded {
@@ -542,6 +600,11 @@ fn view(
         .collect::<Result<_, _>>()?;
     let flags: Flags =
         serde_json::from_str(&flags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    for f in flags.iter().filter(|f| f.is_non_routable()) {
+        fused.suppress(Suppression::NonRoutable {
+            flag: f.as_str().to_owned(),
+        });
+    }
     Ok(Some(IndicatorView {
         key: key.to_owned(),
         kind,
@@ -553,6 +616,8 @@ fn view(
         tags: tags.into_iter().collect(),
         hints: hints.into_iter().collect(),
         related: related.into_iter().collect(),
+        enrichment,
+        classifications,
     }))
 }
 
@@ -561,7 +626,10 @@ impl Store for SqliteStore {
         &'a mut self,
         meta: &SubmissionMeta,
     ) -> Result<Box<dyn SubmissionSink + 'a>, StoreError> {
-        let tx = self.writer.transaction()?;
+        let SqliteStore {
+            writer, enricher, ..
+        } = self;
+        let tx = writer.transaction()?;
         let now = unix(meta.received_at);
         let org = org_id(&tx, &meta.source, now)?;
         let inserted = tx.execute(
@@ -584,6 +652,7 @@ impl Store for SqliteStore {
         )?;
         Ok(Box::new(SqliteSubmission {
             tx,
+            enricher,
             submission_id,
             org_id: org,
             default_tlp: meta.tlp,
@@ -677,6 +746,19 @@ impl Store for SqliteStore {
                 withdrawn: count(&format!(
                     "SELECT COUNT(*) FROM (SELECT s.indicator_id FROM sightings s WHERE {VISIBLE}
                      GROUP BY s.indicator_id HAVING MIN(s.withdrawn) = 1)"
+                ))?,
+                by_country: grouped(&format!(
+                    "SELECT i.country, COUNT(DISTINCT i.id) FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                     WHERE {VISIBLE} AND i.country IS NOT NULL GROUP BY i.country"
+                ))?,
+                by_asn: grouped(&format!(
+                    "SELECT 'AS' || i.asn || COALESCE(' ' || json_extract(i.enrichment, '$.as_name'), ''), COUNT(DISTINCT i.id)
+                     FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                     WHERE {VISIBLE} AND i.asn IS NOT NULL GROUP BY i.asn"
+                ))?,
+                by_class: grouped(&format!(
+                    "SELECT s.class || '/' || s.rsit_type, COUNT(DISTINCT s.indicator_id) FROM sightings s
+                     WHERE {VISIBLE} AND s.class IS NOT NULL GROUP BY s.class, s.rsit_type"
                 ))?,
                 by_kind,
                 by_source,

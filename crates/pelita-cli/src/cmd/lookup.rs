@@ -95,6 +95,47 @@ fn render_view(out: &mut String, v: &IndicatorView, indent: &str) {
         date(f.first_seen),
         date(f.last_seen)
     );
+    if !v.classifications.is_empty() {
+        let _ = writeln!(
+            out,
+            "{indent}  class       {} (ENISA RSIT)",
+            v.classifications.join(", ")
+        );
+    }
+    if let Some(e) = &v.enrichment {
+        let mut facts = Vec::new();
+        if let Some(c) = &e.country {
+            facts.push(format!("hosted in {c}"));
+        }
+        if let Some(asn) = e.asn {
+            facts.push(format!(
+                "AS{asn}{}",
+                e.as_name
+                    .as_ref()
+                    .map(|n| format!(" {n}"))
+                    .unwrap_or_default()
+            ));
+        }
+        if let Some(g) = &e.government {
+            facts.push(format!(
+                "{} suffix {} ({})",
+                serde_json::to_value(g.sector)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                g.suffix,
+                g.country
+            ));
+        } else if let Some(c) = &e.cctld_country {
+            facts.push(format!("ccTLD of {c}"));
+        }
+        for b in &e.benign {
+            facts.push(format!("on known-benign list \"{}\"", b.name));
+        }
+        if !facts.is_empty() {
+            let _ = writeln!(out, "{indent}  enrichment  {}", facts.join("; "));
+        }
+    }
     for s in &f.suppressed {
         let _ = writeln!(
             out,

@@ -10,8 +10,9 @@ use super::store_args::StoreArgs;
 /// Summarise the fusion store.
 ///
 /// Counts indicators (with at least one sighting), sightings, submissions
-/// and sources, then indicators by kind and by source, and how many are
-/// withdrawn by every source that reported them.
+/// and sources, then indicators by kind, ENISA RSIT class, country, ASN and
+/// source (top 20 of each), and how many are withdrawn by every source
+/// that reported them.
 ///
 /// Example:
 ///
@@ -40,18 +41,28 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "{} indicators, {} sightings, {} submissions, {} sources ({} withdrawn by all their sources)",
         stats.indicators, stats.sightings, stats.submissions, stats.sources, stats.withdrawn
     );
-    let width = stats
-        .by_kind
-        .keys()
-        .chain(stats.by_source.keys())
-        .map(String::len)
+    let groups = [
+        ("by kind", &stats.by_kind),
+        ("by ENISA RSIT class", &stats.by_class),
+        ("by country", &stats.by_country),
+        ("by ASN (top 20)", &stats.by_asn),
+        ("by source", &stats.by_source),
+    ];
+    let width = groups
+        .iter()
+        .flat_map(|(_, m)| m.keys())
+        .map(|k| k.chars().count())
         .max()
-        .unwrap_or(0);
-    for (title, map) in [("by kind", &stats.by_kind), ("by source", &stats.by_source)] {
+        .unwrap_or(0)
+        .min(60);
+    for (title, map) in groups {
+        if map.is_empty() {
+            continue;
+        }
         let _ = writeln!(out, "\n{title}:");
         let mut rows: Vec<(&String, &u64)> = map.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        for (k, n) in rows {
+        for (k, n) in rows.into_iter().take(20) {
             let _ = writeln!(out, "  {k:<width$}  {n:>10}");
         }
     }
