@@ -40,6 +40,7 @@ enum Command {
     Ingest(cmd::ingest::Args),
     Lookup(cmd::lookup::Args),
     Stats(cmd::stats::Args),
+    Data(cmd::data::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Lookup(args) => cmd::lookup::run(&args),
         Command::Stats(args) => cmd::stats::run(&args),
+        Command::Data(args) => cmd::data::run(&args),
     };
     match result {
         Ok(code) => code,

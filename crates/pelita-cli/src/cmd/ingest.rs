@@ -88,6 +88,9 @@ pub struct Args {
     /// The store (default DATA-DIR/pelita.db; created on first use).
     #[arg(long, value_name = "PATH")]
     db: Option<PathBuf>,
+    /// IP→country/ASN overrides consulted before the shipped data: a MaxMind-format `.mmdb`, or a CSV of `network,country,asn,as name`.
+    #[arg(long, value_name = "FILE")]
+    ip_overrides: Option<PathBuf>,
     /// Largest submission accepted (bytes, or with K, M, G suffix; default 8G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_size: Option<u64>,
@@ -231,6 +234,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| data_dir.join("pelita.db"));
     let mut store = SqliteStore::open(&db)
         .with_context(|| format!("cannot open the store {}", db.display()))?;
+    store.set_enricher(super::data::enricher(
+        &data_dir,
+        args.ip_overrides.as_deref(),
+    )?);
     let mut out = match &args.out {
         None => Out::StoreOnly,
         Some(_) if records_to_stdout => Out::Also(

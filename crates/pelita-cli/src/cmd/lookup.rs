@@ -54,9 +54,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 Some(l) => serde_json::to_value(l)?,
                 None => serde_json::json!({ "input": value, "error": "not an indicator" }),
             };
-            println!("{}", serde_json::to_string(&json)?);
+            super::output::print(&format!("{}\n", serde_json::to_string(&json)?))?;
         } else {
-            print!("{}", render(value, result.as_ref()));
+            super::output::print(&render(value, result.as_ref()))?;
         }
     }
     Ok(if all_found {

@@ -32,7 +32,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let store = args.store.open_existing()?;
     let stats = store.stats(&SightingFilter::everything())?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        super::output::print(&format!("{}\n", serde_json::to_string_pretty(&stats)?))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
@@ -66,6 +66,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let _ = writeln!(out, "  {k:<width$}  {n:>10}");
         }
     }
-    print!("{out}");
+    super::output::print(&out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,128 @@
+//! End to end: imported warninglists are used by ingest and shown by lookup.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests: a panic is a failed test"
+)]
+
+use std::process::Command;
+
+fn pelita(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pelita"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn imported_warninglists_suppress_at_ingest() {
+    let dir = std::env::temp_dir().join(format!("pelita-data-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let lists = dir.join("lists/test-benign");
+    std::fs::create_dir_all(&lists).unwrap();
+    std::fs::write(
+        lists.join("list.json"),
+        r#"{"name": "Test benign hosts", "type": "hostname", "version": 1, "description": "test",
+            "matching_attributes": ["hostname", "domain", "url"], "list": ["benign-test.example.org"]}"#,
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let d = data.to_str().unwrap();
+    let out = pelita(&[
+        "data",
+        "import-warninglists",
+        "--data-dir",
+        d,
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 warninglists"));
+
+    let input = dir.join("list.txt");
+    std::fs::write(&input, "benign-test.example.org\nother.example.org\n").unwrap();
+    assert!(
+        pelita(&[
+            "ingest",
+            "--data-dir",
+            d,
+            "--source",
+            "cert-a",
+            input.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let out = pelita(&[
+        "lookup",
+        "--json",
+        "--data-dir",
+        d,
+        "benign-test.example.org",
+        "other.example.org",
+    ]);
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let suppressed = |v: &serde_json::Value| {
+        v["exact"]["fused"]["suppressed"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        suppressed(&lines[0])
+            .iter()
+            .any(|s| s["reason"] == "known-benign" && s["list"] == "Test benign hosts"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        !suppressed(&lines[1])
+            .iter()
+            .any(|s| s["reason"] == "known-benign"),
+        "{}",
+        lines[1]
+    );
+
+    let info = pelita(&["data", "info", "--data-dir", d]);
+    assert!(String::from_utf8_lossy(&info.stdout).contains("1 imported"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_sample_warninglist_imports() {
+    let Some(samples) = pelita_test_support::samples("misp-warninglists") else {
+        return;
+    };
+    let data = std::env::temp_dir().join(format!("pelita-data-samples-{}", std::process::id()));
+    let out = pelita(&[
+        "data",
+        "import-warninglists",
+        "--data-dir",
+        data.to_str().unwrap(),
+        samples.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let n = std::fs::read_dir(samples.join("lists"))
+        .map(|d| d.count())
+        .unwrap_or_else(|_| std::fs::read_dir(&samples).unwrap().count());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("imported {n} warninglists")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
