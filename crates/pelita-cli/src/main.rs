@@ -38,6 +38,7 @@ struct Cli {
 enum Command {
     Normalize(cmd::normalize::Args),
     Ingest(cmd::ingest::Args),
+    Extract(cmd::extract::Args),
     Lookup(cmd::lookup::Args),
     Stats(cmd::stats::Args),
     Data(cmd::data::Args),
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Normalize(args) => cmd::normalize::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
+        Command::Extract(args) => cmd::extract::run(&args),
         Command::Lookup(args) => cmd::lookup::run(&args),
         Command::Stats(args) => cmd::stats::run(&args),
         Command::Data(args) => cmd::data::run(&args),

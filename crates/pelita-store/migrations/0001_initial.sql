@@ -43,8 +43,8 @@ CREATE TABLE indicators (
     value  TEXT    NOT NULL,
     -- Intrinsic flags as a JSON list of names (`["documentation"]`).
     flags  TEXT    NOT NULL DEFAULT '[]',
-    -- For networks and addresses: the range as 16-byte big-endian blobs
-    -- (IPv4 mapped into ::ffff:0:0/96), for containment queries.
+    -- For networks only: the range as 16-byte big-endian blobs (IPv4 mapped
+    -- into ::ffff:0:0/96), for "which stored networks contain this address".
     net_lo BLOB,
     net_hi BLOB,
     -- Offline enrichment at first sight (pelita-enrich), with its dataset version inside:

@@ -230,7 +230,14 @@ fn indicator_id(
             }
             let flags = serde_json::to_string(&parsed.indicator.intrinsic_flags())
                 .unwrap_or_else(|_| "[]".into());
-            let range = net_range(&parsed.indicator);
+            // Only networks get a stored range (for containment queries): a
+            // lookup computes an address's range from the probe itself, and
+            // keeping addresses out keeps the range index small.
+            let range = if kind == IndicatorKind::Cidr {
+                net_range(&parsed.indicator)
+            } else {
+                None
+            };
             let e = enricher.enrich(&parsed.indicator);
             let country = e
                 .country
