@@ -40,7 +40,7 @@ impl Rng {
 
 /// The i-th synthetic value: a public-looking IPv4 (from 11.0.0.0 upward) or a domain.
 fn value(i: u64) -> String {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         Ipv4Addr::from(0x0B00_0000u32.wrapping_add((i / 2) as u32)).to_string()
     } else {
         format!("host{i}.bench-{}.com", i % 997)

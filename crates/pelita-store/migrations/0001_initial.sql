@@ -52,8 +52,12 @@ CREATE TABLE indicators (
     -- the ASN, and the whole result as JSON.
     country    TEXT,
     asn        INTEGER,
-    enrichment TEXT
+    enrichment TEXT,
+    -- For URLs and domains: the registrable domain (the site), to gather the
+    -- evidence of the compromised-site rule.
+    site       TEXT
 );
+CREATE INDEX indicators_site ON indicators (site) WHERE site IS NOT NULL;
 CREATE INDEX indicators_khash ON indicators (khash);
 CREATE INDEX indicators_net ON indicators (net_lo) WHERE net_lo IS NOT NULL;
 

@@ -60,6 +60,10 @@ pub const CHECKS: &[Check] = &[
         "enrichment_classification_and_suppression",
         enrichment_classification_and_suppression,
     ),
+    (
+        "compromised_site_rule_on_visible_evidence",
+        compromised_site_rule_on_visible_evidence,
+    ),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -644,4 +648,67 @@ fn enrichment_classification_and_suppression(make: Factory<'_>) -> Result<(), St
     ensure(s.by_asn.keys().any(|k| k.starts_with("AS15169")), || {
         format!("{:?}", s.by_asn)
     })
+}
+
+fn compromised_site_rule_on_visible_evidence(make: Factory<'_>) -> Result<(), String> {
+    use pelita_enrich::{SiteReason, SiteVerdict};
+    let mut store = make();
+    let mut records = vec![
+        record("http://portal.example.gov.sg/login.php", 1, None, 0)?,
+        record("http://evil-login.example.net/a", 2, None, 0)?,
+    ];
+    // A shop with many pages: one GREEN phishing URL, ten RED ones.
+    records.push(record(
+        "http://www.shop.example.org/x/phish.php",
+        3,
+        Some(Tlp::Green),
+        0,
+    )?);
+    for i in 0..10 {
+        records.push(record(
+            &format!("http://shop.example.org/page{i}.php"),
+            10 + i,
+            Some(Tlp::Red),
+            0,
+        )?);
+    }
+    submit(store.as_mut(), &meta("m1", "cert-a", None, 0), records)?;
+    let site = |value: &str, filter: SightingFilter| -> Result<crate::SiteView, String> {
+        store
+            .indicator(&key(value), &filter, now())
+            .map_err(|e| e.to_string())?
+            .and_then(|v| v.site)
+            .ok_or_else(|| format!("{value}: no site view"))
+    };
+    let gov = site("http://portal.example.gov.sg/login.php", all())?;
+    ensure(
+        gov.assessment.verdict == SiteVerdict::LikelyCompromised
+            && gov
+                .assessment
+                .reasons
+                .contains(&SiteReason::PublicSectorSuffix),
+        || format!("{gov:?}"),
+    )?;
+    let evil = site("http://evil-login.example.net/a", all())?;
+    ensure(
+        evil.assessment.verdict == SiteVerdict::LikelyAttackerOwned && evil.site == "example.net",
+        || format!("{evil:?}"),
+    )?;
+    let shop = site("http://www.shop.example.org/x/phish.php", all())?;
+    ensure(
+        shop.site == "example.org"
+            && shop.evidence.distinct_paths == 11
+            && shop.assessment.reasons.contains(&SiteReason::ManyPaths),
+        || format!("{shop:?}"),
+    )?;
+    // A GREEN reader sees one URL on the site: the evidence (and the verdict) follow.
+    let green = site(
+        "http://www.shop.example.org/x/phish.php",
+        SightingFilter::up_to(Tlp::Green),
+    )?;
+    ensure(
+        green.evidence.distinct_paths == 1
+            && green.assessment.verdict == SiteVerdict::LikelyAttackerOwned,
+        || format!("{green:?}"),
+    )
 }

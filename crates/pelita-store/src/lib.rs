@@ -230,6 +230,20 @@ pub struct IndicatorView {
     pub enrichment: Option<pelita_enrich::Enrichment>,
     /// ENISA RSIT `class/type` of the visible sightings, most frequent first.
     pub classifications: Vec<String>,
+    /// For a URL on a domain: compromised legitimate site or attacker-owned,
+    /// with the evidence and reasons (from visible sightings only).
+    pub site: Option<SiteView>,
+}
+
+/// The compromised-site assessment of a URL and the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteView {
+    /// The registrable domain.
+    pub site: String,
+    /// What the rule saw.
+    pub evidence: pelita_enrich::SiteEvidence,
+    /// The verdict and its reasons.
+    pub assessment: pelita_enrich::SiteAssessment,
 }
 
 /// The answer to a lookup of one value in any notation.

@@ -239,14 +239,21 @@ fn indicator_id(
                 None
             };
             let e = enricher.enrich(&parsed.indicator);
+            let site = match kind {
+                IndicatorKind::Url | IndicatorKind::Domain => parsed
+                    .indicator
+                    .domain()
+                    .map(|d| d.registrable().unwrap_or(d.as_str()).to_owned()),
+                _ => None,
+            };
             let country = e
                 .country
                 .clone()
                 .or_else(|| e.government.as_ref().map(|g| g.country.clone()))
                 .or_else(|| e.cctld_country.clone());
             tx.prepare_cached(
-                "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment, site)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
                 key_hash(&key),
@@ -257,7 +264,8 @@ fn indicator_id(
                 range.map(|r| r.1.to_vec()),
                 country,
                 e.asn,
-                serde_json::to_string(&e).ok()
+                serde_json::to_string(&e).ok(),
+                site
             ])?;
             (tx.last_insert_rowid(), true)
         }
@@ -612,6 +620,10 @@ fn view(
             flag: f.as_str().to_owned(),
         });
     }
+    let site = match kind {
+        IndicatorKind::Url => site_view(conn, id, &fused, enrichment.as_ref(), filter)?,
+        _ => None,
+    };
     Ok(Some(IndicatorView {
         key: key.to_owned(),
         kind,
@@ -625,6 +637,45 @@ fn view(
         related: related.into_iter().collect(),
         enrichment,
         classifications,
+        site,
+    }))
+}
+
+/// The compromised-site rule for a URL, from the visible sightings of
+/// everything stored on its registrable domain.
+fn site_view(
+    conn: &Connection,
+    id: i64,
+    fused: &pelita_fuse::Fused,
+    enrichment: Option<&pelita_enrich::Enrichment>,
+    filter: &SightingFilter,
+) -> Result<Option<crate::SiteView>, StoreError> {
+    let site: Option<String> = conn
+        .prepare_cached("SELECT site FROM indicators WHERE id = ?1")?
+        .query_row(params![id], |r| r.get(0))?;
+    let Some(site) = site else { return Ok(None) };
+    let [(u_name, u), (m_name, m)] = filter_params(filter);
+    let (urls, sources, first): (i64, i64, Option<i64>) = conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen)
+             FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+             WHERE i.site = :site AND {VISIBLE}"
+        ))?
+        .query_row(&[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let age = first.map(|f| (fused.first_seen.unix_timestamp() - f) / 86_400);
+    let evidence = pelita_enrich::SiteEvidence {
+        host_is_domain: true,
+        distinct_paths: u32::try_from(urls).unwrap_or(u32::MAX),
+        independent_sources: u32::try_from(sources).unwrap_or(u32::MAX),
+        domain_age_days: age,
+        public_sector_suffix: enrichment.is_some_and(|e| e.government.is_some()),
+        known_benign: enrichment.is_some_and(|e| !e.benign.is_empty()),
+    };
+    let assessment = pelita_enrich::site_assessment(&evidence);
+    Ok(Some(crate::SiteView {
+        site,
+        evidence,
+        assessment,
     }))
 }
 

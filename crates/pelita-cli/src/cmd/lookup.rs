@@ -143,6 +143,28 @@ fn render_view(out: &mut String, v: &IndicatorView, indent: &str) {
             serde_json::to_string(s).unwrap_or_default()
         );
     }
+    if let Some(site) = &v.site {
+        let name = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
+        let verdict = name(serde_json::to_value(site.assessment.verdict).unwrap_or_default());
+        let reasons: Vec<String> = site
+            .assessment
+            .reasons
+            .iter()
+            .map(|r| name(serde_json::to_value(r).unwrap_or_default()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{indent}  site        {}: {verdict}{} ({} URLs, {} sources seen on it)",
+            site.site,
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" because {}", reasons.join(", "))
+            },
+            site.evidence.distinct_paths,
+            site.evidence.independent_sources
+        );
+    }
     for s in &v.sources {
         let tlp = s.tlp.map_or("unmarked", |t| t.label());
         let rel = s.reliability.map_or("-".to_owned(), |r| r.to_string());
