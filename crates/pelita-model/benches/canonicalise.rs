@@ -14,39 +14,30 @@
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use pelita_model::{Indicator, ParseOptions};
+use pelita_test_support::SplitMix64;
 
 fn main() {
     divan::main();
 }
 
-/// A small deterministic generator (SplitMix64), so the bench needs no dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn word(&mut self, len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(b'a' + (self.next() % 26) as u8))
-            .collect()
-    }
+/// A random lower-case word.
+fn word(r: &mut SplitMix64, len: usize) -> String {
+    (0..len)
+        .map(|_| char::from(b'a' + (r.next_u64() % 26) as u8))
+        .collect()
 }
 
 pub fn mixed_list(n: usize, seed: u64) -> Vec<String> {
-    let mut r = Rng(seed);
+    let mut r = SplitMix64(seed);
     let tlds = [
         "com", "net", "org", "ru", "co.uk", "gov.sg", "go.id", "xyz", "top", "info",
     ];
     (0..n)
         .map(|i| {
-            let tld = tlds[(r.next() % tlds.len() as u64) as usize];
+            let tld = tlds[(r.next_u64() % tlds.len() as u64) as usize];
             let v = match i % 8 {
                 0 | 1 => {
-                    let ip = r.next() as u32;
+                    let ip = r.next_u64() as u32;
                     format!(
                         "{}.{}.{}.{}",
                         ip >> 24,
@@ -55,23 +46,26 @@ pub fn mixed_list(n: usize, seed: u64) -> Vec<String> {
                         ip & 255
                     )
                 }
-                2 | 3 => format!("{}.{}.{tld}", r.word(5), r.word(8)),
+                2 | 3 => format!("{}.{}.{tld}", word(&mut r, 5), word(&mut r, 8)),
                 4 => format!(
                     "http://{}.{tld}/{}/{}.php?id={}",
-                    r.word(9),
-                    r.word(4),
-                    r.word(6),
-                    r.next() % 1000
+                    word(&mut r, 9),
+                    word(&mut r, 4),
+                    word(&mut r, 6),
+                    r.next_u64() % 1000
                 ),
-                5 => format!("{:032x}", u128::from(r.next()) << 64 | u128::from(r.next())),
+                5 => format!(
+                    "{:032x}",
+                    u128::from(r.next_u64()) << 64 | u128::from(r.next_u64())
+                ),
                 6 => format!(
                     "{:016x}{:016x}{:016x}{:016x}",
-                    r.next(),
-                    r.next(),
-                    r.next(),
-                    r.next()
+                    r.next_u64(),
+                    r.next_u64(),
+                    r.next_u64(),
+                    r.next_u64()
                 ),
-                _ => format!("{}@{}.{tld}", r.word(6), r.word(7)),
+                _ => format!("{}@{}.{tld}", word(&mut r, 6), word(&mut r, 7)),
             };
             if i % 4 == 3 {
                 v.replace('.', "[.]").replacen("http", "hxxp", 1)

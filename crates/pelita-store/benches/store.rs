@@ -26,17 +26,7 @@ use std::time::Instant;
 use pelita_model::Tlp;
 use pelita_store::conformance::{meta, record};
 use pelita_store::{SightingFilter, SqliteStore, Store};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+use pelita_test_support::SplitMix64;
 
 /// The i-th synthetic value: a public-looking IPv4 (from 11.0.0.0 upward) or a domain.
 fn value(i: u64) -> String {
@@ -115,7 +105,7 @@ fn main() {
         }
     }
 
-    let mut rng = Rng(1337);
+    let mut rng = SplitMix64(1337);
     let now = pelita_store::conformance::now();
     for (label, filter) in [
         ("everything", SightingFilter::everything()),
@@ -125,9 +115,9 @@ fn main() {
             let mut lat = Vec::with_capacity(20_000);
             for _ in 0..20_000 {
                 let v = if hit {
-                    value(rng.next() % n)
+                    value(rng.next_u64() % n)
                 } else {
-                    format!("absent{}.example.net", rng.next())
+                    format!("absent{}.example.net", rng.next_u64())
                 };
                 let t = Instant::now();
                 let r = store.lookup(&v, &filter, now).unwrap();

@@ -11,6 +11,8 @@
 //! assert!(dir.join("fanged.txt").exists());
 //! ```
 
+pub mod peers;
+
 use std::path::{Path, PathBuf};
 
 /// The environment variable that turns a missing samples folder into a failure.
@@ -86,6 +88,22 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// SplitMix64: a small, fast, seeded generator for benchmarks and generated
+/// test data (the same seed gives the same data on every machine).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
 }
 
 #[cfg(test)]
