@@ -672,6 +672,9 @@ fn compromised_site_rule_on_visible_evidence(make: Factory<'_>) -> Result<(), St
             0,
         )?);
     }
+    let mut abused = record("https://google.com/forms/d/phish", 40, None, 0)?;
+    abused.hints.push("feed:phishtank".into());
+    records.push(abused);
     submit(store.as_mut(), &meta("m1", "cert-a", None, 0), records)?;
     let site = |value: &str, filter: SightingFilter| -> Result<crate::SiteView, String> {
         store
@@ -693,6 +696,30 @@ fn compromised_site_rule_on_visible_evidence(make: Factory<'_>) -> Result<(), St
     ensure(
         evil.assessment.verdict == SiteVerdict::LikelyAttackerOwned && evil.site == "example.net",
         || format!("{evil:?}"),
+    )?;
+    // A phishing page on a top site is not suppressed by the top-sites list: the
+    // list is evidence that a legitimate site is being abused.
+    let v = store
+        .indicator(&key("https://google.com/forms/d/phish"), &all(), now())
+        .map_err(|e| e.to_string())?
+        .ok_or("abused url")?;
+    ensure(
+        !v.fused
+            .suppressed
+            .iter()
+            .any(|s| matches!(s, pelita_fuse::Suppression::KnownBenign { .. })),
+        || {
+            format!(
+                "a URL on a top site was suppressed: {:?}",
+                v.fused.suppressed
+            )
+        },
+    )?;
+    let on_top_site = v.site.ok_or("no site view")?;
+    ensure(
+        on_top_site.evidence.known_benign
+            && on_top_site.assessment.verdict == SiteVerdict::LikelyCompromised,
+        || format!("{on_top_site:?}"),
     )?;
     let shop = site("http://www.shop.example.org/x/phish.php", all())?;
     ensure(

@@ -544,10 +544,16 @@ fn view(
         Some(j) => Some(serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string()))?),
         None => None,
     };
-    for b in enrichment.iter().flat_map(|e| &e.benign) {
-        fused.suppress(Suppression::KnownBenign {
-            list: b.name.clone(),
-        });
+    // A URL or e-mail address matched through its host (a top site, a
+    // webmail provider) is not benign: attackers abuse and compromise such
+    // hosts. For those kinds the match is evidence for the compromised-site
+    // rule, not a reason to suppress.
+    if !matches!(kind, IndicatorKind::Url | IndicatorKind::Email) {
+        for b in enrichment.iter().flat_map(|e| &e.benign) {
+            fused.suppress(Suppression::KnownBenign {
+                list: b.name.clone(),
+            });
+        }
     }
     let mut classes: BTreeMap<&str, u64> = BTreeMap::new();
     for r in &decoded {
