@@ -42,6 +42,8 @@ enum Command {
     Lookup(cmd::lookup::Args),
     Stats(cmd::stats::Args),
     Data(cmd::data::Args),
+    Report(cmd::report::Args),
+    Operation(cmd::operation::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,8 @@ fn main() -> ExitCode {
         Command::Lookup(args) => cmd::lookup::run(&args),
         Command::Stats(args) => cmd::stats::run(&args),
         Command::Data(args) => cmd::data::run(&args),
+        Command::Report(args) => cmd::report::run(&args),
+        Command::Operation(args) => cmd::operation::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -10,7 +10,8 @@
 //!   searched by binary search; [`overrides`]: a user's CSV or `.mmdb` file,
 //!   consulted first.
 //! - [`domains`]: the country a ccTLD names, and government, military and
-//!   education suffixes ([`GovMatch`]).
+//!   education suffixes ([`GovMatch`]); [`overlay`]: a user's own suffixes
+//!   and phone prefixes ([`NameOverlay`]), consulted first.
 //! - [`benign`]: known-benign lists (MISP warninglists, a shipped subset and
 //!   any checkout loaded with [`BenignLists::load_dir`]).
 //! - [`rsit`]: classification to the ENISA Reference Security Incident
@@ -32,6 +33,7 @@
 pub mod benign;
 pub mod domains;
 pub mod iptable;
+pub mod overlay;
 pub mod overrides;
 pub mod rsit;
 pub mod site;
@@ -46,6 +48,7 @@ use serde::{Deserialize, Serialize};
 pub use benign::{BenignLists, BenignMatch};
 pub use domains::{GovMatch, Sector, cctld_country, gov_match};
 pub use iptable::{IpDataError, IpInfo, IpTables, build_tables};
+pub use overlay::{NameOverlay, OverlayError};
 pub use overrides::{CsvOverrides, Mmdb};
 pub use rsit::{Classification, RsitClass, RsitType, classify};
 pub use site::{SiteAssessment, SiteEvidence, SiteReason, SiteVerdict, site_assessment};
@@ -92,6 +95,9 @@ pub struct Enricher {
     mmdb: Option<Mmdb>,
     csv: Option<CsvOverrides>,
     extra_benign: Option<BenignLists>,
+    overlay: Option<NameOverlay>,
+    /// Known-benign lists switched off by id.
+    disabled_benign: Vec<String>,
     version: String,
 }
 
@@ -103,6 +109,8 @@ impl Enricher {
             mmdb: None,
             csv: None,
             extra_benign: None,
+            overlay: None,
+            disabled_benign: Vec::new(),
             version: dataset_version().to_string(),
         }
     }
@@ -131,6 +139,36 @@ impl Enricher {
         self.csv = Some(CsvOverrides::from_path(path)?);
         self.version = format!("{}; csv {}", self.version, path.display());
         Ok(self)
+    }
+
+    /// Adds (replaces) CSV IP overrides read from text (format in
+    /// [`overrides`]); `label` names them in the dataset version.
+    pub fn add_csv_overrides_text(
+        mut self,
+        label: &str,
+        text: &str,
+    ) -> Result<Enricher, IpDataError> {
+        self.csv = Some(CsvOverrides::from_reader(text.as_bytes())?);
+        self.version = format!("{}; csv {label}", self.version);
+        Ok(self)
+    }
+
+    /// Adds (replaces) a name overlay of domain suffixes and phone prefixes
+    /// ([`overlay`]); `label` names it in the dataset version.
+    pub fn with_overlay(mut self, label: &str, overlay: NameOverlay) -> Enricher {
+        self.overlay = Some(overlay);
+        self.version = format!("{}; overlay {label}", self.version);
+        self
+    }
+
+    /// The registrable domain (the site) of a name: the overlay's suffix
+    /// plus one label when an overlay suffix covers it, else the Public
+    /// Suffix List's answer, else the name itself.
+    pub fn site(&self, domain: &pelita_model::domain::Domain) -> String {
+        self.overlay
+            .as_ref()
+            .and_then(|o| o.registrable(domain.as_str()))
+            .unwrap_or_else(|| domain.registrable().unwrap_or(domain.as_str()).to_owned())
     }
 
     /// Adds warninglists (e.g. a full checkout loaded with [`BenignLists::load_dir`]);
@@ -189,16 +227,46 @@ impl Enricher {
         if let Some(ip) = ip {
             (out.country, out.asn, out.as_name) = self.lookup_ip(ip);
         }
+        let overlay = self.overlay.as_ref();
         if let Some(d) = indicator.domain() {
-            out.cctld_country = cctld_country(d.as_str()).map(str::to_string);
-            out.government = gov_match(d.as_str());
+            match overlay.and_then(|o| o.suffix_of(d.as_str())) {
+                Some((_, cc, _)) => {
+                    out.cctld_country = Some(cc.to_owned());
+                    out.government = overlay.and_then(|o| o.gov_match(d.as_str()));
+                }
+                None => {
+                    out.cctld_country = cctld_country(d.as_str()).map(str::to_string);
+                    out.government = gov_match(d.as_str());
+                }
+            }
+        }
+        if let (Indicator::Phone(p), Some(o)) = (indicator, overlay) {
+            out.country = o.phone_country(p.as_str()).map(str::to_owned);
         }
         out.benign = self.benign(indicator);
         out
     }
 
-    /// Known-benign matches: the user's lists, then the shipped ones not replaced by them.
+    /// Switches known-benign lists off by id (e.g. the special-use range
+    /// lists `rfc5735`, `rfc3849`, `rfc6761` for a synthetic scenario that
+    /// places documentation ranges in demo countries); the dataset version
+    /// says which.
+    pub fn without_benign_lists(mut self, ids: &[&str]) -> Enricher {
+        self.disabled_benign
+            .extend(ids.iter().map(|s| (*s).to_owned()));
+        self.version = format!("{}; without lists {}", self.version, ids.join(","));
+        self
+    }
+
+    /// Known-benign matches: the user's lists, then the shipped ones not
+    /// replaced by them, less any list switched off.
     pub fn benign(&self, indicator: &Indicator) -> Vec<BenignMatch> {
+        let mut out = self.benign_all(indicator);
+        out.retain(|m| !self.disabled_benign.contains(&m.list));
+        out
+    }
+
+    fn benign_all(&self, indicator: &Indicator) -> Vec<BenignMatch> {
         let mut out = Vec::new();
         let mut replaced = std::collections::HashSet::new();
         if let Some(extra) = &self.extra_benign {

@@ -64,6 +64,10 @@ pub const CHECKS: &[Check] = &[
         "compromised_site_rule_on_visible_evidence",
         compromised_site_rule_on_visible_evidence,
     ),
+    (
+        "indicators_query_equals_views_filtered",
+        indicators_query_equals_views_filtered,
+    ),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -89,6 +93,7 @@ pub fn meta(sha: &str, source: &str, tlp: Option<Tlp>, days_ago: i64) -> Submiss
         source: source.into(),
         tlp,
         received_at: now() - Duration::days(days_ago),
+        operation: None,
     }
 }
 
@@ -737,5 +742,127 @@ fn compromised_site_rule_on_visible_evidence(make: Factory<'_>) -> Result<(), St
         green.evidence.distinct_paths == 1
             && green.assessment.verdict == SiteVerdict::LikelyAttackerOwned,
         || format!("{green:?}"),
+    )
+}
+
+/// The country an indicator is filed under, as the store files it: hosting
+/// country, else the government suffix's country, else the ccTLD's.
+fn filed_country(v: &crate::IndicatorView) -> Option<&str> {
+    let e = v.enrichment.as_ref()?;
+    e.country
+        .as_deref()
+        .or(e.government.as_ref().map(|g| g.country.as_str()))
+        .or(e.cctld_country.as_deref())
+}
+
+fn indicators_query_equals_views_filtered(make: Factory<'_>) -> Result<(), String> {
+    use crate::IndicatorQuery;
+    let mut store = make();
+    let values = [
+        ("8.8.8.8", None, 1),
+        (
+            "http://portal.example.gov.sg/login.php",
+            Some(Tlp::Green),
+            2,
+        ),
+        ("example.sg", Some(Tlp::Clear), 40),
+        ("http://red.example.gov.sg/only-red", Some(Tlp::Red), 1),
+        ("mail.example.com", Some(Tlp::Green), 3),
+        ("198.51.100.9", Some(Tlp::Green), 1),
+    ];
+    let mut records = Vec::new();
+    let mut keys = Vec::new();
+    for (line, (value, tlp, days)) in (1..).zip(values) {
+        records.push(record(value, line, tlp, days)?);
+        keys.push(key(value));
+    }
+    // A second, older GREEN sighting of the gov URL from another source.
+    submit(
+        store.as_mut(),
+        &meta("q0", "firm-b", Some(Tlp::Green), 50),
+        vec![record(
+            "http://portal.example.gov.sg/login.php",
+            1,
+            None,
+            50,
+        )?],
+    )?;
+    submit(store.as_mut(), &meta("q1", "cert-a", None, 0), records)?;
+    keys.sort();
+    let since = now() - Duration::days(10);
+    let mut seen_red_for_red = false;
+    for filter in [all(), SightingFilter::up_to(Tlp::Green)] {
+        for country in [None, Some("SG"), Some("US"), Some("ZZ")] {
+            for since in [None, Some(since)] {
+                let query = IndicatorQuery {
+                    country: country.map(str::to_owned),
+                    since,
+                    until: None,
+                    limit: None,
+                };
+                let got = store
+                    .indicators(&query, &filter, now())
+                    .map_err(|e| e.to_string())?;
+                let mut expected = Vec::new();
+                for k in &keys {
+                    let Some(v) = store
+                        .indicator(k, &filter, now())
+                        .map_err(|e| e.to_string())?
+                    else {
+                        continue;
+                    };
+                    let country_ok = country.is_none_or(|c| filed_country(&v) == Some(c));
+                    let since_ok = since.is_none_or(|t| v.sources.iter().any(|s| s.last_seen >= t));
+                    if country_ok && since_ok {
+                        expected.push(v);
+                    }
+                }
+                ensure(got == expected, || {
+                    format!(
+                        "query {query:?} under {filter:?}: got {:?}, expected {:?}",
+                        got.iter().map(|v| &v.key).collect::<Vec<_>>(),
+                        expected.iter().map(|v| &v.key).collect::<Vec<_>>()
+                    )
+                })?;
+                let has_red = got.iter().any(|v| v.value.contains("only-red"));
+                if filter.max_tlp < Tlp::Red {
+                    ensure(!has_red, || {
+                        format!("a RED-only indicator in a GREEN reader's answer: {query:?}")
+                    })?;
+                } else if country == Some("SG") {
+                    seen_red_for_red |= has_red;
+                }
+                if country == Some("SG") && since.is_some() {
+                    ensure(!got.iter().any(|v| v.key == key("example.sg")), || {
+                        "an indicator last seen before `since` was returned".into()
+                    })?;
+                }
+            }
+        }
+    }
+    ensure(seen_red_for_red, || {
+        "the RED-only indicator is missing for a RED reader".into()
+    })?;
+    let limited = store
+        .indicators(
+            &IndicatorQuery {
+                country: Some("SG".into()),
+                since: None,
+                until: None,
+                limit: Some(1),
+            },
+            &all(),
+            now(),
+        )
+        .map_err(|e| e.to_string())?;
+    ensure(
+        limited.len() == 1
+            && limited.first().map(|v| v.key.as_str()) == Some(key("example.sg").as_str()),
+        || {
+            format!(
+                "limit 1: {:?}",
+                limited.iter().map(|v| &v.key).collect::<Vec<_>>()
+            )
+        },
     )
 }

@@ -69,8 +69,13 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// A stored operation's identity, from [`Store::put_operation`] or [`Store::operation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct OperationId(pub i64);
+
 /// Which sightings a read may use: those marked at most `max_tlp`, and
-/// unmarked ones, which count as `unmarked`.
+/// unmarked ones, which count as `unmarked`; with `operation`, only those
+/// of submissions made to that operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SightingFilter {
     /// The most restrictive marking the reader may see.
@@ -78,6 +83,8 @@ pub struct SightingFilter {
     /// The marking an unmarked sighting is treated as (default AMBER: when a
     /// partner said nothing, assume need-to-know).
     pub unmarked: Tlp,
+    /// Only sightings from this operation's submissions.
+    pub operation: Option<OperationId>,
 }
 
 impl SightingFilter {
@@ -86,6 +93,7 @@ impl SightingFilter {
         SightingFilter {
             max_tlp: Tlp::Red,
             unmarked: Tlp::Amber,
+            operation: None,
         }
     }
 
@@ -94,6 +102,15 @@ impl SightingFilter {
         SightingFilter {
             max_tlp: max,
             unmarked: Tlp::Amber,
+            operation: None,
+        }
+    }
+
+    /// The same filter, narrowed to one operation's submissions.
+    pub fn in_operation(self, operation: OperationId) -> Self {
+        SightingFilter {
+            operation: Some(operation),
+            ..self
         }
     }
 
@@ -120,6 +137,8 @@ pub struct SubmissionMeta {
     pub tlp: Option<Tlp>,
     /// When it was received; the default first/last seen of its sightings.
     pub received_at: OffsetDateTime,
+    /// The operation it was submitted to, if any.
+    pub operation: Option<OperationId>,
 }
 
 /// What is known about a submission when it ends.
@@ -233,6 +252,8 @@ pub struct IndicatorView {
     /// For a URL on a domain: compromised legitimate site or attacker-owned,
     /// with the evidence and reasons (from visible sightings only).
     pub site: Option<SiteView>,
+    /// For URLs, domains: the registrable domain (the site it is on).
+    pub registrable: Option<String>,
 }
 
 /// The compromised-site assessment of a URL and the evidence behind it.
@@ -284,6 +305,148 @@ pub struct Stats {
     pub by_class: BTreeMap<String, u64>,
 }
 
+/// Which indicators [`Store::indicators`] returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndicatorQuery {
+    /// Only indicators whose enrichment country is this (ISO 3166-1 alpha-2,
+    /// upper case): the hosting country, else the government suffix's
+    /// country, else the ccTLD's, as in [`Stats::by_country`].
+    pub country: Option<String>,
+    /// Only indicators with a visible sighting last seen at or after this.
+    pub since: Option<OffsetDateTime>,
+    /// Only indicators with a visible sighting first seen before this
+    /// (with `since`: active at some time in `[since, until)`).
+    pub until: Option<OffsetDateTime>,
+    /// At most this many, the first by key.
+    pub limit: Option<usize>,
+}
+
+/// What defines an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperationSpec {
+    /// Short unique name (`synergia-2026`).
+    pub name: String,
+    /// Title in words.
+    pub title: String,
+    /// Start of the period.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub starts_at: Option<OffsetDateTime>,
+    /// End of the period.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub ends_at: Option<OffsetDateTime>,
+    /// Participating countries (ISO 3166-1 alpha-2, upper case).
+    pub countries: Vec<String>,
+    /// Participating organisations.
+    pub organisations: Vec<String>,
+    /// What it is about.
+    pub scope: String,
+}
+
+/// A stored operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Operation {
+    /// Its identity in this store.
+    pub id: OperationId,
+    /// What defines it.
+    #[serde(flatten)]
+    pub spec: OperationSpec,
+    /// Submissions made to it.
+    pub submissions: u64,
+}
+
+/// One organisation's part in an operation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Contribution {
+    /// Submissions it made to the operation.
+    pub submissions: u64,
+    /// Distinct indicators in its visible sightings.
+    pub indicators: u64,
+    /// Visible sightings.
+    pub sightings: u64,
+    /// Indicators no other organisation reported (in the visible sightings).
+    pub unique: u64,
+}
+
+/// What an operation gathered, over the visible sightings of its submissions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OperationStats {
+    /// Distinct indicators.
+    pub indicators: u64,
+    /// Visible sightings.
+    pub sightings: u64,
+    /// Per organisation.
+    pub by_source: BTreeMap<String, Contribution>,
+    /// Overlap: number of indicators by how many organisations reported them.
+    pub by_source_count: BTreeMap<u64, u64>,
+}
+
+/// Where a recommended action stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionStatus {
+    /// Not acted on yet (every action starts here).
+    Open,
+    /// Sent to its recipients.
+    Sent,
+    /// The recipients confirmed they received it.
+    Acknowledged,
+    /// Done: taken down, cleaned, blocked.
+    Done,
+    /// Not to be done (with a note why).
+    Declined,
+}
+
+impl ActionStatus {
+    /// Every status, in workflow order.
+    pub const ALL: [ActionStatus; 5] = [
+        ActionStatus::Open,
+        ActionStatus::Sent,
+        ActionStatus::Acknowledged,
+        ActionStatus::Done,
+        ActionStatus::Declined,
+    ];
+
+    /// The name used in files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Open => "open",
+            ActionStatus::Sent => "sent",
+            ActionStatus::Acknowledged => "acknowledged",
+            ActionStatus::Done => "done",
+            ActionStatus::Declined => "declined",
+        }
+    }
+}
+
+impl std::str::FromStr for ActionStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ActionStatus::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "unknown action status {s:?} (one of: {})",
+                    ActionStatus::ALL.map(ActionStatus::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// The recorded state of an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionState {
+    /// Its status.
+    pub status: ActionStatus,
+    /// The analyst's note.
+    pub note: String,
+    /// When it was last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
 /// The result of an integrity check.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Integrity {
@@ -328,11 +491,65 @@ pub trait Store {
         now: OffsetDateTime,
     ) -> Result<Option<Lookup>, StoreError>;
 
+    /// The views (as [`Store::indicator`] gives them) of every indicator
+    /// that matches `query` and has at least one sighting `filter` lets
+    /// through that was active in the query's period (last seen at or after
+    /// `query.since`, first seen before `query.until`, when given), ordered
+    /// by key. The views themselves are over every visible sighting.
+    fn indicators(
+        &self,
+        query: &IndicatorQuery,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+    ) -> Result<Vec<IndicatorView>, StoreError>;
+
     /// Summary counts over the sightings `filter` lets through.
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError>;
 
     /// Every stored submission, oldest first.
     fn submissions(&self) -> Result<Vec<SubmissionRow>, StoreError>;
+
+    /// Creates an operation, or updates the one with the same name.
+    fn put_operation(&mut self, spec: &OperationSpec) -> Result<OperationId, StoreError>;
+
+    /// Every operation, by name.
+    fn operations(&self) -> Result<Vec<Operation>, StoreError>;
+
+    /// The operation with this name.
+    fn operation(&self, name: &str) -> Result<Option<Operation>, StoreError> {
+        Ok(self.operations()?.into_iter().find(|o| o.spec.name == name))
+    }
+
+    /// What the operation's submissions gathered, over the sightings `filter` lets through.
+    fn operation_stats(
+        &self,
+        operation: OperationId,
+        filter: &SightingFilter,
+    ) -> Result<OperationStats, StoreError>;
+
+    /// Records where an action of an operation stands.
+    fn set_action_status(
+        &mut self,
+        operation: OperationId,
+        action_id: &str,
+        state: &ActionState,
+    ) -> Result<(), StoreError>;
+
+    /// The recorded states of an operation's actions, by action id (an
+    /// action without one is open).
+    fn action_states(
+        &self,
+        operation: OperationId,
+    ) -> Result<BTreeMap<String, ActionState>, StoreError>;
+
+    /// Marks the store as holding a synthetic scenario (demo, training):
+    /// documentation, benchmarking and reserved values are then treated as
+    /// the infrastructure they stand for, not suppressed as non-routable,
+    /// and every report says the data is synthetic. Cannot be undone.
+    fn mark_synthetic(&mut self) -> Result<(), StoreError>;
+
+    /// Whether the store holds a synthetic scenario.
+    fn is_synthetic(&self) -> Result<bool, StoreError>;
 
     /// Checks the database and the agreement between its tables.
     fn check(&self) -> Result<Integrity, StoreError>;

@@ -6,7 +6,10 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 /// Every migration, in order: version N is at index N-1.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_operations.sql"),
+];
 
 /// The newest schema version this build knows.
 pub(crate) fn latest() -> i64 {

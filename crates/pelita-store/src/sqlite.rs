@@ -21,8 +21,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
 
 use crate::{
-    CommitStats, IndicatorView, Integrity, Lookup, RelatedView, SightingFilter, SourceView, Stats,
-    Store, StoreError, SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, schema,
+    ActionState, ActionStatus, CommitStats, IndicatorQuery, IndicatorView, Integrity, Lookup,
+    Operation, OperationId, OperationSpec, OperationStats, RelatedView, SightingFilter, SourceView,
+    Stats, Store, StoreError, SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink,
+    schema,
 };
 
 /// How many idle reader connections are kept.
@@ -38,6 +40,8 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     policy: Policy,
     enricher: Enricher,
+    /// A synthetic scenario (demo, training): see [`Store::mark_synthetic`].
+    synthetic: bool,
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -67,12 +71,14 @@ impl SqliteStore {
         // larger page cache (256 MiB) than readers get.
         writer.pragma_update(None, "cache_size", -262_144)?;
         schema::migrate(&mut writer)?;
+        let synthetic = read_synthetic(&writer)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             writer,
             readers: Mutex::new(Vec::new()),
             policy: Policy::default(),
             enricher: Enricher::builtin(),
+            synthetic,
         })
     }
 
@@ -89,6 +95,13 @@ impl SqliteStore {
     /// Replaces the fusion policy used by reads.
     pub fn set_policy(&mut self, policy: Policy) {
         self.policy = policy;
+    }
+
+    fn ctx(&self) -> ReadCtx<'_> {
+        ReadCtx {
+            policy: &self.policy,
+            synthetic: self.synthetic,
+        }
     }
 
     /// Runs `f` on a pooled reader connection.
@@ -113,6 +126,40 @@ impl SqliteStore {
         }
         result
     }
+}
+
+fn read_synthetic(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'synthetic'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .is_some_and(|v| v == "1"))
+}
+
+/// What reads need besides the filter: the fusion policy, and whether the
+/// store is a synthetic scenario.
+#[derive(Clone, Copy)]
+struct ReadCtx<'a> {
+    policy: &'a Policy,
+    synthetic: bool,
+}
+
+/// Flags that stand for real infrastructure in a synthetic scenario (whose
+/// values are drawn from these ranges on purpose); private, loopback and
+/// the like stay non-routable even there.
+fn synthetic_stand_in(f: pelita_model::Flag) -> bool {
+    use pelita_model::Flag;
+    matches!(
+        f,
+        Flag::Documentation
+            | Flag::Benchmarking
+            | Flag::Reserved
+            | Flag::ReservedTld
+            | Flag::PrivateAsn
+    )
 }
 
 fn unix(t: OffsetDateTime) -> i64 {
@@ -240,10 +287,9 @@ fn indicator_id(
             };
             let e = enricher.enrich(&parsed.indicator);
             let site = match kind {
-                IndicatorKind::Url | IndicatorKind::Domain => parsed
-                    .indicator
-                    .domain()
-                    .map(|d| d.registrable().unwrap_or(d.as_str()).to_owned()),
+                IndicatorKind::Url | IndicatorKind::Domain => {
+                    parsed.indicator.domain().map(|d| enricher.site(d))
+                }
                 _ => None,
             };
             let country = e
@@ -436,12 +482,13 @@ struct Row {
     class: Option<String>,
 }
 
-const VISIBLE: &str = "COALESCE(s.tlp, :unmarked) <= :max";
+const VISIBLE: &str = "(COALESCE(s.tlp, :unmarked) <= :max AND (:op IS NULL OR s.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op)))";
 
-fn filter_params(filter: &SightingFilter) -> [(&'static str, i64); 2] {
+fn filter_params(filter: &SightingFilter) -> [(&'static str, Option<i64>); 3] {
     [
-        (":unmarked", tlp_rank(filter.unmarked)),
-        (":max", tlp_rank(filter.max_tlp)),
+        (":unmarked", Some(tlp_rank(filter.unmarked))),
+        (":max", Some(tlp_rank(filter.max_tlp))),
+        (":op", filter.operation.map(|o| o.0)),
     ]
 }
 
@@ -450,23 +497,23 @@ fn view(
     key: &str,
     filter: &SightingFilter,
     now: OffsetDateTime,
-    policy: &Policy,
+    ctx: ReadCtx<'_>,
 ) -> Result<Option<IndicatorView>, StoreError> {
     let Some((kind, value)) = split_key(key) else {
         return Ok(None);
     };
-    let found: Option<(i64, String, Option<String>)> = conn
+    let found: Option<(i64, String, Option<String>, Option<String>)> = conn
         .prepare_cached(
-            "SELECT id, flags, enrichment FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
+            "SELECT id, flags, enrichment, site FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
         )?
         .query_row(params![key_hash(key), kind.as_str(), value], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let Some((id, flags, enrichment)) = found else {
+    let Some((id, flags, enrichment, registrable)) = found else {
         return Ok(None);
     };
-    let [(u_name, u), (m_name, m)] = filter_params(filter);
+    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT o.name, s.tlp, s.reliability, s.credibility, s.first_seen, s.last_seen, s.count, s.withdrawn,
                 s.malware, s.tags, s.hints, s.class || '/' || s.rsit_type
@@ -479,6 +526,7 @@ fn view(
                 (":id", &id as &dyn rusqlite::ToSql),
                 (u_name, &u),
                 (m_name, &m),
+                (o_name, &o),
             ],
             |r| {
                 Ok((
@@ -535,7 +583,7 @@ fn view(
             withdrawn: r.withdrawn,
         })
         .collect();
-    let Some(mut fused) = fuse(kind, &sightings, now, policy) else {
+    let Some(mut fused) = fuse(kind, &sightings, now, ctx.policy) else {
         return Ok(None);
     };
     // Kept, but not to be acted on: known-benign values and values that can
@@ -600,15 +648,18 @@ fn view(
     }
     let mut related_stmt = conn.prepare_cached("SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
            WHERE r.src = :id AND COALESCE(r.tlp, :unmarked) <= :max
+             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))
          UNION
          SELECT r.relation, 0, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.src
-           WHERE r.dst = :id AND COALESCE(r.tlp, :unmarked) <= :max")?;
+           WHERE r.dst = :id AND COALESCE(r.tlp, :unmarked) <= :max
+             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))")?;
     let related: BTreeSet<RelatedView> = related_stmt
         .query_map(
             &[
                 (":id", &id as &dyn rusqlite::ToSql),
                 (u_name, &u),
                 (m_name, &m),
+                (o_name, &o),
             ],
             |r| {
                 Ok(RelatedView {
@@ -621,7 +672,10 @@ fn view(
         .collect::<Result<_, _>>()?;
     let flags: Flags =
         serde_json::from_str(&flags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    for f in flags.iter().filter(|f| f.is_non_routable()) {
+    for f in flags
+        .iter()
+        .filter(|f| f.is_non_routable() && !(ctx.synthetic && synthetic_stand_in(*f)))
+    {
         fused.suppress(Suppression::NonRoutable {
             flag: f.as_str().to_owned(),
         });
@@ -644,6 +698,7 @@ fn view(
         enrichment,
         classifications,
         site,
+        registrable,
     }))
 }
 
@@ -660,14 +715,14 @@ fn site_view(
         .prepare_cached("SELECT site FROM indicators WHERE id = ?1")?
         .query_row(params![id], |r| r.get(0))?;
     let Some(site) = site else { return Ok(None) };
-    let [(u_name, u), (m_name, m)] = filter_params(filter);
+    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
     let (urls, sources, first): (i64, i64, Option<i64>) = conn
         .prepare_cached(&format!(
             "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen)
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id
              WHERE i.site = :site AND {VISIBLE}"
         ))?
-        .query_row(&[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        .query_row(&[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let age = first.map(|f| (fused.first_seen.unix_timestamp() - f) / 86_400);
     let evidence = pelita_enrich::SiteEvidence {
         host_is_domain: true,
@@ -697,8 +752,8 @@ impl Store for SqliteStore {
         let now = unix(meta.received_at);
         let org = org_id(&tx, &meta.source, now)?;
         let inserted = tx.execute(
-            "INSERT INTO submissions (sha256, org_id, name, size, format, tlp, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256, org_id) DO NOTHING",
+            "INSERT INTO submissions (sha256, org_id, name, size, format, tlp, received_at, operation_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (sha256, org_id) DO NOTHING",
             params![
                 meta.sha256,
                 org,
@@ -706,9 +761,18 @@ impl Store for SqliteStore {
                 i64::try_from(meta.size).unwrap_or(i64::MAX),
                 meta.format,
                 meta.tlp.map(tlp_rank),
-                now
+                now,
+                meta.operation.map(|o| o.0)
             ],
         )?;
+        // The same bytes submitted again to an operation join it (a
+        // submission belongs to at most one operation: the first named).
+        if let Some(op) = meta.operation {
+            tx.execute(
+                "UPDATE submissions SET operation_id = ?3 WHERE sha256 = ?1 AND org_id = ?2 AND operation_id IS NULL",
+                params![meta.sha256, org, op.0],
+            )?;
+        }
         let (submission_id, received_at): (i64, i64) = tx.query_row(
             "SELECT id, received_at FROM submissions WHERE sha256 = ?1 AND org_id = ?2",
             params![meta.sha256, org],
@@ -736,7 +800,7 @@ impl Store for SqliteStore {
         filter: &SightingFilter,
         now: OffsetDateTime,
     ) -> Result<Option<IndicatorView>, StoreError> {
-        self.read(|c| view(c, key, filter, now, &self.policy))
+        self.read(|c| view(c, key, filter, now, self.ctx()))
     }
 
     fn lookup(
@@ -751,7 +815,7 @@ impl Store for SqliteStore {
         let indicator = parsed.indicator;
         let key = indicator.key();
         self.read(|c| {
-            let exact = view(c, &key, filter, now, &self.policy)?;
+            let exact = view(c, &key, filter, now, self.ctx())?;
             let mut containing_networks = Vec::new();
             if let Some((lo, hi)) = net_range(&indicator) {
                 let mut stmt = c.prepare_cached(
@@ -761,7 +825,7 @@ impl Store for SqliteStore {
                 for net in nets {
                     let net_key = format!("cidr:{net}");
                     if net_key != key {
-                        containing_networks.extend(view(c, &net_key, filter, now, &self.policy)?);
+                        containing_networks.extend(view(c, &net_key, filter, now, self.ctx())?);
                     }
                 }
             }
@@ -769,17 +833,66 @@ impl Store for SqliteStore {
             if let Some(d) = indicator.domain() {
                 let own = (indicator.kind() != IndicatorKind::Domain).then_some(d.as_str());
                 for parent in own.into_iter().chain(d.parents()) {
-                    parent_domains.extend(view(c, &format!("domain:{parent}"), filter, now, &self.policy)?);
+                    parent_domains.extend(view(c, &format!("domain:{parent}"), filter, now, self.ctx())?);
                 }
             }
             Ok(Some(Lookup { key: key.clone(), exact, containing_networks, parent_domains }))
         })
     }
 
+    fn indicators(
+        &self,
+        query: &IndicatorQuery,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+    ) -> Result<Vec<IndicatorView>, StoreError> {
+        self.read(|c| {
+            let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+            let since = query.since.map(unix);
+            let until = query.until.map(unix);
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT i.kind, i.value FROM indicators i
+                 WHERE (:country IS NULL OR i.country = :country)
+                   AND EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND {VISIBLE}
+                               AND (:since IS NULL OR s.last_seen >= :since)
+                               AND (:until IS NULL OR s.first_seen < :until))"
+            ))?;
+            let mut keys: Vec<String> = stmt
+                .query_map(
+                    &[
+                        (":country", &query.country as &dyn rusqlite::ToSql),
+                        (":since", &since),
+                        (":until", &until),
+                        (u_name, &u),
+                        (m_name, &m),
+                        (o_name, &o),
+                    ],
+                    |r| {
+                        Ok(format!(
+                            "{}:{}",
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?
+                        ))
+                    },
+                )?
+                .collect::<Result<_, _>>()?;
+            // Ordered by key as Rust orders strings (SQLite's collation may differ).
+            keys.sort_unstable();
+            if let Some(limit) = query.limit {
+                keys.truncate(limit);
+            }
+            let mut out = Vec::with_capacity(keys.len());
+            for key in keys {
+                out.extend(view(c, &key, filter, now, self.ctx())?);
+            }
+            Ok(out)
+        })
+    }
+
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError> {
         self.read(|c| {
-            let [(u_name, u), (m_name, m)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 2] = [(u_name, &u), (m_name, &m)];
+            let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 3] = [(u_name, &u), (m_name, &m), (o_name, &o)];
             let count = |sql: &str| -> Result<u64, StoreError> {
                 let n: i64 = c.prepare_cached(sql)?.query_row(&named[..], |r| r.get(0))?;
                 Ok(u64::try_from(n).unwrap_or(0))
@@ -849,6 +962,214 @@ impl Store for SqliteStore {
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
+    }
+
+    fn put_operation(&mut self, spec: &OperationSpec) -> Result<OperationId, StoreError> {
+        let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        let now = unix(OffsetDateTime::now_utc());
+        self.writer.execute(
+            "INSERT INTO operations (name, title, starts_at, ends_at, countries, orgs, scope, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (name) DO UPDATE SET title = excluded.title, starts_at = excluded.starts_at,
+                 ends_at = excluded.ends_at, countries = excluded.countries, orgs = excluded.orgs,
+                 scope = excluded.scope",
+            params![
+                spec.name,
+                spec.title,
+                spec.starts_at.map(unix),
+                spec.ends_at.map(unix),
+                json(&spec.countries),
+                json(&spec.organisations),
+                spec.scope,
+                now
+            ],
+        )?;
+        Ok(OperationId(self.writer.query_row(
+            "SELECT id FROM operations WHERE name = ?1",
+            params![spec.name],
+            |r| r.get(0),
+        )?))
+    }
+
+    fn operations(&self) -> Result<Vec<Operation>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT o.id, o.name, o.title, o.starts_at, o.ends_at, o.countries, o.orgs, o.scope,
+                        (SELECT COUNT(*) FROM submissions s WHERE s.operation_id = o.id)
+                 FROM operations o ORDER BY o.name",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<i64>>(3)?,
+                        r.get::<_, Option<i64>>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, i64>(8)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let list = |j: &str| -> Result<Vec<String>, StoreError> {
+                serde_json::from_str(j).map_err(|e| StoreError::Corrupt(e.to_string()))
+            };
+            rows.into_iter()
+                .map(
+                    |(id, name, title, starts, ends, countries, orgs, scope, n)| {
+                        Ok(Operation {
+                            id: OperationId(id),
+                            spec: OperationSpec {
+                                name,
+                                title,
+                                starts_at: starts.map(from_unix).transpose()?,
+                                ends_at: ends.map(from_unix).transpose()?,
+                                countries: list(&countries)?,
+                                organisations: list(&orgs)?,
+                                scope,
+                            },
+                            submissions: u64::try_from(n).unwrap_or(0),
+                        })
+                    },
+                )
+                .collect()
+        })
+    }
+
+    fn operation_stats(
+        &self,
+        operation: OperationId,
+        filter: &SightingFilter,
+    ) -> Result<OperationStats, StoreError> {
+        let filter = filter.in_operation(operation);
+        self.read(|c| {
+            let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(&filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 3] = [(u_name, &u), (m_name, &m), (o_name, &o)];
+            let mut out = OperationStats::default();
+            // Per (indicator, organisation): sightings. One pass, grouped in SQL.
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT s.indicator_id, o.name, COUNT(*) FROM sightings s JOIN organisations o ON o.id = s.org_id
+                 WHERE {VISIBLE} GROUP BY s.indicator_id, o.name ORDER BY s.indicator_id"
+            ))?;
+            let rows = stmt.query_map(&named[..], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            })?;
+            let mut current: Option<i64> = None;
+            let mut orgs: Vec<String> = Vec::new();
+            let flush = |orgs: &mut Vec<String>, out: &mut OperationStats| {
+                if orgs.is_empty() {
+                    return;
+                }
+                out.indicators += 1;
+                let n = u64::try_from(orgs.len()).unwrap_or(u64::MAX);
+                *out.by_source_count.entry(n).or_insert(0) += 1;
+                for org in orgs.iter() {
+                    let e = out.by_source.entry(org.clone()).or_default();
+                    e.indicators += 1;
+                    if n == 1 {
+                        e.unique += 1;
+                    }
+                }
+                orgs.clear();
+            };
+            for row in rows {
+                let (ind, org, n) = row?;
+                if current != Some(ind) {
+                    flush(&mut orgs, &mut out);
+                    current = Some(ind);
+                }
+                let n = u64::try_from(n).unwrap_or(0);
+                out.sightings += n;
+                out.by_source.entry(org.clone()).or_default().sightings += n;
+                orgs.push(org);
+            }
+            flush(&mut orgs, &mut out);
+            let mut subs = c.prepare_cached(
+                "SELECT o.name, COUNT(*) FROM submissions s JOIN organisations o ON o.id = s.org_id
+                 WHERE s.operation_id = ?1 GROUP BY o.name",
+            )?;
+            for row in subs.query_map(params![operation.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })? {
+                let (org, n) = row?;
+                // Submissions are not marked: every organisation that took part is listed.
+                out.by_source.entry(org).or_default().submissions = u64::try_from(n).unwrap_or(0);
+            }
+            Ok(out)
+        })
+    }
+
+    fn set_action_status(
+        &mut self,
+        operation: OperationId,
+        action_id: &str,
+        state: &ActionState,
+    ) -> Result<(), StoreError> {
+        self.writer.execute(
+            "INSERT INTO actions (operation_id, action_id, status, note, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (operation_id, action_id) DO UPDATE SET status = excluded.status,
+                 note = excluded.note, updated_at = excluded.updated_at",
+            params![
+                operation.0,
+                action_id,
+                state.status.as_str(),
+                state.note,
+                unix(state.updated_at)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn action_states(
+        &self,
+        operation: OperationId,
+    ) -> Result<BTreeMap<String, ActionState>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT action_id, status, note, updated_at FROM actions WHERE operation_id = ?1",
+            )?;
+            let rows = stmt
+                .query_map(params![operation.0], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut out = BTreeMap::new();
+            for (id, status, note, at) in rows {
+                let status = status
+                    .parse::<ActionStatus>()
+                    .map_err(StoreError::Corrupt)?;
+                out.insert(
+                    id,
+                    ActionState {
+                        status,
+                        note,
+                        updated_at: from_unix(at)?,
+                    },
+                );
+            }
+            Ok(out)
+        })
+    }
+
+    fn mark_synthetic(&mut self) -> Result<(), StoreError> {
+        self.writer.execute(
+            "INSERT INTO settings (key, value) VALUES ('synthetic', '1')
+             ON CONFLICT (key) DO UPDATE SET value = '1'",
+            [],
+        )?;
+        self.synthetic = true;
+        Ok(())
+    }
+
+    fn is_synthetic(&self) -> Result<bool, StoreError> {
+        self.read(read_synthetic)
     }
 
     fn check(&self) -> Result<Integrity, StoreError> {

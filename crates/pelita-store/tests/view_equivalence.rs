@@ -126,6 +126,7 @@ fn check(subs: &[Sub], ceiling: Tlp, unmarked: Tlp) -> Result<(), TestCaseError>
     let filter = SightingFilter {
         max_tlp: ceiling,
         unmarked,
+        operation: None,
     };
 
     // The naive reference: every sighting, filtered by marking, grouped by key.

@@ -13,7 +13,7 @@ use pelita_ingest::{
 };
 use pelita_model::{Limits, Tlp};
 use pelita_store::{
-    CommitStats, SqliteStore, Store, SubmissionMeta, SubmissionOutcome, SubmissionSink,
+    CommitStats, OperationId, SqliteStore, Store, SubmissionMeta, SubmissionOutcome, SubmissionSink,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -73,6 +73,9 @@ pub struct Args {
     /// The marking of records whose submission states none (clear, green, amber, amber+strict, red).
     #[arg(long, value_name = "TLP")]
     tlp: Option<Tlp>,
+    /// The operation the submissions are made to (create it first with `pelita operation create`).
+    #[arg(long, value_name = "NAME")]
+    operation: Option<String>,
     /// Strict mode: specification violations drop the record instead of warning.
     #[arg(long)]
     strict: bool,
@@ -238,6 +241,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         &data_dir,
         args.ip_overrides.as_deref(),
     )?);
+    let operation = match &args.operation {
+        Some(name) => Some(
+            store
+                .operation(name)?
+                .with_context(|| {
+                    format!("no operation named {name:?}: create it with `pelita operation create {name}`")
+                })?
+                .id,
+        ),
+        None => None,
+    };
     let mut out = match &args.out {
         None => Out::StoreOnly,
         Some(_) if records_to_stdout => Out::Also(
@@ -264,7 +278,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let result = submitted.and_then(|s| {
             let mut bar = Bar::new(&name, s.size());
-            ingest_one(&archive, &s, &options, &mut store, &db, &mut out, &mut bar)
+            let mut target = Target {
+                store: &mut store,
+                db: &db,
+                operation,
+            };
+            ingest_one(&archive, &s, &options, &mut target, &mut out, &mut bar)
         });
         match result {
             Ok(entry) => entries.push(entry),
@@ -320,13 +339,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Where a submission's records are stored.
+struct Target<'a> {
+    store: &'a mut SqliteStore,
+    db: &'a Path,
+    operation: Option<OperationId>,
+}
+
 /// Parses one archived submission into the store (one transaction) and the chosen output.
 fn ingest_one(
     archive: &Archive,
     submission: &Submission,
     options: &IngestOptions,
-    store: &mut SqliteStore,
-    db: &Path,
+    target: &mut Target<'_>,
     out: &mut Out,
     bar: &mut Bar,
 ) -> Result<Entry, IngestError> {
@@ -342,6 +367,7 @@ fn ingest_one(
             .unwrap_or_else(|| UNATTRIBUTED.into()),
         tlp: options.tlp,
         received_at: OffsetDateTime::now_utc(),
+        operation: target.operation,
     };
     let (json, also) = match out {
         Out::StoreOnly => (None, None),
@@ -351,7 +377,7 @@ fn ingest_one(
         ),
     };
     let mut tee = Tee {
-        store: store.begin(&meta).map_err(store_err)?,
+        store: target.store.begin(&meta).map_err(store_err)?,
         json,
     };
     let report = ingest(archive, submission, options, &mut tee, bar)?;
@@ -363,8 +389,8 @@ fn ingest_one(
     };
     let stored = sink.commit(&outcome).map_err(store_err)?;
     let records_file = match also {
-        Some(label) => format!("{} and {label}", db.display()),
-        None => db.display().to_string(),
+        Some(label) => format!("{} and {label}", target.db.display()),
+        None => target.db.display().to_string(),
     };
     Ok(Entry {
         report,
