@@ -615,9 +615,7 @@ pub fn country_report(
 
 /// The English name of a country code, when known.
 pub fn country_name(code: &str) -> Option<String> {
-    // TODO(map): pelita_map::country_name once the map crate lands.
-    let _ = code;
-    None
+    pelita_map::country_name(code).map(str::to_owned)
 }
 
 /// One country's line in an index or operation report.

@@ -620,12 +620,28 @@ fn summary_cards(out: &mut String, f: &crate::Summary) {
     out.push_str("</div>\n");
 }
 
-/// The map of the region, with the report's country highlighted. `values`
-/// are per-country counts to shade.
-pub fn region_map(values: &[(String, u64)], highlight: Option<&str>, title: &str) -> String {
-    // TODO(map): pelita_map::choropleth_svg once the map crate lands.
-    let _ = (values, highlight);
-    format!("<p class=\"meta\">{}</p>", esc(title))
+/// The map of the region (the `focus` countries and their surroundings),
+/// shaded by `values` (per-country counts), with `highlight` outlined.
+pub fn region_map(
+    values: &[(String, u64)],
+    focus: &[String],
+    highlight: Option<&str>,
+    title: &str,
+) -> String {
+    pelita_map::choropleth_svg(
+        values,
+        &pelita_map::Region {
+            focus: focus.to_vec(),
+            margin_deg: 8.0,
+        },
+        highlight,
+        &pelita_map::MapStyle {
+            width: 560,
+            height: 380,
+            title: title.to_owned(),
+            legend: "Indicators".to_owned(),
+        },
+    )
 }
 
 /// The HTML rendering of a country report: one self-contained file.
@@ -657,10 +673,19 @@ pub fn html(r: &CountryReport) -> Result<String, ReportError> {
         let _ = write!(b, "<p>{}</p>", esc(s));
     }
     b.push_str("</div>\n<div class=\"grid2\"><div class=\"panel\">");
+    let focus = match &r.operation {
+        Some(op) if !op.countries.is_empty() => op.countries.clone(),
+        _ => vec![r.country.clone()],
+    };
     b.push_str(&region_map(
         &[(r.country.clone(), r.summary.indicators)],
+        &focus,
         Some(&r.country),
-        &format!("{} in the region", r.country),
+        &format!(
+            "{}: {} indicators",
+            r.country_name.as_deref().unwrap_or(&r.country),
+            r.summary.indicators
+        ),
     ));
     b.push_str("</div><div class=\"panel\">");
     let classes: Vec<(String, u64)> = r
@@ -1021,8 +1046,13 @@ pub fn index_html(ix: &Index) -> String {
     }
     let _ = writeln!(b, " · generated {}</p>", esc(&datetime(ix.generated_at)));
     b.push_str("<div class=\"panel\">");
+    let focus: Vec<String> = match &ix.operation {
+        Some(op) if !op.countries.is_empty() => op.countries.clone(),
+        _ => ix.countries.iter().map(|c| c.country.clone()).collect(),
+    };
     b.push_str(&region_map(
         &country_values(&ix.countries),
+        &focus,
         None,
         "Indicators by country",
     ));
@@ -1168,6 +1198,7 @@ pub fn operation_html(op: &OperationReport) -> String {
     b.push_str("<div class=\"grid2\"><div class=\"panel\">");
     b.push_str(&region_map(
         &country_values(&op.countries),
+        &op.operation.countries,
         None,
         "Indicators by country",
     ));

@@ -26,6 +26,7 @@
 
 mod schema;
 mod sqlite;
+mod submit;
 
 pub mod conformance;
 
@@ -38,6 +39,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use sqlite::{SqliteStore, schema_version};
+pub use submit::{Destination, SubmitError, UNATTRIBUTED, store_submission};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

@@ -8,12 +8,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use pelita_ingest::{
-    Archive, FormatChoice, IngestError, IngestOptions, JsonLines, Progress, Record, RecordSink,
-    Submission, SubmissionReport, Totals, default_data_dir, ingest, submit_path, submit_reader,
+    Archive, FormatChoice, IngestError, IngestOptions, JsonLines, Progress, RecordSink, Submission,
+    SubmissionReport, Totals, default_data_dir, submit_path, submit_reader,
 };
 use pelita_model::{Limits, Tlp};
 use pelita_store::{
-    CommitStats, OperationId, SqliteStore, Store, SubmissionMeta, SubmissionOutcome, SubmissionSink,
+    CommitStats, Destination, OperationId, SqliteStore, Store, SubmitError, store_submission,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -193,24 +193,6 @@ enum Out {
     Also(Box<dyn Write>, String),
 }
 
-/// Sends each record to the store and, when asked, to JSON Lines.
-struct Tee<'a> {
-    store: Box<dyn SubmissionSink + 'a>,
-    json: Option<JsonLines<&'a mut dyn Write>>,
-}
-
-impl RecordSink for Tee<'_> {
-    fn record(&mut self, record: Record) -> io::Result<()> {
-        if let Some(json) = &mut self.json {
-            json.record(record.clone())?;
-        }
-        self.store.record(record)
-    }
-}
-
-/// The source recorded when `--source` is not given.
-pub const UNATTRIBUTED: &str = "unattributed";
-
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let format = FormatChoice::parse(&args.format).context("--format")?;
@@ -355,39 +337,23 @@ fn ingest_one(
     out: &mut Out,
     bar: &mut Bar,
 ) -> Result<Entry, IngestError> {
-    let store_err = |e: pelita_store::StoreError| IngestError::Sink(io::Error::other(e));
-    let meta = SubmissionMeta {
-        sha256: submission.stored.sha256.clone(),
-        name: submission.name.clone(),
-        size: submission.size(),
-        format: "auto".into(),
-        source: options
-            .source
-            .clone()
-            .unwrap_or_else(|| UNATTRIBUTED.into()),
-        tlp: options.tlp,
-        received_at: OffsetDateTime::now_utc(),
-        operation: target.operation,
-    };
-    let (json, also) = match out {
+    let (mut json, also) = match out {
         Out::StoreOnly => (None, None),
         Out::Also(w, label) => (
             Some(JsonLines::new(&mut **w as &mut dyn Write)),
             Some(label.clone()),
         ),
     };
-    let mut tee = Tee {
-        store: target.store.begin(&meta).map_err(store_err)?,
-        json,
+    let dest = Destination {
+        operation: target.operation,
+        received_at: OffsetDateTime::now_utc(),
+        also: json.as_mut().map(|j| j as &mut dyn RecordSink),
     };
-    let report = ingest(archive, submission, options, &mut tee, bar)?;
-    let Tee { store: sink, .. } = tee;
-    let outcome = SubmissionOutcome {
-        format: report.format.clone(),
-        errors: report.errors.values().map(|e| e.count).sum(),
-        report: serde_json::to_string(&report).ok(),
-    };
-    let stored = sink.commit(&outcome).map_err(store_err)?;
+    let (report, stored) = store_submission(target.store, archive, submission, options, dest, bar)
+        .map_err(|e| match e {
+            SubmitError::Ingest(e) => e,
+            other => IngestError::Sink(io::Error::other(other)),
+        })?;
     let records_file = match also {
         Some(label) => format!("{} and {label}", target.db.display()),
         None => target.db.display().to_string(),
