@@ -68,6 +68,15 @@ pub const CHECKS: &[Check] = &[
         "indicators_query_equals_views_filtered",
         indicators_query_equals_views_filtered,
     ),
+    (
+        "operations_scope_every_answer",
+        operations_scope_every_answer,
+    ),
+    ("action_states_round_trip", action_states_round_trip),
+    (
+        "synthetic_store_keeps_stand_in_values",
+        synthetic_store_keeps_stand_in_values,
+    ),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -865,4 +874,221 @@ fn indicators_query_equals_views_filtered(make: Factory<'_>) -> Result<(), Strin
             )
         },
     )
+}
+
+fn spec(name: &str) -> crate::OperationSpec {
+    crate::OperationSpec {
+        name: name.into(),
+        title: format!("Operation {name}"),
+        starts_at: Some(now() - Duration::days(30)),
+        ends_at: None,
+        countries: vec!["SG".into()],
+        organisations: vec!["cert-a".into(), "firm-b".into()],
+        scope: "test".into(),
+    }
+}
+
+fn operations_scope_every_answer(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let op = store
+        .put_operation(&spec("alpha"))
+        .map_err(|e| e.to_string())?;
+    // Updating by name keeps the id.
+    let mut changed = spec("alpha");
+    changed.title = "Alpha, renamed".into();
+    ensure(
+        store.put_operation(&changed).map_err(|e| e.to_string())? == op,
+        || "put_operation on an existing name made a new operation".into(),
+    )?;
+    let other = store
+        .put_operation(&spec("beta"))
+        .map_err(|e| e.to_string())?;
+    let in_op = |sha: &str, source: &str, o: Option<crate::OperationId>| {
+        let mut m = meta(sha, source, Some(Tlp::Green), 1);
+        m.operation = o;
+        m
+    };
+    submit(
+        store.as_mut(),
+        &in_op("o1", "cert-a", Some(op)),
+        vec![
+            record("198.51.100.1", 1, None, 1)?,
+            record("198.51.100.2", 2, None, 1)?,
+        ],
+    )?;
+    submit(
+        store.as_mut(),
+        &in_op("o2", "firm-b", Some(op)),
+        vec![record("198.51.100.1", 1, None, 2)?],
+    )?;
+    submit(
+        store.as_mut(),
+        &in_op("o3", "firm-c", None),
+        vec![
+            record("198.51.100.1", 1, None, 3)?,
+            record("198.51.100.3", 2, None, 3)?,
+        ],
+    )?;
+    submit(
+        store.as_mut(),
+        &in_op("o4", "firm-c", Some(other)),
+        vec![record("198.51.100.4", 1, None, 3)?],
+    )?;
+    let scoped = all().in_operation(op);
+    let v = store
+        .indicator(&key("198.51.100.1"), &scoped, now())
+        .map_err(|e| e.to_string())?
+        .ok_or("the operation's indicator is missing")?;
+    let names: Vec<&str> = v.sources.iter().map(|s| s.source.as_str()).collect();
+    ensure(names == ["cert-a", "firm-b"], || {
+        format!("operation view uses sightings outside it: {names:?}")
+    })?;
+    for outside in ["198.51.100.3", "198.51.100.4"] {
+        ensure(
+            store
+                .indicator(&key(outside), &scoped, now())
+                .map_err(|e| e.to_string())?
+                .is_none(),
+            || format!("{outside} is not in the operation but is visible in it"),
+        )?;
+    }
+    let stats = store.stats(&scoped).map_err(|e| e.to_string())?;
+    ensure(stats.indicators == 2 && stats.sightings == 3, || {
+        format!("operation stats: {stats:?}")
+    })?;
+    let os = store
+        .operation_stats(op, &all())
+        .map_err(|e| e.to_string())?;
+    let a = os.by_source.get("cert-a").cloned().unwrap_or_default();
+    let b = os.by_source.get("firm-b").cloned().unwrap_or_default();
+    ensure(
+        os.indicators == 2
+            && os.sightings == 3
+            && a.indicators == 2
+            && a.unique == 1
+            && a.submissions == 1
+            && b.indicators == 1
+            && b.unique == 0
+            && !os.by_source.contains_key("firm-c")
+            && os.by_source_count.get(&1) == Some(&1)
+            && os.by_source_count.get(&2) == Some(&1),
+        || format!("operation_stats: {os:?}"),
+    )?;
+    // Markings still apply inside an operation.
+    let red_only = in_op("o5", "firm-d", Some(op));
+    submit(
+        store.as_mut(),
+        &red_only,
+        vec![record("198.51.100.9", 1, Some(Tlp::Red), 1)?],
+    )?;
+    let green = store
+        .operation_stats(op, &SightingFilter::up_to(Tlp::Green))
+        .map_err(|e| e.to_string())?;
+    ensure(
+        green.indicators == 2
+            && !green
+                .by_source
+                .get("firm-d")
+                .is_some_and(|c| c.indicators > 0),
+        || format!("a RED sighting counted for a GREEN reader: {green:?}"),
+    )?;
+    let ops = store.operations().map_err(|e| e.to_string())?;
+    let alpha = ops.iter().find(|o| o.id == op).ok_or("operation missing")?;
+    ensure(
+        alpha.submissions == 3 && alpha.spec.title == "Alpha, renamed" && ops.len() == 2,
+        || format!("operations(): {ops:?}"),
+    )?;
+    // The same bytes again, now to an operation, join it (when they had none).
+    submit(
+        store.as_mut(),
+        &in_op("o3", "firm-c", Some(other)),
+        vec![record("198.51.100.1", 1, None, 3)?],
+    )?;
+    let beta = store
+        .operation_stats(other, &all())
+        .map_err(|e| e.to_string())?;
+    ensure(beta.indicators == 3, || {
+        format!("a re-submission did not join the operation: {beta:?}")
+    })?;
+    check_integrity(store.as_ref())
+}
+
+fn action_states_round_trip(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let op = store
+        .put_operation(&spec("gamma"))
+        .map_err(|e| e.to_string())?;
+    ensure(
+        store
+            .action_states(op)
+            .map_err(|e| e.to_string())?
+            .is_empty(),
+        || "a new operation has action states".into(),
+    )?;
+    for (status, note) in [
+        (crate::ActionStatus::Sent, "ticket 1"),
+        (crate::ActionStatus::Done, "taken down"),
+    ] {
+        store
+            .set_action_status(
+                op,
+                "c2-takedown:SG:AS64500",
+                &crate::ActionState {
+                    status,
+                    note: note.into(),
+                    updated_at: now(),
+                },
+            )
+            .map_err(|e| e.to_string())?;
+    }
+    let states = store.action_states(op).map_err(|e| e.to_string())?;
+    let s = states
+        .get("c2-takedown:SG:AS64500")
+        .ok_or("the action state is missing")?;
+    ensure(
+        states.len() == 1
+            && s.status == crate::ActionStatus::Done
+            && s.note == "taken down"
+            && s.updated_at == now(),
+        || format!("action states: {states:?}"),
+    )
+}
+
+fn synthetic_store_keeps_stand_in_values(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    submit(
+        store.as_mut(),
+        &meta("syn", "cert-a", Some(Tlp::Green), 1),
+        vec![
+            record("198.51.100.7", 1, None, 1)?,
+            record("c2.example.test", 2, None, 1)?,
+            record("10.1.2.3", 3, None, 1)?,
+        ],
+    )?;
+    let suppressed = |store: &dyn Store, v: &str| -> Result<bool, String> {
+        Ok(store
+            .indicator(&key(v), &all(), now())
+            .map_err(|e| e.to_string())?
+            .ok_or(format!("{v} missing"))?
+            .fused
+            .is_suppressed())
+    };
+    ensure(!store.is_synthetic().map_err(|e| e.to_string())?, || {
+        "a new store says it is synthetic".into()
+    })?;
+    ensure(suppressed(store.as_ref(), "198.51.100.7")?, || {
+        "a documentation address is not suppressed in a real store".into()
+    })?;
+    store.mark_synthetic().map_err(|e| e.to_string())?;
+    ensure(store.is_synthetic().map_err(|e| e.to_string())?, || {
+        "mark_synthetic did not stick".into()
+    })?;
+    for v in ["198.51.100.7", "c2.example.test"] {
+        ensure(!suppressed(store.as_ref(), v)?, || {
+            format!("{v} stands for infrastructure in a synthetic store, but is suppressed")
+        })?;
+    }
+    ensure(suppressed(store.as_ref(), "10.1.2.3")?, || {
+        "a private address must stay suppressed even in a synthetic store".into()
+    })
 }

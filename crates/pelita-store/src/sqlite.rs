@@ -150,6 +150,11 @@ struct ReadCtx<'a> {
 /// Flags that stand for real infrastructure in a synthetic scenario (whose
 /// values are drawn from these ranges on purpose); private, loopback and
 /// the like stay non-routable even there.
+/// The known-benign lists that list the special-use ranges themselves
+/// (documentation, benchmarking, reserved TLDs): in a synthetic store their
+/// entries are the scenario's stand-ins, not benign values.
+const SPECIAL_USE_LISTS: [&str; 3] = ["rfc5735", "rfc3849", "rfc6761"];
+
 fn synthetic_stand_in(f: pelita_model::Flag) -> bool {
     use pelita_model::Flag;
     matches!(
@@ -597,7 +602,11 @@ fn view(
     // hosts. For those kinds the match is evidence for the compromised-site
     // rule, not a reason to suppress.
     if !matches!(kind, IndicatorKind::Url | IndicatorKind::Email) {
-        for b in enrichment.iter().flat_map(|e| &e.benign) {
+        for b in enrichment
+            .iter()
+            .flat_map(|e| &e.benign)
+            .filter(|b| !(ctx.synthetic && SPECIAL_USE_LISTS.contains(&b.list.as_str())))
+        {
             fused.suppress(Suppression::KnownBenign {
                 list: b.name.clone(),
             });
