@@ -986,10 +986,10 @@ fn operations_scope_every_answer(make: Factory<'_>) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     ensure(
         green.indicators == 2
-            && !green
+            && green
                 .by_source
                 .get("firm-d")
-                .is_some_and(|c| c.indicators > 0),
+                .is_none_or(|c| c.indicators == 0),
         || format!("a RED sighting counted for a GREEN reader: {green:?}"),
     )?;
     let ops = store.operations().map_err(|e| e.to_string())?;
