@@ -36,6 +36,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Demo(cmd::demo::Args),
     Normalize(cmd::normalize::Args),
     Ingest(cmd::ingest::Args),
     Extract(cmd::extract::Args),
@@ -49,6 +50,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(&args),
         Command::Normalize(args) => cmd::normalize::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Extract(args) => cmd::extract::run(&args),

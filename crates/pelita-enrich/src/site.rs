@@ -9,9 +9,15 @@
 //! |--------------------------------------------------------------------------------------------|---------------------------|
 //! | the domain is under a government, military or education suffix                            | [`SiteReason::PublicSectorSuffix`] |
 //! | at least [`MANY_PATHS`] distinct URL paths seen on the registrable domain                   | [`SiteReason::ManyPaths`] |
-//! | at least [`MANY_SOURCES`] independent sources reported the registrable domain               | [`SiteReason::ManySources`] |
+//! | at least [`MANY_SOURCES`] independent sources reported the registrable domain, not all of it as fraud | [`SiteReason::ManySources`] |
 //! | the domain was first seen at least [`OLD_DOMAIN_DAYS`] days before the malicious sighting   | [`SiteReason::OldDomain`] |
 //! | the domain is on a known-benign (top sites) list                                            | [`SiteReason::KnownBenign`] |
+//!
+//! Many partners reporting a phishing domain is no sign that it is a
+//! legitimate site: phishing kits on attacker-registered lookalikes are
+//! exactly what every partner's feed carries. So [`SiteReason::ManySources`]
+//! does not count when every classified sighting on the domain is
+//! `fraud/*` ([`SiteEvidence::fraud_only`]).
 //!
 //! Any one reason makes the verdict [`SiteVerdict::LikelyCompromised`];
 //! none makes it [`SiteVerdict::LikelyAttackerOwned`]. An IP-address host
@@ -43,6 +49,10 @@ pub struct SiteEvidence {
     pub public_sector_suffix: bool,
     /// Whether the domain is on a known-benign (top sites) list.
     pub known_benign: bool,
+    /// Whether every classified sighting on the registrable domain is
+    /// `fraud/*` (phishing, masquerade…), and at least one is.
+    #[serde(default)]
+    pub fraud_only: bool,
 }
 
 /// Why a site looks compromised.
@@ -91,7 +101,7 @@ pub fn site_assessment(input: &SiteEvidence) -> SiteAssessment {
     if input.distinct_paths >= MANY_PATHS {
         reasons.push(SiteReason::ManyPaths);
     }
-    if input.independent_sources >= MANY_SOURCES {
+    if input.independent_sources >= MANY_SOURCES && !input.fraud_only {
         reasons.push(SiteReason::ManySources);
     }
     if input.host_is_domain && input.domain_age_days.is_some_and(|d| d >= OLD_DOMAIN_DAYS) {
@@ -108,4 +118,37 @@ pub fn site_assessment(input: &SiteEvidence) -> SiteAssessment {
         SiteVerdict::Unknown
     };
     SiteAssessment { verdict, reasons }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(sources: u32, fraud_only: bool) -> SiteEvidence {
+        SiteEvidence {
+            host_is_domain: true,
+            distinct_paths: 2,
+            independent_sources: sources,
+            domain_age_days: Some(10),
+            fraud_only,
+            ..SiteEvidence::default()
+        }
+    }
+
+    #[test]
+    fn many_sources_of_phishing_alone_is_attacker_owned() {
+        let a = site_assessment(&domain(5, true));
+        assert_eq!(a.verdict, SiteVerdict::LikelyAttackerOwned);
+        assert!(a.reasons.is_empty());
+        let b = site_assessment(&domain(5, false));
+        assert_eq!(b.verdict, SiteVerdict::LikelyCompromised);
+        assert_eq!(b.reasons, vec![SiteReason::ManySources]);
+        // Other reasons still hold for a fraud-only domain.
+        let mut c = domain(5, true);
+        c.public_sector_suffix = true;
+        assert_eq!(site_assessment(&c).verdict, SiteVerdict::LikelyCompromised);
+        let mut d = domain(1, true);
+        d.domain_age_days = Some(OLD_DOMAIN_DAYS);
+        assert_eq!(site_assessment(&d).reasons, vec![SiteReason::OldDomain]);
+    }
 }

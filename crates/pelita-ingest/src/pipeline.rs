@@ -23,6 +23,8 @@ pub struct IngestOptions {
     pub source: Option<String>,
     /// The default marking for records whose observation has none.
     pub tlp: Option<Tlp>,
+    /// Tags put on every record, before its own (see [`Provenance::tags`]).
+    pub tags: Vec<String>,
     /// Strict mode: specification violations drop the record.
     pub strict: bool,
     /// Limits; `max_submission_bytes` is enforced while archiving.
@@ -408,6 +410,7 @@ pub fn ingest(
             submission: submission.stored.sha256.clone(),
             tlp: options.tlp,
             source: options.source.clone(),
+            tags: options.tags.clone(),
         },
         options: &options.parse,
         rename: None,

@@ -114,6 +114,10 @@ pub struct Provenance {
     pub tlp: Option<Tlp>,
     /// The sharing organisation (`--source`).
     pub source: Option<String>,
+    /// Tags the submitter gives the whole submission (`--tag`), before the
+    /// record's own: how IntelMQ configures a feed's classification, e.g.
+    /// `rsit:malicious-code="c2-server"` for a plain list of C2 servers.
+    pub tags: Vec<String>,
 }
 
 /// The problem code of an observation that did not canonicalise.
@@ -188,7 +192,11 @@ pub fn canonicalise(
         admiralty: obs.admiralty,
         first_seen: obs.first_seen,
         last_seen: obs.last_seen,
-        tags: obs.tags,
+        tags: if provenance.tags.is_empty() {
+            obs.tags
+        } else {
+            provenance.tags.iter().cloned().chain(obs.tags).collect()
+        },
         malware: obs.malware,
         hints: obs.hints,
         withdrawn: obs.withdrawn,
@@ -278,11 +286,13 @@ mod tests {
             submission: "ab".repeat(32),
             tlp: Some(Tlp::Green),
             source: Some("CERT-X".into()),
+            tags: vec!["feed:x".into()],
         };
         let r = canonicalise(o, &p, None, &ParseOptions::default()).unwrap();
         assert_eq!(r.key, "domain:example.com");
         assert_eq!(r.raw, "Example[.]COM");
         assert_eq!(r.tlp, Some(Tlp::Green));
+        assert_eq!(r.tags.first().map(String::as_str), Some("feed:x"));
         assert_eq!(r.related[0].key.as_deref(), Some("ipv4:198.51.100.7"));
         assert_eq!(r.related[1].value, "999.1.1.1");
         assert!(r.related[1].error.is_some());

@@ -165,7 +165,7 @@ pub struct Summary {
     pub c2_servers: u64,
     /// Compromised websites (distinct sites).
     pub compromised_websites: u64,
-    /// Of which on a government, military or education suffix.
+    /// Of which on a government or military suffix.
     pub government_portals: u64,
     /// Phishing and scam indicators (`fraud/*`).
     pub phishing_scam: u64,
@@ -207,6 +207,19 @@ pub struct CountryReport {
     pub sections: Vec<Section>,
     /// Networks with the most indicators, most first.
     pub top_asns: Vec<AsnCount>,
+}
+
+impl IndicatorRow {
+    /// Whether it is under a government or military suffix (education is
+    /// public sector too, but not a government portal).
+    pub fn is_government(&self) -> bool {
+        self.government.as_ref().is_some_and(|g| {
+            matches!(
+                g.sector,
+                pelita_enrich::Sector::Government | pelita_enrich::Sector::Military
+            )
+        })
+    }
 }
 
 impl CountryReport {
@@ -345,7 +358,7 @@ pub fn summarise(country: &str, rows: &[&IndicatorRow], suppressed: u64, sources
         .collect();
     let government: BTreeSet<&str> = rows
         .iter()
-        .filter(|r| r.compromised && r.government.is_some())
+        .filter(|r| r.compromised && r.is_government())
         .map(|r| r.site.as_deref().unwrap_or(&r.key))
         .collect();
     let mut s = Summary {
@@ -386,9 +399,9 @@ pub fn summarise(country: &str, rows: &[&IndicatorRow], suppressed: u64, sources
                 "{} of them {}",
                 s.government_portals,
                 if s.government_portals == 1 {
-                    "a government or public-sector portal"
+                    "a government portal"
                 } else {
-                    "government or public-sector portals"
+                    "government portals"
                 }
             )
         }
@@ -699,7 +712,12 @@ pub fn operation_report(
     };
     let mut reports = Vec::new();
     for c in &codes {
-        reports.push(country_report(store, c, &scope, filter)?);
+        let r = country_report(store, c, &scope, filter)?;
+        // A country outside the operation appears only when something live is in it
+        // (a suppressed decoy hosted elsewhere makes no report).
+        if r.summary.indicators > 0 || operation.spec.countries.contains(c) {
+            reports.push(r);
+        }
     }
     let mut actions: Vec<Action> = reports.iter().flat_map(|r| r.actions.clone()).collect();
     actions.sort_by(|a, b| a.id.cmp(&b.id));
@@ -733,6 +751,30 @@ pub fn operation_report(
         actions_by_status,
     };
     Ok((report, reports))
+}
+
+impl Index {
+    /// The index of an operation's country reports.
+    pub fn of_operation(op: &OperationReport) -> Index {
+        let mut countries = op.countries.clone();
+        countries.sort_by(|a, b| {
+            b.summary
+                .indicators
+                .cmp(&a.summary.indicators)
+                .then(a.country.cmp(&b.country))
+        });
+        Index {
+            generated_at: op.generated_at,
+            period: Period {
+                since: op.operation.starts_at,
+                until: op.generated_at,
+            },
+            operation: Some(op.operation.clone()),
+            synthetic: op.synthetic,
+            marking: op.marking,
+            countries,
+        }
+    }
 }
 
 /// An index of country reports (for `pelita report --all`).

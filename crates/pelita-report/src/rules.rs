@@ -39,7 +39,7 @@ pub struct Rule {
     /// Indicator kinds, any of which must match.
     #[serde(default)]
     pub kinds: Vec<IndicatorKind>,
-    /// Whether the indicator must (or must not) be under a public-sector suffix.
+    /// Whether the indicator must (or must not) be under a government or military suffix.
     pub government: Option<bool>,
     /// Whether the indicator must (or must not) be on a compromised legitimate site.
     pub compromised: Option<bool>,
@@ -160,9 +160,7 @@ impl Rule {
                     .any(|c| classification_matches(p, c))
             }))
             && (self.kinds.is_empty() || self.kinds.contains(&row.kind))
-            && self
-                .government
-                .is_none_or(|g| g == row.government.is_some())
+            && self.government.is_none_or(|g| g == row.is_government())
             && self.compromised.is_none_or(|c| c == row.compromised)
             && self
                 .site_verdict

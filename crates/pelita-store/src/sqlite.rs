@@ -725,13 +725,14 @@ fn site_view(
         .query_row(params![id], |r| r.get(0))?;
     let Some(site) = site else { return Ok(None) };
     let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
-    let (urls, sources, first): (i64, i64, Option<i64>) = conn
+    let (urls, sources, first, fraud, other): (i64, i64, Option<i64>, i64, i64) = conn
         .prepare_cached(&format!(
-            "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen)
+            "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
+                    COUNT(*) FILTER (WHERE s.class = 'fraud'), COUNT(*) FILTER (WHERE s.class IS NOT NULL AND s.class != 'fraud')
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id
              WHERE i.site = :site AND {VISIBLE}"
         ))?
-        .query_row(&[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        .query_row(&[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
     let age = first.map(|f| (fused.first_seen.unix_timestamp() - f) / 86_400);
     let evidence = pelita_enrich::SiteEvidence {
         host_is_domain: true,
@@ -740,6 +741,7 @@ fn site_view(
         domain_age_days: age,
         public_sector_suffix: enrichment.is_some_and(|e| e.government.is_some()),
         known_benign: enrichment.is_some_and(|e| !e.benign.is_empty()),
+        fraud_only: fraud > 0 && other == 0,
     };
     let assessment = pelita_enrich::site_assessment(&evidence);
     Ok(Some(crate::SiteView {

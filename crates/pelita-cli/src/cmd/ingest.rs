@@ -73,6 +73,11 @@ pub struct Args {
     /// The marking of records whose submission states none (clear, green, amber, amber+strict, red).
     #[arg(long, value_name = "TLP")]
     tlp: Option<Tlp>,
+    /// A tag for every record, before its own (repeatable): how a feed's
+    /// classification is configured, e.g. --tag 'rsit:malicious-code="c2-server"'
+    /// for a plain list of C2 servers.
+    #[arg(long, value_name = "TAG")]
+    tag: Vec<String>,
     /// The operation the submissions are made to (create it first with `pelita operation create`).
     #[arg(long, value_name = "NAME")]
     operation: Option<String>,
@@ -208,6 +213,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         format,
         source: args.source.clone(),
         tlp: args.tlp,
+        tags: args.tag.clone(),
         strict: args.strict,
         limits,
         ..IngestOptions::default()

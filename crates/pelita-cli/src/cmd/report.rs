@@ -204,6 +204,11 @@ pub fn write(
         main = html_first(&written);
         countries.extend(report.countries.iter().cloned());
         files.extend(written);
+        files.extend(files::write_index(
+            out,
+            &pelita_report::Index::of_operation(&report),
+            formats,
+        )?);
     } else {
         let (index, reports) = pelita_report::all_reports(store, scope, filter)?;
         for r in &reports {
