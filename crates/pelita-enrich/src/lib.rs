@@ -91,7 +91,9 @@ pub struct Enrichment {
 /// Offline enrichment: the shipped data plus a user's overrides.
 #[derive(Debug)]
 pub struct Enricher {
-    tables: Option<&'static IpTables>,
+    /// Whether the shipped tables are consulted (decoded at first lookup,
+    /// so that a reader that never enriches never pays for the decode).
+    builtin: bool,
     mmdb: Option<Mmdb>,
     csv: Option<CsvOverrides>,
     extra_benign: Option<BenignLists>,
@@ -105,13 +107,13 @@ impl Enricher {
     /// The shipped data only.
     pub fn builtin() -> Enricher {
         Enricher {
-            tables: builtin_tables(),
+            builtin: true,
             mmdb: None,
             csv: None,
             extra_benign: None,
             overlay: None,
             disabled_benign: Vec::new(),
-            version: dataset_version().to_string(),
+            version: String::new(),
         }
     }
 
@@ -124,6 +126,12 @@ impl Enricher {
     /// (format in [`overrides`]).
     pub fn with_csv_overrides(path: &Path) -> Result<Enricher, IpDataError> {
         Enricher::builtin().add_csv_overrides(path)
+    }
+
+    /// The data the answers come from: the shipped tables' version, then
+    /// every override, overlay and switched-off list, in the order added.
+    pub fn version(&self) -> String {
+        format!("{}{}", dataset_version(), self.version)
     }
 
     /// Adds (replaces) the `.mmdb` file.
@@ -198,7 +206,8 @@ impl Enricher {
             }
         }
         if (country.is_none() || asn.is_none())
-            && let Some(t) = self.tables
+            && self.builtin
+            && let Some(t) = builtin_tables()
         {
             let info = t.lookup(ip);
             if country.is_none() {
@@ -217,7 +226,7 @@ impl Enricher {
     /// hosts and e-mail domains; known-benign lists for all.
     pub fn enrich(&self, indicator: &Indicator) -> Enrichment {
         let mut out = Enrichment {
-            dataset_version: self.version.clone(),
+            dataset_version: self.version(),
             ..Enrichment::default()
         };
         let ip = match indicator {

@@ -326,34 +326,7 @@ impl Indicator {
     /// becomes `hxxp`, `ftp` becomes `fxp`. Values that nobody can click
     /// (hashes, ASNs, IPv6, wallets) are returned unchanged.
     pub fn defang(&self) -> String {
-        match self {
-            Indicator::Ipv4(a) => a.to_string().replace('.', "[.]"),
-            Indicator::Cidr(c) if c.addr().is_ipv4() => c.to_string().replace('.', "[.]"),
-            Indicator::Domain(d) => d.as_str().replace('.', "[.]"),
-            Indicator::Email(e) => {
-                format!("{}[@]{}", e.local, e.domain.as_str().replace('.', "[.]"))
-            }
-            Indicator::Onion(t) => t.as_str().replace('.', "[.]"),
-            Indicator::Url(u) => {
-                let s = u.as_str();
-                let (scheme, rest) = s.split_once("://").unwrap_or(("", s));
-                let scheme = match scheme {
-                    "http" => "hxxp",
-                    "https" => "hxxps",
-                    "ftp" => "fxp",
-                    other => other,
-                };
-                let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
-                let (authority, tail) = rest.split_at(host_end);
-                let authority = if authority.contains('[') {
-                    authority.to_owned()
-                } else {
-                    authority.replace('.', "[.]")
-                };
-                format!("{scheme}://{authority}{tail}")
-            }
-            other => other.to_string(),
-        }
+        defang_value(self.kind(), &self.value())
     }
 }
 
@@ -853,5 +826,42 @@ mod tests {
         assert!(
             serde_json::from_str::<Indicator>(r#"{"kind":"ipv6","value":"192.0.2.1"}"#).is_err()
         );
+    }
+}
+
+/// The defanged form of a canonical value of `kind`: what
+/// [`Indicator::defang`] gives, from the canonical text alone (a store or a
+/// report that holds canonical values need not parse them again). Dots of
+/// IPv4 addresses and networks, domains, onion names and URL hosts become
+/// `[.]`, the `@` of an e-mail address `[@]`, URL schemes `hxxp`, `hxxps`,
+/// `fxp`; other kinds are unchanged.
+pub fn defang_value(kind: IndicatorKind, value: &str) -> String {
+    match kind {
+        IndicatorKind::Ipv4 | IndicatorKind::Domain | IndicatorKind::Onion => {
+            value.replace('.', "[.]")
+        }
+        IndicatorKind::Cidr if !value.contains(':') => value.replace('.', "[.]"),
+        IndicatorKind::Email => match value.rsplit_once('@') {
+            Some((local, domain)) => format!("{local}[@]{}", domain.replace('.', "[.]")),
+            None => value.to_owned(),
+        },
+        IndicatorKind::Url => {
+            let (scheme, rest) = value.split_once("://").unwrap_or(("", value));
+            let scheme = match scheme {
+                "http" => "hxxp",
+                "https" => "hxxps",
+                "ftp" => "fxp",
+                other => other,
+            };
+            let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(host_end);
+            let authority = if authority.contains('[') {
+                authority.to_owned()
+            } else {
+                authority.replace('.', "[.]")
+            };
+            format!("{scheme}://{authority}{tail}")
+        }
+        _ => value.to_owned(),
     }
 }

@@ -49,7 +49,7 @@ pub mod reliability;
 pub mod url;
 
 pub use flags::{Flag, Flags};
-pub use indicator::{Canonical, Indicator, IndicatorError, ParseOptions};
+pub use indicator::{Canonical, Indicator, IndicatorError, ParseOptions, defang_value};
 pub use kind::IndicatorKind;
 pub use limits::{Limits, ParseContext};
 pub use location::{Located, Location};

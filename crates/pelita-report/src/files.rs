@@ -35,27 +35,19 @@ pub fn write_country(
     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
     let mut out = Vec::new();
     let cc = &r.country;
+    let csv = render::csv(r);
+    let stix = render::stix(r)?;
     for f in formats {
         let bytes = match f {
             Format::Markdown => render::markdown(r).into_bytes(),
-            Format::Html => render::html(r)?.into_bytes(),
+            Format::Html => render::html_with(r, &csv, &stix)?.into_bytes(),
             Format::Json => render::json(r)?.into_bytes(),
             Format::Pdf => pdf_country(r)?,
         };
         put(dir, &format!("{cc}.{}", f.extension()), &bytes, &mut out)?;
     }
-    put(
-        dir,
-        &format!("{cc}.csv"),
-        render::csv(r).as_bytes(),
-        &mut out,
-    )?;
-    put(
-        dir,
-        &format!("{cc}.stix.json"),
-        render::stix(r)?.as_bytes(),
-        &mut out,
-    )?;
+    put(dir, &format!("{cc}.csv"), csv.as_bytes(), &mut out)?;
+    put(dir, &format!("{cc}.stix.json"), stix.as_bytes(), &mut out)?;
     Ok(out)
 }
 

@@ -34,7 +34,7 @@ pub mod rules;
 use std::collections::{BTreeMap, BTreeSet};
 
 use pelita_enrich::{GovMatch, RsitClass, SiteVerdict};
-use pelita_model::{Indicator, IndicatorKind, ParseOptions, Tlp};
+use pelita_model::{IndicatorKind, Tlp};
 use pelita_store::{
     ActionStatus, IndicatorQuery, IndicatorView, Operation, OperationSpec, OperationStats,
     SightingFilter, Store, StoreError,
@@ -52,6 +52,10 @@ pub const PROVENANCE: &str = "Computed from the Pelita fusion store at generatio
 /// marking, and who said something under AMBER or RED is itself
 /// need-to-know. The others are counted, not named.
 pub const NAME_SOURCES_UP_TO: Tlp = Tlp::Green;
+
+/// Rows per section that the Markdown, HTML and PDF tables show (the most
+/// confident first); every row is in the JSON, CSV and STIX renderings.
+pub const MAX_TABLE_ROWS: usize = 1000;
 
 /// How many networks the "top networks" list keeps.
 pub const TOP_ASNS: usize = 10;
@@ -135,7 +139,8 @@ pub struct Section {
     pub class: String,
     /// Its title in words.
     pub title: String,
-    /// The indicators (primary classification in this class), not suppressed, by key.
+    /// The indicators (primary classification in this class), not
+    /// suppressed, most confident first.
     pub indicators: Vec<IndicatorRow>,
     /// Indicators of this class left out because they are suppressed.
     pub suppressed: u64,
@@ -255,19 +260,12 @@ pub fn class_title(class: &str) -> String {
     title.to_owned()
 }
 
-/// The defanged rendering of a stored value.
+/// The defanged rendering of a stored (canonical) value.
 pub fn defang(kind: IndicatorKind, value: &str) -> String {
     if kind == IndicatorKind::Asn {
         return format!("AS{value}");
     }
-    match Indicator::parse(value, Some(kind), &ParseOptions::default()) {
-        Ok(c) => c.indicator.defang(),
-        // Never render a clickable value: defang by hand what does not parse back.
-        Err(_) => value
-            .replace("://", "[://]")
-            .replace('.', "[.]")
-            .replace('@', "[@]"),
-    }
+    pelita_model::defang_value(kind, value)
 }
 
 /// The marking a view rests on: the most restrictive among its sources'
@@ -492,6 +490,15 @@ fn gather(views: &[IndicatorView], filter: &SightingFilter) -> Gathered {
     };
     let mut sections: Vec<Section> = sections.into_values().collect();
     sections.sort_by_key(|s| order(&s.class));
+    // Most confident first (ties by key): what an analyst acts on first,
+    // and what the tables keep when they are cut to MAX_TABLE_ROWS.
+    for s in &mut sections {
+        s.indicators.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then_with(|| a.key.cmp(&b.key))
+        });
+    }
     Gathered {
         marking,
         sources: u64::try_from(sources.len()).unwrap_or(u64::MAX),
@@ -807,7 +814,12 @@ pub fn all_reports(
     };
     let mut reports = Vec::new();
     for c in store.stats(&scoped)?.by_country.into_keys() {
-        reports.push(country_report(store, &c, scope, filter)?);
+        let r = country_report(store, &c, scope, filter)?;
+        // A country whose every indicator is suppressed (a decoy hosted
+        // there) gets no report.
+        if r.summary.indicators > 0 {
+            reports.push(r);
+        }
     }
     let mut countries: Vec<CountryLine> = reports.iter().map(CountryLine::of).collect();
     countries.sort_by(|a, b| {

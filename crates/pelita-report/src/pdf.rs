@@ -139,6 +139,7 @@ pub fn country(r: &CountryReport) -> Vec<u8> {
             rows: s
                 .indicators
                 .iter()
+                .take(crate::MAX_TABLE_ROWS)
                 .map(|i| {
                     vec![
                         i.defanged.clone(),

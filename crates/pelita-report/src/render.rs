@@ -19,8 +19,8 @@ use std::fmt::Write as _;
 use pelita_model::{IndicatorKind, Tlp};
 
 use crate::{
-    Action, CountryLine, CountryReport, Index, IndicatorRow, OperationReport, PROVENANCE,
-    ReportError, Section,
+    Action, CountryLine, CountryReport, Index, IndicatorRow, MAX_TABLE_ROWS, OperationReport,
+    PROVENANCE, ReportError, Section,
 };
 
 /// The formats a report is rendered in.
@@ -330,8 +330,24 @@ fn md_section(out: &mut String, s: &Section) {
     if s.indicators.is_empty() {
         return;
     }
-    let rows: Vec<Vec<String>> = s.indicators.iter().map(indicator_cells).collect();
+    let rows: Vec<Vec<String>> = s
+        .indicators
+        .iter()
+        .take(MAX_TABLE_ROWS)
+        .map(indicator_cells)
+        .collect();
     md_table(out, &INDICATOR_HEADERS, &rows);
+    if let Some(more) = s
+        .indicators
+        .len()
+        .checked_sub(MAX_TABLE_ROWS)
+        .filter(|n| *n > 0)
+    {
+        let _ = writeln!(
+            out,
+            "The {MAX_TABLE_ROWS} most confident are shown; {more} more are in the CSV and STIX appendices.\n"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- HTML
@@ -380,6 +396,7 @@ ol.actions>li{margin:0 0 12px}
 .status.done{background:#d7f0dd;color:#14532d}.status.sent,.status.acknowledged{background:#dbe9fb;color:#123e6b}.status.declined{background:#eee;color:#555}
 details>summary{cursor:pointer;font-weight:600;margin:6px 0}
 a{color:var(--accent)}
+svg{max-width:100%;height:auto;display:block}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
 footer{margin-top:30px;color:var(--muted);font-size:13px}
 @media print{body{background:#fff}.panel,.card{break-inside:avoid}th{position:static}}
@@ -455,7 +472,11 @@ pub fn bar_chart(title: &str, bars: &[(String, u64)], width: u32) -> String {
     for (i, (label, value)) in bars.iter().enumerate() {
         let y = top + row_h * i as f64;
         let bw = (*value as f64 / max * chart_w).max(if *value > 0 { 2.0 } else { 0.0 });
-        let shown: String = label.chars().take(30).collect();
+        let shown: String = if label.chars().count() > 28 {
+            label.chars().take(27).chain(std::iter::once('…')).collect()
+        } else {
+            label.clone()
+        };
         let _ = write!(
             out,
             "<text x=\"{:.0}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#1b1f24\">{}</text>",
@@ -558,6 +579,7 @@ fn html_section(out: &mut String, s: &Section) {
     let rows: Vec<Vec<String>> = s
         .indicators
         .iter()
+        .take(MAX_TABLE_ROWS)
         .map(|r| {
             let mut c = indicator_cells(r);
             if let Some(v) = c.get_mut(1) {
@@ -570,9 +592,20 @@ fn html_section(out: &mut String, s: &Section) {
     let _ = write!(
         out,
         "<details{open}><summary>{} indicator(s)</summary>",
-        rows.len()
+        s.indicators.len()
     );
     html_table(out, &INDICATOR_HEADERS, &rows, &[7]);
+    if let Some(more) = s
+        .indicators
+        .len()
+        .checked_sub(MAX_TABLE_ROWS)
+        .filter(|n| *n > 0)
+    {
+        let _ = write!(
+            out,
+            "<p class=\"meta\">The {MAX_TABLE_ROWS} most confident are shown; {more} more are in the CSV and STIX appendices.</p>"
+        );
+    }
     out.push_str("</details>\n");
 }
 
@@ -644,8 +677,18 @@ pub fn region_map(
     )
 }
 
+/// Appendices larger than this are linked as the files beside the report
+/// (`CC.csv`, `CC.stix.json`) instead of embedded in the HTML.
+pub const EMBED_MAX_BYTES: usize = 4 << 20;
+
 /// The HTML rendering of a country report: one self-contained file.
 pub fn html(r: &CountryReport) -> Result<String, ReportError> {
+    html_with(r, &csv(r), &stix(r)?)
+}
+
+/// [`html`] with the CSV and STIX appendices already rendered (a caller
+/// that also writes them as files renders them once).
+pub fn html_with(r: &CountryReport, csv: &str, stix: &str) -> Result<String, ReportError> {
     let mut b = String::new();
     let title = format!(
         "Cyber Activity Report: {}",
@@ -723,19 +766,39 @@ pub fn html(r: &CountryReport) -> Result<String, ReportError> {
         html_section(&mut b, s);
     }
     b.push_str("<h2>Appendix</h2>\n<p>The indicators with canonical (not defanged) values, for your own tools: ");
-    b.push_str(&data_link(
-        &format!("{}.csv", r.country),
-        "text/csv",
-        csv(r).as_bytes(),
-        &format!("{}.csv", r.country),
-    ));
-    b.push_str(" · ");
-    b.push_str(&data_link(
-        &format!("{}.stix.json", r.country),
-        "application/stix+json",
-        stix(r)?.as_bytes(),
-        &format!("{}.stix.json (STIX 2.1)", r.country),
-    ));
+    for (n, (name, mime, body, label)) in [
+        (
+            format!("{}.csv", r.country),
+            "text/csv",
+            csv,
+            format!("{}.csv", r.country),
+        ),
+        (
+            format!("{}.stix.json", r.country),
+            "application/stix+json",
+            stix,
+            format!("{}.stix.json (STIX 2.1)", r.country),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if n > 0 {
+            b.push_str(" · ");
+        }
+        if body.len() <= EMBED_MAX_BYTES {
+            b.push_str(&data_link(&name, mime, body.as_bytes(), &label));
+        } else {
+            // Too large to embed: the file written beside this one.
+            let _ = write!(
+                b,
+                "<a href=\"{}\">{}</a> (the file beside this report, {:.1} MB)",
+                esc(&name),
+                esc(&label),
+                body.len() as f64 / 1e6
+            );
+        }
+    }
     b.push_str("</p>\n");
     Ok(html_page(&title, r.marking, r.synthetic, &b))
 }
@@ -892,6 +955,32 @@ pub fn tlp_marking_definition(t: Tlp) -> serde_json::Value {
     })
 }
 
+/// One STIX indicator of the appendix, serialised field by field (a report
+/// of a million rows must not build a million `serde_json::Value` trees).
+#[derive(serde::Serialize)]
+struct StixIndicator<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    spec_version: &'static str,
+    id: String,
+    created_by_ref: &'a str,
+    created: &'a str,
+    modified: &'a str,
+    name: &'a str,
+    indicator_types: [&'static str; 1],
+    pattern: String,
+    pattern_type: &'static str,
+    valid_from: String,
+    confidence: u8,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<String>,
+    object_marking_refs: [&'static str; 1],
+    x_pelita_last_seen: String,
+    x_pelita_sources: u32,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    x_pelita_synthetic: bool,
+}
+
 /// The STIX 2.1 appendix: a bundle with the reporting identity, the TLP
 /// marking definitions used, and one indicator per row (canonical value,
 /// pattern, validity from first seen, confidence 0–100, classification as
@@ -900,20 +989,24 @@ pub fn stix(r: &CountryReport) -> Result<String, ReportError> {
     let ns = format!("pelita-report:{}", r.country);
     let identity = format!("identity--{}", uuid_from("pelita", "fusion-centre"));
     let created = stix_time(r.generated_at);
-    let mut objects = vec![serde_json::json!({
-        "type": "identity",
-        "spec_version": "2.1",
-        "id": identity,
-        "created": "2024-01-01T00:00:00.000Z",
-        "modified": "2024-01-01T00:00:00.000Z",
-        "name": "Pelita fusion centre",
-        "identity_class": "organization",
-    })];
+    let err = |e: serde_json::Error| ReportError::Render(e.to_string());
+    let mut objects: Vec<String> = vec![
+        serde_json::to_string_pretty(&serde_json::json!({
+            "type": "identity",
+            "spec_version": "2.1",
+            "id": identity,
+            "created": "2024-01-01T00:00:00.000Z",
+            "modified": "2024-01-01T00:00:00.000Z",
+            "name": "Pelita fusion centre",
+            "identity_class": "organization",
+        }))
+        .map_err(err)?,
+    ];
     let mut markings: Vec<Tlp> = r.indicators().map(|i| i.marking).collect();
     markings.sort();
     markings.dedup();
     for t in &markings {
-        objects.push(tlp_marking_definition(*t));
+        objects.push(serde_json::to_string_pretty(&tlp_marking_definition(*t)).map_err(err)?);
     }
     for i in r.indicators() {
         let Some(pattern) = stix_pattern(i.kind, &i.value) else {
@@ -930,41 +1023,45 @@ pub fn stix(r: &CountryReport) -> Result<String, ReportError> {
         } else {
             "malicious-activity"
         };
-        let mut o = serde_json::json!({
-            "type": "indicator",
-            "spec_version": "2.1",
-            "id": format!("indicator--{}", uuid_from(&ns, &i.key)),
-            "created_by_ref": identity,
-            "created": created,
-            "modified": created,
-            "name": i.value,
-            "indicator_types": [types],
-            "pattern": pattern,
-            "pattern_type": "stix",
-            "valid_from": stix_time(i.first_seen),
-            "confidence": (i.confidence * 100.0).round().clamp(0.0, 100.0) as u8,
-            "object_marking_refs": [i.marking.stix_id()],
-            "x_pelita_last_seen": stix_time(i.last_seen),
-            "x_pelita_sources": i.sources,
-        });
-        if !labels.is_empty()
-            && let Some(m) = o.as_object_mut()
-        {
-            m.insert("labels".into(), serde_json::json!(labels));
-        }
-        if r.synthetic
-            && let Some(m) = o.as_object_mut()
-        {
-            m.insert("x_pelita_synthetic".into(), serde_json::json!(true));
-        }
-        objects.push(o);
+        let o = StixIndicator {
+            kind: "indicator",
+            spec_version: "2.1",
+            id: format!("indicator--{}", uuid_from(&ns, &i.key)),
+            created_by_ref: &identity,
+            created: &created,
+            modified: &created,
+            name: &i.value,
+            indicator_types: [types],
+            pattern,
+            pattern_type: "stix",
+            valid_from: stix_time(i.first_seen),
+            confidence: (i.confidence * 100.0).round().clamp(0.0, 100.0) as u8,
+            labels,
+            object_marking_refs: [i.marking.stix_id()],
+            x_pelita_last_seen: stix_time(i.last_seen),
+            x_pelita_sources: i.sources,
+            x_pelita_synthetic: r.synthetic,
+        };
+        objects.push(serde_json::to_string_pretty(&o).map_err(err)?);
     }
-    let bundle = serde_json::json!({
-        "type": "bundle",
-        "id": format!("bundle--{}", uuid_from(&ns, &created)),
-        "objects": objects,
-    });
-    json(&bundle)
+    // The bundle, written by hand around the objects (indented as
+    // `to_string_pretty` would).
+    let mut out = String::with_capacity(objects.iter().map(|o| o.len() + 8).sum::<usize>() + 128);
+    out.push_str("{\n  \"type\": \"bundle\",\n");
+    let _ = writeln!(out, "  \"id\": \"bundle--{}\",", uuid_from(&ns, &created));
+    out.push_str("  \"objects\": [");
+    for (n, o) in objects.iter().enumerate() {
+        out.push_str(if n == 0 { "\n" } else { ",\n" });
+        for (k, line) in o.lines().enumerate() {
+            if k > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
+        }
+    }
+    out.push_str("\n  ]\n}\n");
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- index and operation
@@ -1301,6 +1398,67 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "8");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
+    }
+
+    fn big_report(n: usize) -> CountryReport {
+        let t = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let row = |i: usize| IndicatorRow {
+            key: format!("ipv4:198.18.{}.{}", i / 256, i % 256),
+            kind: IndicatorKind::Ipv4,
+            value: format!("198.18.{}.{}", i / 256, i % 256),
+            defanged: format!("198[.]18[.]{}[.]{}", i / 256, i % 256),
+            classifications: vec!["malicious-code/c2-server".into()],
+            malware: vec![],
+            asn: Some(64496),
+            as_name: None,
+            government: None,
+            site: None,
+            site_verdict: None,
+            compromised: false,
+            first_seen: t,
+            last_seen: t,
+            confidence: (i % 100) as f64 / 100.0,
+            sources: 1,
+            source_names: vec!["a".into()],
+            marking: Tlp::Green,
+        };
+        CountryReport {
+            country: "SG".into(),
+            country_name: None,
+            period: crate::Period { since: None, until: t },
+            operation: None,
+            synthetic: false,
+            previous: None,
+            generated_at: t,
+            marking: Tlp::Green,
+            reader_max_tlp: Tlp::Red,
+            provenance: PROVENANCE.into(),
+            summary: crate::Summary::default(),
+            actions: vec![],
+            sections: vec![Section {
+                class: "malicious-code".into(),
+                title: "Malicious code".into(),
+                indicators: (0..n).map(row).collect(),
+                suppressed: 0,
+            }],
+            top_asns: vec![],
+        }
+    }
+
+    #[test]
+    fn tables_are_cut_but_appendices_are_whole() {
+        let r = big_report(MAX_TABLE_ROWS + 5);
+        let md = markdown(&r);
+        let table_rows = md.lines().filter(|l| l.starts_with("| ipv4 |")).count();
+        assert_eq!(table_rows, MAX_TABLE_ROWS);
+        assert!(md.contains("5 more are in the CSV and STIX appendices"));
+        let html = html(&r).unwrap();
+        assert_eq!(html.matches("<tr><td>ipv4</td>").count(), MAX_TABLE_ROWS);
+        assert!(html.contains("1005 indicator(s)"));
+        assert_eq!(csv(&r).lines().count(), MAX_TABLE_ROWS + 5 + 1);
+        assert_eq!(stix(&r).unwrap().matches("\"type\": \"indicator\"").count(), MAX_TABLE_ROWS + 5);
+        let small = markdown(&big_report(3));
+        assert!(!small.contains("more are in the CSV"));
     }
 
     #[test]

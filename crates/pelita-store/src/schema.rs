@@ -9,6 +9,7 @@ use crate::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_operations.sql"),
+    include_str!("../migrations/0003_country_index.sql"),
 ];
 
 /// The newest schema version this build knows.

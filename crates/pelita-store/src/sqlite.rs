@@ -51,6 +51,13 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "cache_size", -65_536)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // Plans do not depend on bound values: without this, a bundled SQLite
+    // (built with STAT4) re-prepares a cached statement whenever a bound
+    // value might change its plan, which made every read parse its SQL again.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 
@@ -520,12 +527,120 @@ fn view(
     };
     let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT o.name, s.tlp, s.reliability, s.credibility, s.first_seen, s.last_seen, s.count, s.withdrawn,
-                s.malware, s.tags, s.hints, s.class || '/' || s.rsit_type
+        "SELECT {SIGHTING_COLUMNS}
          FROM sightings s JOIN organisations o ON o.id = s.org_id
          WHERE s.indicator_id = :id AND {VISIBLE}"
     ))?;
-    let rows = stmt
+    let rows: Vec<SightingRow> = stmt
+        .query_map(
+            &[
+                (":id", &id as &dyn rusqlite::ToSql),
+                (u_name, &u),
+                (m_name, &m),
+                (o_name, &o),
+            ],
+            |r| sighting_row(r, 0),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let related = related_of(conn, id, filter)?;
+    let site = match (kind, &registrable) {
+        (IndicatorKind::Url, Some(site)) => Some(site_agg(conn, site, filter)?),
+        _ => None,
+    };
+    build_view(
+        Stored {
+            key,
+            kind,
+            value,
+            flags,
+            enrichment,
+            registrable,
+        },
+        rows,
+        related,
+        site,
+        now,
+        ctx,
+    )
+}
+
+/// A sighting row as the reads select it: organisation, marking,
+/// reliability, credibility, first and last seen, count, withdrawn,
+/// malware, tags, hints, `class/type`.
+type SightingRow = (
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The sighting columns of [`SightingRow`], for `s` joined with `o`.
+const SIGHTING_COLUMNS: &str =
+    "o.name, s.tlp, s.reliability, s.credibility, s.first_seen, s.last_seen, s.count, s.withdrawn,
+                s.malware, s.tags, s.hints, s.class || '/' || s.rsit_type";
+
+fn sighting_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<SightingRow> {
+    Ok((
+        r.get(at)?,
+        r.get(at + 1)?,
+        r.get(at + 2)?,
+        r.get(at + 3)?,
+        r.get(at + 4)?,
+        r.get(at + 5)?,
+        r.get(at + 6)?,
+        r.get(at + 7)?,
+        r.get(at + 8)?,
+        r.get(at + 9)?,
+        r.get(at + 10)?,
+        r.get(at + 11)?,
+    ))
+}
+
+/// An indicator row as stored.
+struct Stored<'a> {
+    key: &'a str,
+    kind: IndicatorKind,
+    value: &'a str,
+    flags: String,
+    enrichment: Option<String>,
+    registrable: Option<String>,
+}
+
+/// What the compromised-site rule needs of a site, over visible sightings:
+/// distinct URLs, distinct organisations, earliest first-seen, and the
+/// counts of fraud and of other classified sightings.
+#[derive(Debug, Clone, Copy, Default)]
+struct SiteAgg {
+    urls: i64,
+    sources: i64,
+    first: Option<i64>,
+    fraud: i64,
+    other: i64,
+}
+
+/// The relationships of one indicator that `filter` lets through.
+fn related_of(
+    conn: &Connection,
+    id: i64,
+    filter: &SightingFilter,
+) -> Result<BTreeSet<RelatedView>, StoreError> {
+    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+    let mut related_stmt = conn.prepare_cached("SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
+           WHERE r.src = :id AND COALESCE(r.tlp, :unmarked) <= :max
+             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))
+         UNION
+         SELECT r.relation, 0, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.src
+           WHERE r.dst = :id AND COALESCE(r.tlp, :unmarked) <= :max
+             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))")?;
+    let related: BTreeSet<RelatedView> = related_stmt
         .query_map(
             &[
                 (":id", &id as &dyn rusqlite::ToSql),
@@ -534,23 +649,230 @@ fn view(
                 (o_name, &o),
             ],
             |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<i64>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<i64>>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, bool>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                    r.get::<_, Option<String>>(10)?,
-                    r.get::<_, Option<String>>(11)?,
-                ))
+                Ok(RelatedView {
+                    relation: relation_from(&r.get::<_, String>(0)?),
+                    outgoing: r.get(1)?,
+                    key: format!("{}:{}", r.get::<_, String>(2)?, r.get::<_, String>(3)?),
+                })
             },
         )?
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<_, _>>()?;
+    Ok(related)
+}
+
+/// The compromised-site evidence counts of one site.
+fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<SiteAgg, StoreError> {
+    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
+                    COUNT(*) FILTER (WHERE s.class = 'fraud'), COUNT(*) FILTER (WHERE s.class IS NOT NULL AND s.class != 'fraud')
+             FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+             WHERE i.site = :site AND {VISIBLE}"
+        ))?
+        .query_row(
+            &[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o)],
+            |r| {
+                Ok(SiteAgg {
+                    urls: r.get(0)?,
+                    sources: r.get(1)?,
+                    first: r.get(2)?,
+                    fraud: r.get(3)?,
+                    other: r.get(4)?,
+                })
+            },
+        )?)
+}
+
+/// The visible relationships of `r` (as in [`related_of`]).
+const REL_VISIBLE: &str = "COALESCE(r.tlp, :unmarked) <= :max
+             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))";
+
+/// The views of every indicator a query selects, in three scans instead of
+/// several statements per indicator: the indicators with their visible
+/// sightings (grouped by indicator), their visible relationships, and the
+/// site evidence of every site their URLs are on. Each view is then built
+/// by [`build_view`], exactly as a single lookup builds it (the conformance
+/// suite checks that the answers are equal).
+fn bulk_views(
+    c: &Connection,
+    query: &IndicatorQuery,
+    filter: &SightingFilter,
+    now: OffsetDateTime,
+    ctx: ReadCtx<'_>,
+) -> Result<Vec<IndicatorView>, StoreError> {
+    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+    let since = query.since.map(unix);
+    let until = query.until.map(unix);
+    let in_period =
+        |first: i64, last: i64| since.is_none_or(|t| last >= t) && until.is_none_or(|t| first < t);
+    // Two texts, not `(:country IS NULL OR …)`: an OR keeps SQLite from
+    // using the country index, and a report per country would scan every sighting.
+    let (in_country, x_in_country, sub_in_country) = if query.country.is_some() {
+        (
+            "i.country = :country",
+            "x.country = :country",
+            "country = :country",
+        )
+    } else {
+        ("1", "1", "1")
+    };
+    let country: &dyn rusqlite::ToSql = &query.country;
+    let with_country = [
+        (":country", country),
+        (u_name, &u as &dyn rusqlite::ToSql),
+        (m_name, &m),
+        (o_name, &o),
+    ];
+    let named = if query.country.is_some() {
+        &with_country[..]
+    } else {
+        &with_country[1..]
+    };
+    struct Group {
+        id: i64,
+        key: String,
+        kind: IndicatorKind,
+        flags: String,
+        enrichment: Option<String>,
+        site: Option<String>,
+        rows: Vec<SightingRow>,
+        active: bool,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT i.id, i.kind, i.value, i.flags, i.enrichment, i.site, {SIGHTING_COLUMNS}
+             FROM indicators i JOIN sightings s ON s.indicator_id = i.id JOIN organisations o ON o.id = s.org_id
+             WHERE {in_country} AND {VISIBLE}
+             ORDER BY i.id"
+        ))?;
+        let mut rows = stmt.query(named)?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let sighting = sighting_row(r, 6)?;
+            let active = in_period(sighting.4, sighting.5);
+            if let Some(g) = groups.last_mut().filter(|g| g.id == id) {
+                g.active |= active;
+                g.rows.push(sighting);
+                continue;
+            }
+            let kind_s: String = r.get(1)?;
+            let value: String = r.get(2)?;
+            let kind: IndicatorKind = kind_s
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind_s:?}")))?;
+            groups.push(Group {
+                id,
+                key: format!("{kind_s}:{value}"),
+                kind,
+                flags: r.get(3)?,
+                enrichment: r.get(4)?,
+                site: r.get(5)?,
+                rows: vec![sighting],
+                active,
+            });
+        }
+    }
+    groups.retain(|g| g.active);
+    // Ordered by key as Rust orders strings (SQLite's collation may differ).
+    groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    if let Some(limit) = query.limit {
+        groups.truncate(limit);
+    }
+    let mut related: HashMap<i64, BTreeSet<RelatedView>> = HashMap::new();
+    {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT r.src, r.relation, 1, i.kind, i.value FROM relationships r
+               JOIN indicators i ON i.id = r.dst JOIN indicators x ON x.id = r.src
+               WHERE {x_in_country} AND {REL_VISIBLE}
+             UNION
+             SELECT r.dst, r.relation, 0, i.kind, i.value FROM relationships r
+               JOIN indicators i ON i.id = r.src JOIN indicators x ON x.id = r.dst
+               WHERE {x_in_country} AND {REL_VISIBLE}"
+        ))?;
+        let mut rows = stmt.query(named)?;
+        while let Some(r) = rows.next()? {
+            related.entry(r.get(0)?).or_default().insert(RelatedView {
+                relation: relation_from(&r.get::<_, String>(1)?),
+                outgoing: r.get(2)?,
+                key: format!("{}:{}", r.get::<_, String>(3)?, r.get::<_, String>(4)?),
+            });
+        }
+    }
+    let mut sites: HashMap<String, SiteAgg> = HashMap::new();
+    if groups
+        .iter()
+        .any(|g| g.kind == IndicatorKind::Url && g.site.is_some())
+    {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT i.site, COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
+                    COUNT(*) FILTER (WHERE s.class = 'fraud'), COUNT(*) FILTER (WHERE s.class IS NOT NULL AND s.class != 'fraud')
+             FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+             WHERE i.site IN (SELECT site FROM indicators WHERE kind = 'url' AND site IS NOT NULL
+                                AND {sub_in_country})
+               AND {VISIBLE}
+             GROUP BY i.site"
+        ))?;
+        let mut rows = stmt.query(named)?;
+        while let Some(r) = rows.next()? {
+            sites.insert(
+                r.get(0)?,
+                SiteAgg {
+                    urls: r.get(1)?,
+                    sources: r.get(2)?,
+                    first: r.get(3)?,
+                    fraud: r.get(4)?,
+                    other: r.get(5)?,
+                },
+            );
+        }
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        let value = g.key.split_once(':').map_or("", |(_, v)| v);
+        let site = match (g.kind, &g.site) {
+            (IndicatorKind::Url, Some(name)) => Some(sites.get(name).copied().unwrap_or_default()),
+            _ => None,
+        };
+        out.extend(build_view(
+            Stored {
+                key: &g.key,
+                kind: g.kind,
+                value,
+                flags: g.flags,
+                enrichment: g.enrichment,
+                registrable: g.site,
+            },
+            g.rows,
+            related.remove(&g.id).unwrap_or_default(),
+            site,
+            now,
+            ctx,
+        )?);
+    }
+    Ok(out)
+}
+
+/// The fused view of one indicator from its visible sightings, relationships
+/// and (for a URL) its site's evidence: the one place a view is assembled,
+/// for single lookups and bulk reads alike.
+fn build_view(
+    stored: Stored<'_>,
+    rows: Vec<SightingRow>,
+    related: BTreeSet<RelatedView>,
+    site: Option<SiteAgg>,
+    now: OffsetDateTime,
+    ctx: ReadCtx<'_>,
+) -> Result<Option<IndicatorView>, StoreError> {
+    let Stored {
+        key,
+        kind,
+        value,
+        flags,
+        enrichment,
+        registrable,
+    } = stored;
     if rows.is_empty() {
         return Ok(None);
     }
@@ -605,7 +927,7 @@ fn view(
         for b in enrichment
             .iter()
             .flat_map(|e| &e.benign)
-            .filter(|b| !(ctx.synthetic && SPECIAL_USE_LISTS.contains(&b.list.as_str())))
+            .filter(|m| !(ctx.synthetic && SPECIAL_USE_LISTS.contains(&m.list.as_str())))
         {
             fused.suppress(Suppression::KnownBenign {
                 list: b.name.clone(),
@@ -655,30 +977,6 @@ fn view(
             }
         }
     }
-    let mut related_stmt = conn.prepare_cached("SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
-           WHERE r.src = :id AND COALESCE(r.tlp, :unmarked) <= :max
-             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))
-         UNION
-         SELECT r.relation, 0, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.src
-           WHERE r.dst = :id AND COALESCE(r.tlp, :unmarked) <= :max
-             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))")?;
-    let related: BTreeSet<RelatedView> = related_stmt
-        .query_map(
-            &[
-                (":id", &id as &dyn rusqlite::ToSql),
-                (u_name, &u),
-                (m_name, &m),
-                (o_name, &o),
-            ],
-            |r| {
-                Ok(RelatedView {
-                    relation: relation_from(&r.get::<_, String>(0)?),
-                    outgoing: r.get(1)?,
-                    key: format!("{}:{}", r.get::<_, String>(2)?, r.get::<_, String>(3)?),
-                })
-            },
-        )?
-        .collect::<Result<_, _>>()?;
     let flags: Flags =
         serde_json::from_str(&flags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     for f in flags
@@ -689,8 +987,8 @@ fn view(
             flag: f.as_str().to_owned(),
         });
     }
-    let site = match kind {
-        IndicatorKind::Url => site_view(conn, id, &fused, enrichment.as_ref(), filter)?,
+    let site = match (site, &registrable) {
+        (Some(agg), Some(name)) => Some(site_view(name, agg, &fused, enrichment.as_ref())),
         _ => None,
     };
     Ok(Some(IndicatorView {
@@ -711,44 +1009,32 @@ fn view(
     }))
 }
 
-/// The compromised-site rule for a URL, from the visible sightings of
-/// everything stored on its registrable domain.
+/// The compromised-site rule for a URL, from the visible evidence gathered
+/// on its registrable domain.
 fn site_view(
-    conn: &Connection,
-    id: i64,
+    site: &str,
+    agg: SiteAgg,
     fused: &pelita_fuse::Fused,
     enrichment: Option<&pelita_enrich::Enrichment>,
-    filter: &SightingFilter,
-) -> Result<Option<crate::SiteView>, StoreError> {
-    let site: Option<String> = conn
-        .prepare_cached("SELECT site FROM indicators WHERE id = ?1")?
-        .query_row(params![id], |r| r.get(0))?;
-    let Some(site) = site else { return Ok(None) };
-    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
-    let (urls, sources, first, fraud, other): (i64, i64, Option<i64>, i64, i64) = conn
-        .prepare_cached(&format!(
-            "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
-                    COUNT(*) FILTER (WHERE s.class = 'fraud'), COUNT(*) FILTER (WHERE s.class IS NOT NULL AND s.class != 'fraud')
-             FROM indicators i JOIN sightings s ON s.indicator_id = i.id
-             WHERE i.site = :site AND {VISIBLE}"
-        ))?
-        .query_row(&[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
-    let age = first.map(|f| (fused.first_seen.unix_timestamp() - f) / 86_400);
+) -> crate::SiteView {
+    let age = agg
+        .first
+        .map(|f| (fused.first_seen.unix_timestamp() - f) / 86_400);
     let evidence = pelita_enrich::SiteEvidence {
         host_is_domain: true,
-        distinct_paths: u32::try_from(urls).unwrap_or(u32::MAX),
-        independent_sources: u32::try_from(sources).unwrap_or(u32::MAX),
+        distinct_paths: u32::try_from(agg.urls).unwrap_or(u32::MAX),
+        independent_sources: u32::try_from(agg.sources).unwrap_or(u32::MAX),
         domain_age_days: age,
         public_sector_suffix: enrichment.is_some_and(|e| e.government.is_some()),
         known_benign: enrichment.is_some_and(|e| !e.benign.is_empty()),
-        fraud_only: fraud > 0 && other == 0,
+        fraud_only: agg.fraud > 0 && agg.other == 0,
     };
     let assessment = pelita_enrich::site_assessment(&evidence);
-    Ok(Some(crate::SiteView {
-        site,
+    crate::SiteView {
+        site: site.to_owned(),
         evidence,
         assessment,
-    }))
+    }
 }
 
 impl Store for SqliteStore {
@@ -858,45 +1144,12 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
     ) -> Result<Vec<IndicatorView>, StoreError> {
         self.read(|c| {
-            let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
-            let since = query.since.map(unix);
-            let until = query.until.map(unix);
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT i.kind, i.value FROM indicators i
-                 WHERE (:country IS NULL OR i.country = :country)
-                   AND EXISTS (SELECT 1 FROM sightings s WHERE s.indicator_id = i.id AND {VISIBLE}
-                               AND (:since IS NULL OR s.last_seen >= :since)
-                               AND (:until IS NULL OR s.first_seen < :until))"
-            ))?;
-            let mut keys: Vec<String> = stmt
-                .query_map(
-                    &[
-                        (":country", &query.country as &dyn rusqlite::ToSql),
-                        (":since", &since),
-                        (":until", &until),
-                        (u_name, &u),
-                        (m_name, &m),
-                        (o_name, &o),
-                    ],
-                    |r| {
-                        Ok(format!(
-                            "{}:{}",
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?
-                        ))
-                    },
-                )?
-                .collect::<Result<_, _>>()?;
-            // Ordered by key as Rust orders strings (SQLite's collation may differ).
-            keys.sort_unstable();
-            if let Some(limit) = query.limit {
-                keys.truncate(limit);
-            }
-            let mut out = Vec::with_capacity(keys.len());
-            for key in keys {
-                out.extend(view(c, &key, filter, now, self.ctx())?);
-            }
-            Ok(out)
+            // One read transaction: every view from the same snapshot (a
+            // report's figures agree with each other while partners submit),
+            // and one lock instead of one per statement. Dropped at the end
+            // (a read-only transaction rolls back).
+            let tx = c.unchecked_transaction()?;
+            bulk_views(&tx, query, filter, now, self.ctx())
         })
     }
 

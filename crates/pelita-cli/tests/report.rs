@@ -1,0 +1,169 @@
+//! End to end: the real `pelita` binary, `report` on small stores made by `pelita ingest`.
+//! (The reports on the demo store are in `demo.rs`.)
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests: a panic is a failed test"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::Value;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "pelita-cli-report-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn pelita(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pelita"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("PELITA_DATA_DIR")
+        .env("HOME", cwd)
+        .env("XDG_DATA_HOME", cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A store in `root/data` with the lines of `list` ingested as C2 servers from partner x.
+fn store_with(root: &Path, list: &str) -> PathBuf {
+    let file = root.join("list.txt");
+    std::fs::write(&file, list).unwrap();
+    let data = root.join("data");
+    let out = pelita(
+        root,
+        &[
+            "ingest",
+            "--data-dir",
+            s(&data),
+            "--source",
+            "x",
+            "--tag",
+            r#"rsit:malicious-code="c2-server""#,
+            s(&file),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    data
+}
+
+#[test]
+fn usage_errors_exit_two_and_say_what_is_wrong() {
+    let t = TempDir::new("usage");
+    let root = &t.0;
+    // No store yet: say how to make one, and make nothing.
+    let none = root.join("none");
+    let out = pelita(root, &["report", "--data-dir", s(&none), "--country", "SG"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("no store at"), "{err}");
+    assert!(!none.exists());
+
+    let data = store_with(root, "198.51.100.7\n");
+    let d = s(&data);
+    // Nothing to report on.
+    let out = pelita(root, &["report", "--data-dir", d]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    // An unknown operation names itself and where to look.
+    let out = pelita(root, &["report", "--data-dir", d, "--operation", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("no operation named \"nope\""), "{err}");
+    assert!(err.contains("pelita operation list"), "{err}");
+    // An unknown format lists the known ones.
+    let out = pelita(
+        root,
+        &[
+            "report",
+            "--data-dir",
+            d,
+            "--country",
+            "SG",
+            "--format",
+            "docx",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("\"docx\"") && err.contains("md, html, json"),
+        "{err}"
+    );
+    // Nothing was written into the working directory by the failures.
+    assert!(!root.join("pelita-reports").exists());
+}
+
+/// `pelita report --help` says --all writes "one report per country with
+/// indicators", and `operation_report` leaves out a country whose only
+/// indicators are suppressed; `all_reports` does not: a store whose only
+/// indicator is a known-benign address (8.8.8.8, placed in US) gets a US
+/// report with 0 indicators (the demo store gets AU and US reports this way).
+#[test]
+fn report_all_leaves_out_countries_with_only_suppressed_indicators() {
+    let t = TempDir::new("all");
+    let root = &t.0;
+    let data = store_with(root, "8.8.8.8\n198.51.100.7\n");
+    let out_dir = root.join("out");
+    let out = pelita(
+        root,
+        &[
+            "report",
+            "--data-dir",
+            s(&data),
+            "--all",
+            "--out",
+            s(&out_dir),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out_dir.join("index.json").is_file());
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("index.json")).unwrap()).unwrap();
+    for c in index["countries"].as_array().unwrap() {
+        assert!(
+            c["summary"]["indicators"].as_u64().unwrap() > 0,
+            "a country with no indicators is in the index: {c}"
+        );
+    }
+    assert!(
+        !out_dir.join("US.json").exists(),
+        "US.json written for a suppressed decoy only: {}",
+        text(&out.stdout)
+    );
+}
