@@ -426,7 +426,9 @@ fn render_samples_to_png() {
             std::env::var_os("PELITA_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
             "rsvg-convert is required (PELITA_REQUIRE_TOOLS=1): apt-get install librsvg2-bin"
         );
-        println!("SKIPPED: rsvg-convert not found (apt-get install librsvg2-bin): no PNG samples rendered");
+        println!(
+            "SKIPPED: rsvg-convert not found (apt-get install librsvg2-bin): no PNG samples rendered"
+        );
         return;
     }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/pelita-map-sample");

@@ -1425,7 +1425,10 @@ mod tests {
         CountryReport {
             country: "SG".into(),
             country_name: None,
-            period: crate::Period { since: None, until: t },
+            period: crate::Period {
+                since: None,
+                until: t,
+            },
             operation: None,
             synthetic: false,
             previous: None,
@@ -1456,7 +1459,10 @@ mod tests {
         assert_eq!(html.matches("<tr><td>ipv4</td>").count(), MAX_TABLE_ROWS);
         assert!(html.contains("1005 indicator(s)"));
         assert_eq!(csv(&r).lines().count(), MAX_TABLE_ROWS + 5 + 1);
-        assert_eq!(stix(&r).unwrap().matches("\"type\": \"indicator\"").count(), MAX_TABLE_ROWS + 5);
+        assert_eq!(
+            stix(&r).unwrap().matches("\"type\": \"indicator\"").count(),
+            MAX_TABLE_ROWS + 5
+        );
         let small = markdown(&big_report(3));
         assert!(!small.contains("more are in the CSV"));
     }

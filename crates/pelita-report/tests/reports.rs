@@ -470,3 +470,55 @@ fn stix_appendix_reads_back_through_our_stix_ingest() {
         out.problems
     );
 }
+
+#[cfg(feature = "pdf")]
+#[test]
+fn pdf_reports_read_back_with_poppler() {
+    let s = build();
+    let r = country_report(&s.store, "SG", &scope_all(), &SightingFilter::everything()).unwrap();
+    let pdf = pelita_report::pdf::country(&r);
+    assert!(pdf.starts_with(b"%PDF-1.4"));
+    let op = s.store.operation("mini").unwrap().unwrap();
+    let (opr, _) = operation_report(&s.store, &op, &SightingFilter::everything(), NOW).unwrap();
+    let op_pdf = pelita_report::pdf::operation(&opr);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, expect) in [
+        ("sg.pdf", &pdf, "Cyber Activity Report: Singapore (SG)"),
+        ("op.pdf", &op_pdf, "Operation Operation Mini (synthetic)"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = match std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+        {
+            Ok(o) => o,
+            Err(_) => {
+                assert!(
+                    std::env::var_os("PELITA_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
+                    "pdftotext is required (PELITA_REQUIRE_TOOLS=1): apt-get install poppler-utils"
+                );
+                println!("SKIPPED: pdftotext not installed");
+                return;
+            }
+        };
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(expect), "{name}: {text}");
+        assert!(text.contains("SYNTHETIC"), "{name}");
+        assert!(text.contains("TLP:RED"), "{name}");
+    }
+    let text = String::from_utf8_lossy(
+        &std::process::Command::new("pdftotext")
+            .arg(dir.path().join("sg.pdf"))
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .into_owned();
+    // Defanged values, and the recommended actions.
+    assert!(text.contains("198[.]18[.]0[.]10"));
+    assert!(text.contains("Take down command-and-control servers"));
+}
