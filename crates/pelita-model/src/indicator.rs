@@ -691,6 +691,43 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     Err(IndicatorError::Unrecognised)
 }
 
+/// The defanged form of a canonical value of `kind`: what
+/// [`Indicator::defang`] gives, from the canonical text alone (a store or a
+/// report that holds canonical values need not parse them again). Dots of
+/// IPv4 addresses and networks, domains, onion names and URL hosts become
+/// `[.]`, the `@` of an e-mail address `[@]`, URL schemes `hxxp`, `hxxps`,
+/// `fxp`; other kinds are unchanged.
+pub fn defang_value(kind: IndicatorKind, value: &str) -> String {
+    match kind {
+        IndicatorKind::Ipv4 | IndicatorKind::Domain | IndicatorKind::Onion => {
+            value.replace('.', "[.]")
+        }
+        IndicatorKind::Cidr if !value.contains(':') => value.replace('.', "[.]"),
+        IndicatorKind::Email => match value.rsplit_once('@') {
+            Some((local, domain)) => format!("{local}[@]{}", domain.replace('.', "[.]")),
+            None => value.to_owned(),
+        },
+        IndicatorKind::Url => {
+            let (scheme, rest) = value.split_once("://").unwrap_or(("", value));
+            let scheme = match scheme {
+                "http" => "hxxp",
+                "https" => "hxxps",
+                "ftp" => "fxp",
+                other => other,
+            };
+            let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
+            let (authority, tail) = rest.split_at(host_end);
+            let authority = if authority.contains('[') {
+                authority.to_owned()
+            } else {
+                authority.replace('.', "[.]")
+            };
+            format!("{scheme}://{authority}{tail}")
+        }
+        _ => value.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -827,41 +864,36 @@ mod tests {
             serde_json::from_str::<Indicator>(r#"{"kind":"ipv6","value":"192.0.2.1"}"#).is_err()
         );
     }
-}
 
-/// The defanged form of a canonical value of `kind`: what
-/// [`Indicator::defang`] gives, from the canonical text alone (a store or a
-/// report that holds canonical values need not parse them again). Dots of
-/// IPv4 addresses and networks, domains, onion names and URL hosts become
-/// `[.]`, the `@` of an e-mail address `[@]`, URL schemes `hxxp`, `hxxps`,
-/// `fxp`; other kinds are unchanged.
-pub fn defang_value(kind: IndicatorKind, value: &str) -> String {
-    match kind {
-        IndicatorKind::Ipv4 | IndicatorKind::Domain | IndicatorKind::Onion => {
-            value.replace('.', "[.]")
+    #[test]
+    fn defang_value_defangs_canonical_text() {
+        for (v, want) in [
+            ("198.51.100.7", "198[.]51[.]100[.]7"),
+            ("198.51.100.0/24", "198[.]51[.]100[.]0/24"),
+            ("2001:db8::/32", "2001:db8::/32"),
+            ("c2.example.com", "c2[.]example[.]com"),
+            (
+                "http://c2.example.com/a.b/c?x=1.2",
+                "hxxp://c2[.]example[.]com/a.b/c?x=1.2",
+            ),
+            (
+                "https://[2001:db8::1]:8443/x",
+                "hxxps://[2001:db8::1]:8443/x",
+            ),
+            ("ftp://files.example.org/a", "fxp://files[.]example[.]org/a"),
+            (
+                "first.last@mail.example.com",
+                "first.last[@]mail[.]example[.]com",
+            ),
+            ("+442079460123", "+442079460123"),
+        ] {
+            let c = Indicator::parse(v, None, &ParseOptions::default()).unwrap();
+            let got = defang_value(c.indicator.kind(), &c.indicator.value());
+            assert_eq!(got, want, "{v}");
+            assert_eq!(c.indicator.defang(), want, "{v}");
+            // And it refangs back to the same indicator.
+            let back = Indicator::parse(&got, None, &ParseOptions::default()).unwrap();
+            assert_eq!(back.indicator, c.indicator, "{v}");
         }
-        IndicatorKind::Cidr if !value.contains(':') => value.replace('.', "[.]"),
-        IndicatorKind::Email => match value.rsplit_once('@') {
-            Some((local, domain)) => format!("{local}[@]{}", domain.replace('.', "[.]")),
-            None => value.to_owned(),
-        },
-        IndicatorKind::Url => {
-            let (scheme, rest) = value.split_once("://").unwrap_or(("", value));
-            let scheme = match scheme {
-                "http" => "hxxp",
-                "https" => "hxxps",
-                "ftp" => "fxp",
-                other => other,
-            };
-            let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
-            let (authority, tail) = rest.split_at(host_end);
-            let authority = if authority.contains('[') {
-                authority.to_owned()
-            } else {
-                authority.replace('.', "[.]")
-            };
-            format!("{scheme}://{authority}{tail}")
-        }
-        _ => value.to_owned(),
     }
 }
