@@ -103,6 +103,7 @@ pub fn meta(sha: &str, source: &str, tlp: Option<Tlp>, days_ago: i64) -> Submiss
         tlp,
         received_at: now() - Duration::days(days_ago),
         operation: None,
+        recipients: Vec::new(),
     }
 }
 

@@ -24,6 +24,8 @@
 //!   submission, and a sighting is unique per (indicator, submission,
 //!   location): re-ingesting changes nothing.
 
+#[macro_use]
+pub mod policy;
 mod schema;
 mod sqlite;
 mod submit;
@@ -38,6 +40,7 @@ use pelita_model::{Flags, IndicatorKind, Relation, SourceReliability, Tlp};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use policy::{OrgId, Reader, SightingFacts, may_see};
 pub use sqlite::{SqliteStore, schema_version};
 pub use submit::{Destination, SubmitError, UNATTRIBUTED, store_submission};
 
@@ -87,6 +90,9 @@ pub struct SightingFilter {
     pub unmarked: Tlp,
     /// Only sightings from this operation's submissions.
     pub operation: Option<OperationId>,
+    /// Who reads: the sharing policy ([`policy`]) applies to everyone but
+    /// the local operator.
+    pub reader: Reader,
 }
 
 impl SightingFilter {
@@ -96,6 +102,31 @@ impl SightingFilter {
             max_tlp: Tlp::Red,
             unmarked: Tlp::Amber,
             operation: None,
+            reader: Reader::Operator,
+        }
+    }
+
+    /// What a member organisation may see, by the sharing policy.
+    pub fn member(org: OrgId) -> Self {
+        SightingFilter {
+            reader: Reader::Member(org),
+            ..Self::everything()
+        }
+    }
+
+    /// What the anonymous reader may see: TLP:CLEAR.
+    pub fn anonymous() -> Self {
+        SightingFilter {
+            reader: Reader::Anonymous,
+            ..Self::everything()
+        }
+    }
+
+    /// The same filter with a ceiling: at most `max` (a token's scope).
+    pub fn at_most(self, max: Tlp) -> Self {
+        SightingFilter {
+            max_tlp: self.max_tlp.min(max),
+            ..self
         }
     }
 
@@ -105,6 +136,7 @@ impl SightingFilter {
             max_tlp: max,
             unmarked: Tlp::Amber,
             operation: None,
+            reader: Reader::Operator,
         }
     }
 
@@ -116,7 +148,8 @@ impl SightingFilter {
         }
     }
 
-    /// Whether a sighting with this marking passes.
+    /// Whether a sighting with this marking passes the ceiling (the policy
+    /// is [`policy::may_see`]).
     pub fn allows(&self, tlp: Option<Tlp>) -> bool {
         tlp.unwrap_or(self.unmarked) <= self.max_tlp
     }
@@ -141,6 +174,9 @@ pub struct SubmissionMeta {
     pub received_at: OffsetDateTime,
     /// The operation it was submitted to, if any.
     pub operation: Option<OperationId>,
+    /// The organisations the submitter names as recipients (AMBER and
+    /// stricter sightings are visible to them; see the sharing policy).
+    pub recipients: Vec<String>,
 }
 
 /// What is known about a submission when it ends.
@@ -289,7 +325,7 @@ pub struct Stats {
     pub indicators: u64,
     /// Visible sightings.
     pub sightings: u64,
-    /// Submissions stored (all; submissions are not marked).
+    /// Submissions with at least one visible sighting.
     pub submissions: u64,
     /// Organisations with at least one visible sighting.
     pub sources: u64,
@@ -359,7 +395,7 @@ pub struct Operation {
 /// One organisation's part in an operation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Contribution {
-    /// Submissions it made to the operation.
+    /// Submissions it made to the operation (with a visible sighting).
     pub submissions: u64,
     /// Distinct indicators in its visible sightings.
     pub indicators: u64,
@@ -508,8 +544,11 @@ pub trait Store {
     /// Summary counts over the sightings `filter` lets through.
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError>;
 
-    /// Every stored submission, oldest first.
+    /// Every stored submission, oldest first (for the local operator).
     fn submissions(&self) -> Result<Vec<SubmissionRow>, StoreError>;
+
+    /// The identity of an organisation, by name.
+    fn org_id(&self, name: &str) -> Result<Option<OrgId>, StoreError>;
 
     /// Creates an operation, or updates the one with the same name.
     fn put_operation(&mut self, spec: &OperationSpec) -> Result<OperationId, StoreError>;

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_operations.sql"),
     include_str!("../migrations/0003_country_index.sql"),
+    include_str!("../migrations/0004_sharing.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -20,6 +20,7 @@ use pelita_model::{
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
 
+use crate::policy::OrgId;
 use crate::{
     ActionState, ActionStatus, CommitStats, IndicatorQuery, IndicatorView, Integrity, Lookup,
     Operation, OperationId, OperationSpec, OperationStats, RelatedView, SightingFilter, SourceView,
@@ -494,13 +495,20 @@ struct Row {
     class: Option<String>,
 }
 
-const VISIBLE: &str = "(COALESCE(s.tlp, :unmarked) <= :max AND (:op IS NULL OR s.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op)))";
+/// Which sightings `s` a read may use: the filter's ceiling and operation,
+/// and the sharing policy ([`crate::policy`]) for its reader.
+const VISIBLE: &str = concat!(
+    "(COALESCE(s.tlp, :unmarked) <= :max AND (:op IS NULL OR s.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op)) AND ",
+    sighting_policy!(),
+    ")"
+);
 
-fn filter_params(filter: &SightingFilter) -> [(&'static str, Option<i64>); 3] {
+fn filter_params(filter: &SightingFilter) -> [(&'static str, Option<i64>); 4] {
     [
         (":unmarked", Some(tlp_rank(filter.unmarked))),
         (":max", Some(tlp_rank(filter.max_tlp))),
         (":op", filter.operation.map(|o| o.0)),
+        (":reader", Some(filter.reader.code())),
     ]
 }
 
@@ -525,7 +533,7 @@ fn view(
     let Some((id, flags, enrichment, registrable)) = found else {
         return Ok(None);
     };
-    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {SIGHTING_COLUMNS}
          FROM sightings s JOIN organisations o ON o.id = s.org_id
@@ -538,6 +546,7 @@ fn view(
                 (u_name, &u),
                 (m_name, &m),
                 (o_name, &o),
+                (r_name, &rd),
             ],
             |r| sighting_row(r, 0),
         )?
@@ -632,14 +641,14 @@ fn related_of(
     id: i64,
     filter: &SightingFilter,
 ) -> Result<BTreeSet<RelatedView>, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
-    let mut related_stmt = conn.prepare_cached("SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
-           WHERE r.src = :id AND COALESCE(r.tlp, :unmarked) <= :max
-             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))
+    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let mut related_stmt = conn.prepare_cached(&format!(
+        "SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
+           WHERE r.src = :id AND {REL_VISIBLE}
          UNION
          SELECT r.relation, 0, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.src
-           WHERE r.dst = :id AND COALESCE(r.tlp, :unmarked) <= :max
-             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))")?;
+           WHERE r.dst = :id AND {REL_VISIBLE}"
+    ))?;
     let related: BTreeSet<RelatedView> = related_stmt
         .query_map(
             &[
@@ -647,6 +656,7 @@ fn related_of(
                 (u_name, &u),
                 (m_name, &m),
                 (o_name, &o),
+                (r_name, &rd),
             ],
             |r| {
                 Ok(RelatedView {
@@ -662,7 +672,7 @@ fn related_of(
 
 /// The compromised-site evidence counts of one site.
 fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<SiteAgg, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
     Ok(conn
         .prepare_cached(&format!(
             "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
@@ -671,7 +681,7 @@ fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<Si
              WHERE i.site = :site AND {VISIBLE}"
         ))?
         .query_row(
-            &[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o)],
+            &[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)],
             |r| {
                 Ok(SiteAgg {
                     urls: r.get(0)?,
@@ -685,8 +695,11 @@ fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<Si
 }
 
 /// The visible relationships of `r` (as in [`related_of`]).
-const REL_VISIBLE: &str = "COALESCE(r.tlp, :unmarked) <= :max
-             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op))";
+const REL_VISIBLE: &str = concat!(
+    "COALESCE(r.tlp, :unmarked) <= :max
+             AND (:op IS NULL OR r.submission_id IN (SELECT id FROM submissions WHERE operation_id = :op)) AND ",
+    relationship_policy!()
+);
 
 /// The views of every indicator a query selects, in three scans instead of
 /// several statements per indicator: the indicators with their visible
@@ -701,7 +714,7 @@ fn bulk_views(
     now: OffsetDateTime,
     ctx: ReadCtx<'_>,
 ) -> Result<Vec<IndicatorView>, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
+    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
     let since = query.since.map(unix);
     let until = query.until.map(unix);
     let in_period =
@@ -723,6 +736,7 @@ fn bulk_views(
         (u_name, &u as &dyn rusqlite::ToSql),
         (m_name, &m),
         (o_name, &o),
+        (r_name, &rd),
     ];
     let named = if query.country.is_some() {
         &with_country[..]
@@ -1062,6 +1076,18 @@ impl Store for SqliteStore {
                 meta.operation.map(|o| o.0)
             ],
         )?;
+        let submission: i64 = tx.query_row(
+            "SELECT id FROM submissions WHERE sha256 = ?1 AND org_id = ?2",
+            params![meta.sha256, org],
+            |r| r.get(0),
+        )?;
+        for name in meta.recipients.iter().filter(|n| **n != meta.source) {
+            let recipient = org_id(&tx, name, now)?;
+            tx.execute(
+                "INSERT INTO submission_recipients (submission_id, org_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![submission, recipient],
+            )?;
+        }
         // The same bytes submitted again to an operation join it (a
         // submission belongs to at most one operation: the first named).
         if let Some(op) = meta.operation {
@@ -1155,8 +1181,8 @@ impl Store for SqliteStore {
 
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError> {
         self.read(|c| {
-            let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 3] = [(u_name, &u), (m_name, &m), (o_name, &o)];
+            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 4] = [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
             let count = |sql: &str| -> Result<u64, StoreError> {
                 let n: i64 = c.prepare_cached(sql)?.query_row(&named[..], |r| r.get(0))?;
                 Ok(u64::try_from(n).unwrap_or(0))
@@ -1182,7 +1208,7 @@ impl Store for SqliteStore {
             Ok(Stats {
                 indicators: by_kind.values().sum(),
                 sightings: count(&format!("SELECT COUNT(*) FROM sightings s WHERE {VISIBLE}"))?,
-                submissions: u64::try_from(c.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get::<_, i64>(0))?).unwrap_or(0),
+                submissions: count(&format!("SELECT COUNT(DISTINCT s.submission_id) FROM sightings s WHERE {VISIBLE}"))?,
                 sources: u64::try_from(by_source.len()).unwrap_or(0),
                 withdrawn: count(&format!(
                     "SELECT COUNT(*) FROM (SELECT s.indicator_id FROM sightings s WHERE {VISIBLE}
@@ -1248,11 +1274,37 @@ impl Store for SqliteStore {
                 now
             ],
         )?;
-        Ok(OperationId(self.writer.query_row(
+        let tx = self.writer.transaction()?;
+        let id: i64 = tx.query_row(
             "SELECT id FROM operations WHERE name = ?1",
             params![spec.name],
             |r| r.get(0),
-        )?))
+        )?;
+        // The members, for the sharing policy (AMBER within an operation).
+        tx.execute(
+            "DELETE FROM operation_members WHERE operation_id = ?1",
+            params![id],
+        )?;
+        for name in &spec.organisations {
+            let org = org_id(&tx, name, now)?;
+            tx.execute(
+                "INSERT INTO operation_members (operation_id, org_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![id, org],
+            )?;
+        }
+        tx.commit()?;
+        Ok(OperationId(id))
+    }
+
+    fn org_id(&self, name: &str) -> Result<Option<OrgId>, StoreError> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT id FROM organisations WHERE name = ?1")?
+                    .query_row(params![name], |r| r.get(0))
+                    .optional()?
+                    .map(OrgId),
+            )
+        })
     }
 
     fn operations(&self) -> Result<Vec<Operation>, StoreError> {
@@ -1309,8 +1361,8 @@ impl Store for SqliteStore {
     ) -> Result<OperationStats, StoreError> {
         let filter = filter.in_operation(operation);
         self.read(|c| {
-            let [(u_name, u), (m_name, m), (o_name, o)] = filter_params(&filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 3] = [(u_name, &u), (m_name, &m), (o_name, &o)];
+            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(&filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 4] = [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
             let mut out = OperationStats::default();
             // Per (indicator, organisation): sightings. One pass, grouped in SQL.
             let mut stmt = c.prepare_cached(&format!(
@@ -1350,15 +1402,15 @@ impl Store for SqliteStore {
                 orgs.push(org);
             }
             flush(&mut orgs, &mut out);
-            let mut subs = c.prepare_cached(
-                "SELECT o.name, COUNT(*) FROM submissions s JOIN organisations o ON o.id = s.org_id
-                 WHERE s.operation_id = ?1 GROUP BY o.name",
-            )?;
-            for row in subs.query_map(params![operation.0], |r| {
+            // Submissions with a visible sighting (the others are not the reader's to count).
+            let mut subs = c.prepare_cached(&format!(
+                "SELECT o.name, COUNT(DISTINCT s.submission_id) FROM sightings s JOIN organisations o ON o.id = s.org_id
+                 WHERE {VISIBLE} GROUP BY o.name"
+            ))?;
+            for row in subs.query_map(&named[..], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })? {
                 let (org, n) = row?;
-                // Submissions are not marked: every organisation that took part is listed.
                 out.by_source.entry(org).or_default().submissions = u64::try_from(n).unwrap_or(0);
             }
             Ok(out)

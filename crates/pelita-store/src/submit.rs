@@ -53,6 +53,8 @@ pub struct Destination<'x> {
     pub operation: Option<OperationId>,
     /// When it was received (the default first/last seen of its records).
     pub received_at: OffsetDateTime,
+    /// The organisations the submitter names as recipients (see the sharing policy).
+    pub recipients: Vec<String>,
     /// Also send every record here.
     pub also: Option<&'x mut dyn RecordSink>,
 }
@@ -78,6 +80,7 @@ pub fn store_submission(
         tlp: options.tlp,
         received_at: dest.received_at,
         operation: dest.operation,
+        recipients: dest.recipients,
     };
     let mut tee = Tee {
         store: store.begin(&meta)?,

@@ -127,6 +127,7 @@ fn check(subs: &[Sub], ceiling: Tlp, unmarked: Tlp) -> Result<(), TestCaseError>
         max_tlp: ceiling,
         unmarked,
         operation: None,
+        reader: pelita_store::Reader::Operator,
     };
 
     // The naive reference: every sighting, filtered by marking, grouped by key.

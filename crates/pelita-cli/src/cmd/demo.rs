@@ -173,6 +173,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Destination {
                 operation: Some(op),
                 received_at: now,
+                recipients: Vec::new(),
                 also: None,
             },
             &mut NoProgress,

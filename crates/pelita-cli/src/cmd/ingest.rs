@@ -78,6 +78,10 @@ pub struct Args {
     /// for a plain list of C2 servers.
     #[arg(long, value_name = "TAG")]
     tag: Vec<String>,
+    /// Organisations the submitter names as recipients, comma-separated: they
+    /// see its AMBER, AMBER+STRICT and RED sightings (docs/specs/sharing-policy.md).
+    #[arg(long, value_name = "ORG,ORG", value_delimiter = ',')]
+    share_with: Vec<String>,
     /// The operation the submissions are made to (create it first with `pelita operation create`).
     #[arg(long, value_name = "NAME")]
     operation: Option<String>,
@@ -270,6 +274,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 store: &mut store,
                 db: &db,
                 operation,
+                recipients: &args.share_with,
             };
             ingest_one(&archive, &s, &options, &mut target, &mut out, &mut bar)
         });
@@ -332,6 +337,7 @@ struct Target<'a> {
     store: &'a mut SqliteStore,
     db: &'a Path,
     operation: Option<OperationId>,
+    recipients: &'a [String],
 }
 
 /// Parses one archived submission into the store (one transaction) and the chosen output.
@@ -352,6 +358,7 @@ fn ingest_one(
     };
     let dest = Destination {
         operation: target.operation,
+        recipients: target.recipients.to_vec(),
         received_at: OffsetDateTime::now_utc(),
         also: json.as_mut().map(|j| j as &mut dyn RecordSink),
     };

@@ -177,6 +177,7 @@ pub fn build() -> Scenario {
             Destination {
                 operation: in_op.then_some(op),
                 received_at: NOW - time::Duration::days(5),
+                recipients: Vec::new(),
                 also: Some(&mut collect),
             },
             &mut NoProgress,
