@@ -434,10 +434,17 @@ impl SqliteSubmission<'_> {
             self.indicators_added += u64::from(created);
             self.tx
                 .prepare_cached(
-                    "INSERT INTO relationships (src, dst, relation, submission_id, tlp) VALUES (?1, ?2, ?3, ?4, ?5)
+                    "INSERT INTO relationships (src, dst, relation, submission_id, tlp, tlp_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?5, -1))
                      ON CONFLICT DO NOTHING",
                 )?
-                .execute(params![id, dst, relation_str(rel.relation), self.submission_id, tlp])?;
+                .execute(params![
+                    id,
+                    dst,
+                    relation_str(rel.relation),
+                    self.submission_id,
+                    tlp
+                ])?;
         }
         Ok(())
     }
