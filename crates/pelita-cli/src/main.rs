@@ -45,6 +45,7 @@ enum Command {
     Data(cmd::data::Args),
     Report(cmd::report::Args),
     Operation(cmd::operation::Args),
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         Command::Data(args) => cmd::data::run(&args),
         Command::Report(args) => cmd::report::run(&args),
         Command::Operation(args) => cmd::operation::run(&args),
+        Command::Audit(args) => cmd::audit::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -24,6 +24,7 @@
 //!   submission, and a sighting is unique per (indicator, submission,
 //!   location): re-ingesting changes nothing.
 
+pub mod audit;
 #[macro_use]
 pub mod policy;
 mod schema;
@@ -40,6 +41,7 @@ use pelita_model::{Flags, IndicatorKind, Relation, SourceReliability, Tlp};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use audit::{AuditEntry, AuditRecord, AuditVerdict};
 pub use policy::{OrgId, Reader, SightingFacts, may_see};
 pub use sqlite::{SqliteStore, schema_version};
 pub use submit::{Destination, SubmitError, UNATTRIBUTED, store_submission};
@@ -591,6 +593,15 @@ pub trait Store {
 
     /// Whether the store holds a synthetic scenario.
     fn is_synthetic(&self) -> Result<bool, StoreError>;
+
+    /// Appends an entry to the audit log ([`audit`]) and returns it as stored.
+    fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError>;
+
+    /// The audit log, oldest first: at most `limit` entries from sequence number `from` on.
+    fn audit_entries(&self, from: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// Recomputes the audit chain and compares it with the recorded head.
+    fn audit_verify(&self) -> Result<AuditVerdict, StoreError>;
 
     /// Checks the database and the agreement between its tables.
     fn check(&self) -> Result<Integrity, StoreError>;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_country_index.sql"),
     include_str!("../migrations/0004_sharing.sql"),
     include_str!("../migrations/0005_relationship_markings.sql"),
+    include_str!("../migrations/0006_audit.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -22,10 +22,10 @@ use time::OffsetDateTime;
 
 use crate::policy::OrgId;
 use crate::{
-    ActionState, ActionStatus, CommitStats, IndicatorQuery, IndicatorView, Integrity, Lookup,
-    Operation, OperationId, OperationSpec, OperationStats, RelatedView, SightingFilter, SourceView,
-    Stats, Store, StoreError, SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink,
-    schema,
+    ActionState, ActionStatus, AuditEntry, AuditRecord, AuditVerdict, CommitStats, IndicatorQuery,
+    IndicatorView, Integrity, Lookup, Operation, OperationId, OperationSpec, OperationStats,
+    RelatedView, SightingFilter, SourceView, Stats, Store, StoreError, SubmissionMeta,
+    SubmissionOutcome, SubmissionRow, SubmissionSink, schema,
 };
 
 /// How many idle reader connections are kept.
@@ -145,6 +145,71 @@ fn read_synthetic(conn: &Connection) -> Result<bool, StoreError> {
         )
         .optional()?
         .is_some_and(|v| v == "1"))
+}
+
+/// The recorded audit head: (sequence number, hash).
+fn audit_head(c: &Connection) -> Result<Option<(i64, String)>, StoreError> {
+    let v: Option<String> = c
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'audit_head'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match v {
+        None => Ok(None),
+        Some(v) => {
+            let (seq, hash) = v
+                .split_once(' ')
+                .ok_or_else(|| StoreError::Corrupt(format!("audit head {v:?}")))?;
+            let seq = seq
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("audit head {v:?}")))?;
+            Ok(Some((seq, hash.to_owned())))
+        }
+    }
+}
+
+fn audit_records(c: &Connection, from: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT seq, at, org, token, action, detail, result_size, prev, hash FROM audit
+         WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![from, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                ))
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(seq, at, org, token, action, detail, size, prev, hash)| {
+            Ok(AuditRecord {
+                seq,
+                entry: AuditEntry {
+                    at: from_unix(at)?,
+                    org,
+                    token,
+                    action,
+                    detail,
+                    result_size: u64::try_from(size).unwrap_or(0),
+                },
+                prev,
+                hash,
+            })
+        })
+        .collect()
 }
 
 /// What reads need besides the filter: the fusion policy, and whether the
@@ -1493,6 +1558,58 @@ impl Store for SqliteStore {
 
     fn is_synthetic(&self) -> Result<bool, StoreError> {
         self.read(read_synthetic)
+    }
+
+    fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError> {
+        let tx = self.writer.transaction()?;
+        let (seq, prev) = match audit_head(&tx)? {
+            Some((seq, hash)) => (seq + 1, hash),
+            None => (1, crate::audit::GENESIS.to_owned()),
+        };
+        let hash = crate::audit::entry_hash(&prev, seq, entry);
+        tx.execute(
+            "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                seq,
+                unix(entry.at),
+                entry.org,
+                entry.token,
+                entry.action,
+                entry.detail,
+                i64::try_from(entry.result_size).unwrap_or(i64::MAX),
+                prev,
+                hash
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('audit_head', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![format!("{seq} {hash}")],
+        )?;
+        tx.commit()?;
+        Ok(AuditRecord {
+            seq,
+            entry: entry.clone(),
+            prev,
+            hash,
+        })
+    }
+
+    fn audit_entries(&self, from: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        self.read(|c| audit_records(c, from, limit))
+    }
+
+    fn audit_verify(&self) -> Result<AuditVerdict, StoreError> {
+        self.read(|c| {
+            let tx = c.unchecked_transaction()?;
+            let head = audit_head(&tx)?;
+            let records = audit_records(&tx, i64::MIN, usize::MAX)?;
+            Ok(crate::audit::verify_chain(
+                &records,
+                head.as_ref().map(|(s, h)| (*s, h.as_str())),
+            ))
+        })
     }
 
     fn check(&self) -> Result<Integrity, StoreError> {

@@ -13,7 +13,8 @@ use pelita_ingest::{
 };
 use pelita_model::{Limits, Tlp};
 use pelita_store::{
-    CommitStats, Destination, OperationId, SqliteStore, Store, SubmitError, store_submission,
+    CommitStats, Destination, OperationId, SqliteStore, Store, SubmitError, UNATTRIBUTED,
+    store_submission,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -279,7 +280,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ingest_one(&archive, &s, &options, &mut target, &mut out, &mut bar)
         });
         match result {
-            Ok(entry) => entries.push(entry),
+            Ok(entry) => {
+                super::audit::record(
+                    &mut store,
+                    "submit",
+                    format!(
+                        "{} sha256={} source={} format={}",
+                        entry.report.name,
+                        entry.report.sha256,
+                        options.source.as_deref().unwrap_or(UNATTRIBUTED),
+                        entry.report.format.as_deref().unwrap_or("none")
+                    ),
+                    entry.stored.sightings_added,
+                )?;
+                entries.push(entry);
+            }
             Err(e) => {
                 eprintln!("pelita ingest: error: {name}: {e:#}");
                 failures.push(Failure {

@@ -152,6 +152,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let mut s = pelita_store::SqliteStore::open(&path)
                 .with_context(|| format!("cannot open the store {}", path.display()))?;
             s.put_operation(&spec)?;
+            super::audit::record(&mut s, "operation.put", name.clone(), 1)?;
             super::output::print(&format!("operation {name} saved in {}\n", path.display()))?;
         }
         OpCommand::List { json, store } => {
@@ -248,6 +249,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     note: note.clone(),
                     updated_at: now,
                 },
+            )?;
+            super::audit::record(
+                &mut s,
+                "action.set",
+                format!(
+                    "operation={name} action={action} status={}",
+                    status.as_str()
+                ),
+                1,
             )?;
             super::output::print(&format!("{action}: {}\n", status.as_str()))?;
         }

@@ -91,8 +91,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .collect::<Result<_, _>>()
         .map_err(anyhow::Error::msg)
         .context("--format")?;
-    let store = args.store.open_existing()?;
+    let mut store = args.store.open_existing()?;
     let now = OffsetDateTime::now_utc();
+    super::audit::record(
+        &mut store,
+        "report",
+        format!(
+            "country={} operation={} all={} since={} tlp<={}",
+            args.country.as_deref().unwrap_or("-"),
+            args.operation.as_deref().unwrap_or("-"),
+            args.all,
+            args.since.as_deref().unwrap_or("-"),
+            args.tlp
+        ),
+        0,
+    )?;
     let since = args
         .since
         .as_deref()
