@@ -46,6 +46,8 @@ enum Command {
     Report(cmd::report::Args),
     Operation(cmd::operation::Args),
     Audit(cmd::audit::Args),
+    Org(cmd::access::OrgArgs),
+    Token(cmd::access::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +63,8 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(&args),
         Command::Operation(args) => cmd::operation::run(&args),
         Command::Audit(args) => cmd::audit::run(&args),
+        Command::Org(args) => cmd::access::run_org(&args),
+        Command::Token(args) => cmd::access::run_token(&args),
     };
     match result {
         Ok(code) => code,

@@ -77,6 +77,10 @@ pub const CHECKS: &[Check] = &[
         "synthetic_store_keeps_stand_in_values",
         synthetic_store_keeps_stand_in_values,
     ),
+    (
+        "organisations_and_tokens_round_trip",
+        organisations_and_tokens_round_trip,
+    ),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -1091,5 +1095,84 @@ fn synthetic_store_keeps_stand_in_values(make: Factory<'_>) -> Result<(), String
     }
     ensure(suppressed(store.as_ref(), "10.1.2.3")?, || {
         "a private address must stay suppressed even in a synthetic store".into()
+    })
+}
+
+fn organisations_and_tokens_round_trip(make: Factory<'_>) -> Result<(), String> {
+    use pelita_auth::{Role, Scope, TokenGrant};
+    let mut store = make();
+    let e = |e: crate::StoreError| e.to_string();
+    let a = store.put_organisation("cert-a", Role::Analyst).map_err(e)?;
+    // Changing the role keeps the identity.
+    ensure(
+        store
+            .put_organisation("cert-a", Role::Administrator)
+            .map_err(e)?
+            == a,
+        || "put_organisation on an existing name made a new organisation".into(),
+    )?;
+    store
+        .put_organisation("firm-b", Role::ReadOnly)
+        .map_err(e)?;
+    let orgs = store.organisations().map_err(e)?;
+    ensure(
+        orgs.len() == 2
+            && orgs
+                .first()
+                .is_some_and(|o| o.name == "cert-a" && o.role == Role::Administrator),
+        || format!("organisations(): {orgs:?}"),
+    )?;
+    let row = crate::TokenRow {
+        id: "0123456789abcdef".into(),
+        name: "misp sync".into(),
+        hash:
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+                .into(),
+        grant: TokenGrant {
+            org: "firm-b".into(),
+            role: Role::ReadOnly,
+            scopes: vec![Scope::Read, Scope::Report],
+            max_tlp: Some(Tlp::Amber),
+            expires_at: Some(now() + Duration::days(90)),
+            revoked: false,
+        },
+        created_at: now(),
+    };
+    store.put_token(&row).map_err(e)?;
+    let got = store
+        .token(&row.id)
+        .map_err(e)?
+        .ok_or("the token is missing")?;
+    ensure(got == row, || format!("token read back as {got:?}"))?;
+    ensure(
+        store.token("ffffffffffffffff").map_err(e)?.is_none(),
+        || "an unknown token was found".into(),
+    )?;
+    // The grant carries the organisation's current role.
+    store.put_organisation("firm-b", Role::Analyst).map_err(e)?;
+    let got = store
+        .token(&row.id)
+        .map_err(e)?
+        .ok_or("the token is missing")?;
+    ensure(got.grant.role == Role::Analyst, || {
+        format!("the grant kept an old role: {:?}", got.grant.role)
+    })?;
+    ensure(store.revoke_token(&row.id).map_err(e)?, || {
+        "revoke said no".into()
+    })?;
+    ensure(!store.revoke_token("ffffffffffffffff").map_err(e)?, || {
+        "revoking an unknown token said yes".into()
+    })?;
+    let all = store.tokens().map_err(e)?;
+    ensure(
+        all.len() == 1 && all.first().is_some_and(|t| t.grant.revoked),
+        || format!("tokens() after revoking: {all:?}"),
+    )?;
+    // A token for an organisation that does not exist is refused.
+    let mut orphan = row.clone();
+    orphan.id = "fedcba9876543210".into();
+    orphan.grant.org = "nobody".into();
+    ensure(store.put_token(&orphan).is_err(), || {
+        "a token for an unknown organisation was stored".into()
     })
 }

@@ -487,6 +487,34 @@ pub struct ActionState {
     pub updated_at: OffsetDateTime,
 }
 
+/// An organisation of this instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organisation {
+    /// Its identity in this store.
+    pub id: OrgId,
+    /// Its name (`cert-sg`).
+    pub name: String,
+    /// Its role.
+    pub role: pelita_auth::Role,
+}
+
+/// A stored API token (never the secret: only its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenRow {
+    /// The public id (`pelita_<id>_…`).
+    pub id: String,
+    /// What it is for (`misp-sync`, `analyst laptop`).
+    pub name: String,
+    /// The argon2id hash of the secret (PHC string).
+    #[serde(skip)]
+    pub hash: String,
+    /// The organisation, its role, the scopes, ceiling, expiry and revocation.
+    pub grant: pelita_auth::TokenGrant,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
 /// The result of an integrity check.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Integrity {
@@ -593,6 +621,28 @@ pub trait Store {
 
     /// Whether the store holds a synthetic scenario.
     fn is_synthetic(&self) -> Result<bool, StoreError>;
+
+    /// Creates an organisation with a role, or changes the role of an existing one.
+    fn put_organisation(
+        &mut self,
+        name: &str,
+        role: pelita_auth::Role,
+    ) -> Result<OrgId, StoreError>;
+
+    /// Every organisation, by name.
+    fn organisations(&self) -> Result<Vec<Organisation>, StoreError>;
+
+    /// Stores a new token (its hash) for an existing organisation.
+    fn put_token(&mut self, token: &TokenRow) -> Result<(), StoreError>;
+
+    /// A token by its public id (the grant carries the organisation's current role).
+    fn token(&self, id: &str) -> Result<Option<TokenRow>, StoreError>;
+
+    /// Every token, oldest first.
+    fn tokens(&self) -> Result<Vec<TokenRow>, StoreError>;
+
+    /// Revokes a token; returns whether it existed.
+    fn revoke_token(&mut self, id: &str) -> Result<bool, StoreError>;
 
     /// Appends an entry to the audit log ([`audit`]) and returns it as stored.
     fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError>;

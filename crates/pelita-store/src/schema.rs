@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_sharing.sql"),
     include_str!("../migrations/0005_relationship_markings.sql"),
     include_str!("../migrations/0006_audit.sql"),
+    include_str!("../migrations/0007_access.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -24,8 +24,8 @@ use crate::policy::OrgId;
 use crate::{
     ActionState, ActionStatus, AuditEntry, AuditRecord, AuditVerdict, CommitStats, IndicatorQuery,
     IndicatorView, Integrity, Lookup, Operation, OperationId, OperationSpec, OperationStats,
-    RelatedView, SightingFilter, SourceView, Stats, Store, StoreError, SubmissionMeta,
-    SubmissionOutcome, SubmissionRow, SubmissionSink, schema,
+    Organisation, RelatedView, SightingFilter, SourceView, Stats, Store, StoreError,
+    SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow, schema,
 };
 
 /// How many idle reader connections are kept.
@@ -145,6 +145,60 @@ fn read_synthetic(conn: &Connection) -> Result<bool, StoreError> {
         )
         .optional()?
         .is_some_and(|v| v == "1"))
+}
+
+/// Tokens (one by id, or all), with their organisation's current role.
+fn token_rows(c: &Connection, id: Option<&str>) -> Result<Vec<crate::TokenRow>, StoreError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT t.id, t.name, t.hash, o.name, o.role, t.scopes, t.max_tlp, t.expires_at, t.created_at, t.revoked
+         FROM tokens t JOIN organisations o ON o.id = t.org_id
+         WHERE (?1 IS NULL OR t.id = ?1) ORDER BY t.created_at, t.id",
+    )?;
+    let rows = stmt
+        .query_map(params![id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, Option<i64>>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, bool>(9)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let corrupt = |e: String| StoreError::Corrupt(e);
+    rows.into_iter()
+        .map(
+            |(id, name, hash, org, role, scopes, max_tlp, expires, created, revoked)| {
+                let scopes: Vec<String> =
+                    serde_json::from_str(&scopes).map_err(|e| corrupt(e.to_string()))?;
+                Ok(crate::TokenRow {
+                    id,
+                    name,
+                    hash,
+                    grant: pelita_auth::TokenGrant {
+                        org,
+                        role: role
+                            .parse()
+                            .map_err(|e: pelita_auth::ParseRoleError| corrupt(e.to_string()))?,
+                        scopes: scopes
+                            .iter()
+                            .map(|s| s.parse())
+                            .collect::<Result<_, pelita_auth::ParseScopeError>>()
+                            .map_err(|e| corrupt(e.to_string()))?,
+                        max_tlp: tlp_from_rank(max_tlp),
+                        expires_at: expires.map(from_unix).transpose()?,
+                        revoked,
+                    },
+                    created_at: from_unix(created)?,
+                })
+            },
+        )
+        .collect()
 }
 
 /// The recorded audit head: (sequence number, hash).
@@ -1558,6 +1612,96 @@ impl Store for SqliteStore {
 
     fn is_synthetic(&self) -> Result<bool, StoreError> {
         self.read(read_synthetic)
+    }
+
+    fn put_organisation(
+        &mut self,
+        name: &str,
+        role: pelita_auth::Role,
+    ) -> Result<OrgId, StoreError> {
+        let now = unix(OffsetDateTime::now_utc());
+        self.writer.execute(
+            "INSERT INTO organisations (name, created_at, role) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+            params![name, now, role.as_str()],
+        )?;
+        Ok(OrgId(self.writer.query_row(
+            "SELECT id FROM organisations WHERE name = ?1",
+            params![name],
+            |r| r.get(0),
+        )?))
+    }
+
+    fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT id, name, role FROM organisations ORDER BY name")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(id, name, role)| {
+                    Ok(Organisation {
+                        id: OrgId(id),
+                        name,
+                        role: role.parse().map_err(|e: pelita_auth::ParseRoleError| {
+                            StoreError::Corrupt(e.to_string())
+                        })?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn put_token(&mut self, token: &TokenRow) -> Result<(), StoreError> {
+        let org: Option<i64> = self
+            .writer
+            .query_row(
+                "SELECT id FROM organisations WHERE name = ?1",
+                params![token.grant.org],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let org = org
+            .ok_or_else(|| StoreError::Corrupt(format!("no organisation {:?}", token.grant.org)))?;
+        let scopes: Vec<&str> = token.grant.scopes.iter().map(|s| s.as_str()).collect();
+        self.writer.execute(
+            "INSERT INTO tokens (id, org_id, name, hash, scopes, max_tlp, expires_at, created_at, revoked)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                token.id,
+                org,
+                token.name,
+                token.hash,
+                serde_json::to_string(&scopes).unwrap_or_else(|_| "[]".into()),
+                token.grant.max_tlp.map(tlp_rank),
+                token.grant.expires_at.map(unix),
+                unix(token.created_at),
+                token.grant.revoked
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn token(&self, id: &str) -> Result<Option<TokenRow>, StoreError> {
+        Ok(self.read(|c| token_rows(c, Some(id)))?.into_iter().next())
+    }
+
+    fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        self.read(|c| token_rows(c, None))
+    }
+
+    fn revoke_token(&mut self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .writer
+            .execute("UPDATE tokens SET revoked = 1 WHERE id = ?1", params![id])?
+            > 0)
     }
 
     fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError> {

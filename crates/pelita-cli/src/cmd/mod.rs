@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod access;
 pub mod audit;
 pub mod data;
 pub mod demo;

@@ -1,0 +1,282 @@
+//! `pelita org` and `pelita token`: organisations, their roles, and API tokens.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use pelita_auth::{Role, Scope, TokenGrant, generate_token};
+use pelita_model::Tlp;
+use pelita_store::{SqliteStore, Store as _, TokenRow};
+use time::OffsetDateTime;
+
+use super::store_args::StoreArgs;
+
+/// Manage organisations and their roles.
+///
+/// Roles: administrator (everything, the audit log included), analyst
+/// (read, report, submit), submitting-partner (submit, read), read-only
+/// (read, report). What an organisation may *see* is decided by the
+/// sharing policy (docs/specs/sharing-policy.md), the same for every role.
+///
+/// Examples:
+///
+///   pelita org add cert-sg --role administrator
+///
+///   pelita org list
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct OrgArgs {
+    #[command(subcommand)]
+    command: OrgCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum OrgCommand {
+    /// Add an organisation, or change its role.
+    Add {
+        /// Its name (letters, digits, `-`, `_`, `.`).
+        name: String,
+        /// Its role: administrator, analyst, submitting-partner or read-only.
+        #[arg(long, default_value = "submitting-partner")]
+        role: Role,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List organisations and their roles.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Manage API tokens (for machines; people will sign in to the web interface).
+///
+/// A token is shown once, when it is made: only its argon2id hash is kept.
+/// Its scopes must be allowed by its organisation's role; --max-tlp caps
+/// what it may read below what the sharing policy allows; --expires sets a
+/// lifetime.
+///
+/// Examples:
+///
+///   pelita token create --org firm-a --name "misp sync" --scopes read,submit --expires 90d
+///
+///   pelita token list
+///
+///   pelita token revoke 0123456789abcdef
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    command: TokenCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum TokenCommand {
+    /// Make a token and print it (once).
+    Create {
+        /// The organisation it acts for.
+        #[arg(long)]
+        org: String,
+        /// What it is for.
+        #[arg(long, default_value = "api")]
+        name: String,
+        /// Scopes, comma-separated: read, submit, report, admin, audit (default: all the role allows).
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<Scope>,
+        /// The most restrictive marking it may read.
+        #[arg(long, value_name = "TLP")]
+        max_tlp: Option<Tlp>,
+        /// Lifetime: 90d, 12w, or an end date (2027-03-01).
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List tokens (never their secrets).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        /// The token id (the 16 hex digits after `pelita_`).
+        id: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn open(store: &StoreArgs) -> anyhow::Result<SqliteStore> {
+    let path = store.db_path()?;
+    SqliteStore::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
+}
+
+fn valid_org(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Runs `pelita org`.
+pub fn run_org(args: &OrgArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        OrgCommand::Add { name, role, store } => {
+            anyhow::ensure!(
+                valid_org(name),
+                "organisation names are 1 to 64 letters, digits, `-`, `_` or `.`: {name:?}"
+            );
+            let mut s = open(store)?;
+            s.put_organisation(name, *role)?;
+            super::audit::record(&mut s, "org.put", format!("{name} role={role}"), 1)?;
+            super::output::print(&format!("organisation {name}: {role}\n"))?;
+        }
+        OrgCommand::List { json, store } => {
+            let s = store.open_existing()?;
+            let orgs = s.organisations()?;
+            if *json {
+                super::output::print(&format!("{}\n", serde_json::to_string_pretty(&orgs)?))?;
+            } else {
+                let mut out = String::new();
+                for o in &orgs {
+                    let _ = writeln!(out, "{:<32} {}", o.name, o.role);
+                }
+                super::output::print(&out)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `pelita token`.
+pub fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
+    let now = OffsetDateTime::now_utc();
+    match &args.command {
+        TokenCommand::Create {
+            org,
+            name,
+            scopes,
+            max_tlp,
+            expires,
+            store,
+        } => {
+            let mut s = open(store)?;
+            let found = s
+                .organisations()?
+                .into_iter()
+                .find(|o| o.name == *org)
+                .with_context(|| {
+                    format!("no organisation {org:?}: add it with `pelita org add {org}`")
+                })?;
+            let scopes = if scopes.is_empty() {
+                found.role.scopes()
+            } else {
+                scopes.clone()
+            };
+            for sc in &scopes {
+                anyhow::ensure!(
+                    found.role.allows(*sc),
+                    "the role {} of {org} does not allow the scope {sc} (it allows: {})",
+                    found.role,
+                    found
+                        .role
+                        .scopes()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let expires_at = match expires {
+                Some(w) => {
+                    let t = super::when::parse_when(w, now).map_err(anyhow::Error::msg)?;
+                    // "90d" reads as 90 days back; a lifetime runs forward.
+                    Some(if t < now { now + (now - t) } else { t })
+                }
+                None => None,
+            };
+            let t = generate_token()?;
+            s.put_token(&TokenRow {
+                id: t.id.as_str().to_owned(),
+                name: name.clone(),
+                hash: t.hash.clone(),
+                grant: TokenGrant {
+                    org: org.clone(),
+                    role: found.role,
+                    scopes: scopes.clone(),
+                    max_tlp: *max_tlp,
+                    expires_at,
+                    revoked: false,
+                },
+                created_at: now,
+            })?;
+            super::audit::record(
+                &mut s,
+                "token.create",
+                format!("id={} org={org} name={name}", t.id.as_str()),
+                1,
+            )?;
+            super::output::print(&format!(
+                "{}\n\nThis is the only time the token is shown: store it now. Id {} for {org}, scopes {}{}.\n",
+                t.secret,
+                t.id.as_str(),
+                scopes
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                expires_at.map_or(String::new(), |e| format!(", expires {}", e.date()))
+            ))?;
+        }
+        TokenCommand::List { json, store } => {
+            let s = store.open_existing()?;
+            let tokens = s.tokens()?;
+            if *json {
+                super::output::print(&format!("{}\n", serde_json::to_string_pretty(&tokens)?))?;
+            } else {
+                let mut out = String::new();
+                for t in &tokens {
+                    let state = if t.grant.revoked {
+                        "revoked".to_owned()
+                    } else if t.grant.expires_at.is_some_and(|e| e <= now) {
+                        "expired".to_owned()
+                    } else {
+                        "active".to_owned()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{}  {:<20} {:<20} {:<8} {}",
+                        t.id,
+                        t.grant.org,
+                        t.name,
+                        state,
+                        t.grant
+                            .scopes
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    );
+                }
+                super::output::print(&out)?;
+            }
+        }
+        TokenCommand::Revoke { id, store } => {
+            let mut s = open(store)?;
+            anyhow::ensure!(
+                s.revoke_token(id)?,
+                "no token with id {id:?} (see `pelita token list`)"
+            );
+            super::audit::record(&mut s, "token.revoke", format!("id={id}"), 1)?;
+            super::output::print(&format!("token {id} revoked\n"))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
