@@ -48,6 +48,7 @@ enum Command {
     Audit(cmd::audit::Args),
     Org(cmd::access::OrgArgs),
     Token(cmd::access::TokenArgs),
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd::audit::run(&args),
         Command::Org(args) => cmd::access::run_org(&args),
         Command::Token(args) => cmd::access::run_token(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@ pub mod normalize;
 pub mod operation;
 pub mod output;
 pub mod report;
+pub mod serve;
 pub mod stats;
 pub mod store_args;
 pub mod when;

@@ -1,0 +1,98 @@
+//! Pelita's sharing server: the REST API over the fusion store.
+//!
+//! Partners only share with a fusion centre they can trust, so this crate
+//! is built so that a handler *cannot* read the store except as the
+//! organisation whose token it was given:
+//!
+//! - [`auth`] turns the `Authorization: Bearer pelita_<id>_<secret>` header
+//!   into an [`auth::Caller`] (the token's grant, checked: not revoked, not
+//!   expired, the scope the route needs, allowed by the role) or a
+//!   401/403 error. There is no other way to make a `Caller`.
+//! - [`view::ReaderView`] is the only door to the store for handlers: made
+//!   from a `Caller`, it holds the sharing filter of the caller's
+//!   organisation (and the token's marking ceiling) and offers reads
+//!   without a filter parameter, so no handler can pass a wider one. The
+//!   policy itself is `pelita_store::policy` (docs/specs/sharing-policy.md).
+//! - [`error::ApiError`] is the one table of error codes of the API: every
+//!   error is JSON `{"error": {"code", "message"}}` with a stable code, and
+//!   an indicator the caller may not see is `not_found`, exactly like one
+//!   that was never submitted.
+//! - Every request is written to the tamper-evident audit log with the
+//!   organisation, the token id, the query and the result size.
+//! - Hardening: a request body limit, security headers on every response
+//!   (`nosniff`, `no-store`, a `default-src 'none'` CSP, no framing), no
+//!   CORS, token secrets compared through their argon2id hash (and a
+//!   constant-time digest comparison for the verified-token cache), nothing
+//!   secret in logs.
+//!
+//! Routes (all JSON; `{v}` is any notation, defanged or not):
+//!
+//! | method and path | scope | what |
+//! | --- | --- | --- |
+//! | `GET /api/v1/indicators/{v}` | read | the fused view, containing networks, parent domains |
+//! | `GET /api/v1/stats` | read | counts by kind, class, country, ASN, source |
+//! | `GET /api/v1/reports/country/{cc}` | report | the Cyber Activity Report as the caller may see it |
+//! | `POST /api/v1/submissions?format=&tlp=&operation=&share_with=` | submit | a package (raw body) → 202 with its report |
+//! | `GET /api/v1/me` | any | who the token is |
+
+pub mod auth;
+pub mod error;
+pub mod routes;
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use pelita_store::SqliteStore;
+
+pub use routes::router;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory: the archive (and the store, unless `db` says otherwise).
+    pub data_dir: PathBuf,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("."),
+            max_body_bytes: 64 << 20,
+        }
+    }
+}
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store. One connection set behind a lock: reads are short, and
+    /// the writer is single anyway.
+    pub store: Arc<Mutex<SqliteStore>>,
+    /// The archive submissions are kept in before they are parsed.
+    pub archive: Arc<pelita_ingest::Archive>,
+    /// Tokens already verified against their argon2id hash in this
+    /// process: id → SHA-256 of the secret (argon2 is slow by design; a
+    /// request must not pay it every time).
+    pub verified: Arc<Mutex<std::collections::HashMap<String, [u8; 32]>>>,
+    /// The configuration.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// The state for a store and a configuration.
+    pub fn new(
+        store: SqliteStore,
+        config: Config,
+    ) -> Result<AppState, pelita_ingest::ArchiveError> {
+        let archive = pelita_ingest::Archive::open(&config.data_dir)?;
+        Ok(AppState {
+            store: Arc::new(Mutex::new(store)),
+            archive: Arc::new(archive),
+            verified: Arc::new(Mutex::new(std::collections::HashMap::new())),
+            config: Arc::new(config),
+        })
+    }
+}

@@ -1,0 +1,252 @@
+//! The routes (see the crate documentation for the table).
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use pelita_auth::Scope;
+use pelita_ingest::{FormatChoice, IngestOptions, NoProgress};
+use pelita_model::Tlp;
+use pelita_store::{Destination, Store as _, store_submission};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::auth::authenticate;
+use crate::error::ApiError;
+use crate::view::ReaderView;
+
+/// The API's router.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/indicators/{value}", get(indicator))
+        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/reports/country/{cc}", get(country_report))
+        .route("/api/v1/submissions", post(submit))
+        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Headers on every response: nothing is cached, sniffed, framed, or
+/// allowed to load anything.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        r = ApiError::TooLarge("the request body is over the limit".into()).into_response();
+    }
+    let h = r.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    r
+}
+
+/// Runs `f` on a blocking thread with the caller's view of the store.
+async fn with_view<T: Send + 'static>(
+    state: AppState,
+    headers: HeaderMap,
+    scope: Scope,
+    f: impl FnOnce(&mut ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let caller = authenticate(&state, &headers, scope)?;
+        let mut store = state
+            .store
+            .lock()
+            .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+        let mut view = ReaderView::new(&mut store, &caller);
+        f(&mut view)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+fn json_response(status: StatusCode, v: Value) -> Response {
+    (status, axum::Json(v)).into_response()
+}
+
+async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let state2 = state.clone();
+    let v = tokio::task::spawn_blocking(move || {
+        let c = authenticate(&state2, &headers, Scope::Read)
+            .or_else(|_| authenticate(&state2, &headers, Scope::Submit))?;
+        Ok::<_, ApiError>(json!({
+            "organisation": c.grant.org,
+            "role": c.grant.role,
+            "scopes": c.grant.scopes,
+            "max_tlp": c.grant.max_tlp,
+            "token": c.token_id,
+        }))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+async fn indicator(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(value): Path<String>,
+) -> Result<Response, ApiError> {
+    let v = with_view(state, headers, Scope::Read, move |view| {
+        let found = view.lookup(&value)?;
+        let found = found.filter(|l| {
+            l.exact.is_some() || !l.containing_networks.is_empty() || !l.parent_domains.is_empty()
+        });
+        let size = found.as_ref().map_or(0, |l| {
+            u64::from(l.exact.is_some())
+                + l.containing_networks.len() as u64
+                + l.parent_domains.len() as u64
+        });
+        view.audit("read.indicator", format!("value={value}"), size)?;
+        // Not visible is not found: the same answer as never submitted.
+        let l =
+            found.ok_or_else(|| ApiError::NotFound(format!("nothing known about {value:?}")))?;
+        serde_json::to_value(&l).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+async fn stats(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let v = with_view(state, headers, Scope::Read, |view| {
+        let s = view.stats()?;
+        view.audit("read.stats", String::new(), s.indicators)?;
+        serde_json::to_value(&s).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+fn parse_since(q: &HashMap<String, String>) -> Result<Option<OffsetDateTime>, ApiError> {
+    q.get("since")
+        .map(|s| {
+            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| ApiError::BadRequest(format!("since: not an RFC 3339 time: {s:?}")))
+        })
+        .transpose()
+}
+
+async fn country_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(cc): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let code = cc.trim().to_ascii_uppercase();
+    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(ApiError::BadRequest(format!(
+            "{cc:?} is not an ISO 3166-1 alpha-2 country code"
+        )));
+    }
+    let since = parse_since(&q)?;
+    let v = with_view(state, headers, Scope::Report, move |view| {
+        let r = view.country_report(&code, since)?;
+        view.audit(
+            "read.report",
+            format!("country={code}"),
+            r.summary.indicators,
+        )?;
+        serde_json::to_value(&r).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let format = FormatChoice::parse(q.get("format").map_or("auto", String::as_str))
+        .map_err(|e| ApiError::BadRequest(format!("format: {e}")))?;
+    let tlp = q
+        .get("tlp")
+        .map(|t| {
+            t.parse::<Tlp>()
+                .map_err(|e| ApiError::BadRequest(format!("tlp: {e}")))
+        })
+        .transpose()?;
+    let name = q
+        .get("name")
+        .cloned()
+        .unwrap_or_else(|| "api-submission".into());
+    let recipients: Vec<String> = q
+        .get("share_with")
+        .map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let operation = q.get("operation").cloned();
+    let archive = state.archive.clone();
+    let v = with_view(state, headers, Scope::Submit, move |view| {
+        let org = view_org(view);
+        let options = IngestOptions {
+            format,
+            source: Some(org.clone()),
+            tlp,
+            ..IngestOptions::default()
+        };
+        let sub = pelita_ingest::submit_reader(&archive, &name, body.as_ref(), &options.limits)
+            .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+        let store = view.writer();
+        let operation = match &operation {
+            Some(n) => Some(
+                store
+                    .operation(n)?
+                    .ok_or_else(|| ApiError::BadRequest(format!("no operation named {n:?}")))?
+                    .id,
+            ),
+            None => None,
+        };
+        let (report, stored) = store_submission(
+            store,
+            &archive,
+            &sub,
+            &options,
+            Destination {
+                operation,
+                received_at: OffsetDateTime::now_utc(),
+                recipients,
+                also: None,
+            },
+            &mut NoProgress,
+        )
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+        view.audit(
+            "submit",
+            format!("{} sha256={}", report.name, report.sha256),
+            stored.sightings_added,
+        )?;
+        Ok(json!({ "submission": report.sha256, "report": report, "stored": stored }))
+    })
+    .await?;
+    Ok(json_response(StatusCode::ACCEPTED, v))
+}
+
+fn view_org(view: &ReaderView<'_>) -> String {
+    view.organisation().to_owned()
+}

@@ -1,0 +1,348 @@
+//! The API over real HTTP on loopback: two organisations with different
+//! markings see exactly what the sharing policy lets them see; a hidden
+//! indicator answers exactly like an absent one; tokens, scopes, roles,
+//! revocation, the body limit, security headers and the audit log.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests: a panic is a failed test"
+)]
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+
+use argon2::password_hash::{PasswordHasher as _, SaltString};
+use pelita_auth::{Role, Scope, TokenGrant};
+use pelita_store::{SqliteStore, Store as _, TokenRow};
+use serde_json::Value;
+
+/// A token with a cheap argon2id hash (the server reads the cost from the
+/// hash; production tokens use the OWASP parameters).
+fn token(store: &mut SqliteStore, n: u8, org: &str, role: Role, scopes: &[Scope]) -> String {
+    let id = format!("{n:016x}");
+    let c = char::from(b'B' + n);
+    let secret: String = std::iter::repeat_n(c, 42)
+        .chain(std::iter::once('A'))
+        .collect();
+    let argon = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8, 1, 1, None).unwrap(),
+    );
+    let salt = SaltString::encode_b64(b"pelita-test-salt").unwrap();
+    let hash = argon
+        .hash_password(secret.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    store
+        .put_token(&TokenRow {
+            id: id.clone(),
+            name: format!("t{n}"),
+            hash,
+            grant: TokenGrant {
+                org: org.into(),
+                role,
+                scopes: scopes.to_vec(),
+                max_tlp: None,
+                expires_at: None,
+                revoked: false,
+            },
+            created_at: time::OffsetDateTime::now_utc(),
+        })
+        .unwrap();
+    format!("pelita_{id}_{secret}")
+}
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: Value,
+}
+
+fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: pelita.test\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    Reply {
+        status,
+        headers: head.to_ascii_lowercase(),
+        body: serde_json::from_str(rest).unwrap_or(Value::Null),
+    }
+}
+
+/// Serves `store` on a free loopback port in a background thread.
+fn serve(store: SqliteStore, dir: &std::path::Path, max_body: usize) -> SocketAddr {
+    let state = pelita_server::AppState::new(
+        store,
+        pelita_server::Config {
+            data_dir: dir.to_path_buf(),
+            max_body_bytes: max_body,
+        },
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(l, pelita_server::router(state)).await.unwrap();
+        });
+    });
+    addr
+}
+
+#[test]
+fn each_organisation_sees_exactly_what_the_policy_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
+    for (org, role) in [
+        ("cert-a", Role::Analyst),
+        ("firm-b", Role::Analyst),
+        ("viewer-c", Role::ReadOnly),
+    ] {
+        store.put_organisation(org, role).unwrap();
+    }
+    let all = [Scope::Read, Scope::Submit, Scope::Report];
+    let a = token(&mut store, 1, "cert-a", Role::Analyst, &all);
+    let b = token(&mut store, 2, "firm-b", Role::Analyst, &all);
+    let c = token(
+        &mut store,
+        3,
+        "viewer-c",
+        Role::ReadOnly,
+        &[Scope::Read, Scope::Report],
+    );
+    let revoked = token(&mut store, 4, "firm-b", Role::Analyst, &all);
+    store.revoke_token(&format!("{:016x}", 4)).unwrap();
+    let addr = serve(store, dir.path(), 1 << 20);
+
+    // cert-a shares an AMBER C2, firm-b a GREEN one.
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=amber&name=a.txt",
+        Some(&a),
+        b"198.51.100.7\n300.1.2.3\n",
+    );
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    assert_eq!(r.body["stored"]["sightings_added"], 1);
+    assert_eq!(
+        r.body["report"]["records"], 1,
+        "the bad record is an error, the rest goes through"
+    );
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=green&name=b.txt",
+        Some(&b),
+        b"203.0.113.9\n",
+    );
+    assert_eq!(r.status, 202, "{:?}", r.body);
+
+    // The submitter sees its AMBER sighting; the other partner gets exactly
+    // the answer it gets for a value nobody ever submitted.
+    let mine = http(
+        addr,
+        "GET",
+        "/api/v1/indicators/198.51.100.7",
+        Some(&a),
+        b"",
+    );
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.body["exact"]["sources"][0]["source"], "cert-a");
+    let hidden = http(
+        addr,
+        "GET",
+        "/api/v1/indicators/198.51.100.7",
+        Some(&b),
+        b"",
+    );
+    let absent = http(
+        addr,
+        "GET",
+        "/api/v1/indicators/198.51.100.99",
+        Some(&b),
+        b"",
+    );
+    assert_eq!(hidden.status, 404);
+    assert_eq!(absent.status, 404);
+    assert_eq!(hidden.body["error"]["code"], absent.body["error"]["code"]);
+    let strip = |v: &Value| {
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .replace("198.51.100.99", "198.51.100.7")
+    };
+    assert_eq!(
+        strip(&hidden.body),
+        strip(&absent.body),
+        "hidden and absent must read the same"
+    );
+    // GREEN is for every member, in any notation.
+    for t in [&a, &b, &c] {
+        let r = http(
+            addr,
+            "GET",
+            "/api/v1/indicators/203.0.113%5B.%5D9",
+            Some(t),
+            b"",
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    // Counts follow the same policy.
+    let count = |t: &str| {
+        http(addr, "GET", "/api/v1/stats", Some(t), b"").body["indicators"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(count(&a), 2);
+    assert_eq!(count(&b), 1);
+    assert_eq!(count(&c), 1);
+    // A named recipient sees AMBER.
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=amber&share_with=firm-b&name=c.txt",
+        Some(&a),
+        b"198.51.100.8\n",
+    );
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        http(
+            addr,
+            "GET",
+            "/api/v1/indicators/198.51.100.8",
+            Some(&b),
+            b""
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        http(
+            addr,
+            "GET",
+            "/api/v1/indicators/198.51.100.8",
+            Some(&c),
+            b""
+        )
+        .status,
+        404
+    );
+    // Reports, for the caller.
+    let r = http(addr, "GET", "/api/v1/reports/country/ZZ", Some(&b), b"");
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["country"], "ZZ");
+    assert_eq!(
+        http(addr, "GET", "/api/v1/reports/country/zzz", Some(&b), b"").body["error"]["code"],
+        "bad_request"
+    );
+
+    // Tokens: none, malformed, unknown, revoked → 401; a role without the scope → 403.
+    let none = http(addr, "GET", "/api/v1/stats", None, b"");
+    assert_eq!(
+        (none.status, none.body["error"]["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    assert!(none.headers.contains("www-authenticate: bearer"));
+    assert_eq!(
+        http(addr, "GET", "/api/v1/stats", Some("pelita_nope"), b"").status,
+        401
+    );
+    let unknown = format!("pelita_{:016x}_{}A", 9, "Z".repeat(42));
+    assert_eq!(
+        http(addr, "GET", "/api/v1/stats", Some(&unknown), b"").status,
+        401
+    );
+    let wrong_secret = format!("{}A", &a[..a.len() - 2]);
+    assert_eq!(
+        http(addr, "GET", "/api/v1/stats", Some(&wrong_secret), b"").status,
+        401
+    );
+    assert_eq!(
+        http(addr, "GET", "/api/v1/stats", Some(&revoked), b"").status,
+        401
+    );
+    let ro = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list",
+        Some(&c),
+        b"192.0.2.1\n",
+    );
+    assert_eq!(
+        (ro.status, ro.body["error"]["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    assert_eq!(
+        http(addr, "GET", "/api/v1/nothing-here", Some(&a), b"").status,
+        404
+    );
+
+    // Every answer carries the security headers.
+    for h in [
+        "x-content-type-options: nosniff",
+        "cache-control: no-store",
+        "content-security-policy: default-src 'none'",
+        "x-frame-options: deny",
+    ] {
+        assert!(mine.headers.contains(h), "{h} missing in {}", mine.headers);
+        assert!(none.headers.contains(h), "{h} missing on errors");
+    }
+    assert!(
+        !mine.headers.contains("access-control-allow-origin"),
+        "no CORS by default"
+    );
+
+    // Bodies over the limit are refused.
+    let big = vec![b'1'; (1 << 20) + 10];
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list",
+        Some(&a),
+        &big,
+    );
+    assert_eq!(
+        (r.status, r.body["error"]["code"].as_str()),
+        (413, Some("too_large"))
+    );
+
+    // The audit log has every call, by organisation and token, and is intact.
+    let store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
+    let v = store.audit_verify().unwrap();
+    assert!(v.is_ok(), "{v:?}");
+    let log = store.audit_entries(1, 1000).unwrap();
+    assert!(log.iter().any(|e| e.entry.org == "firm-b"
+        && e.entry.action == "read.indicator"
+        && e.entry.result_size == 0));
+    assert!(log.iter().any(|e| e.entry.org == "cert-a"
+        && e.entry.action == "submit"
+        && e.entry.token == format!("{:016x}", 1)));
+    assert!(
+        log.iter().all(|e| !e.entry.detail.contains(&a[23..])),
+        "a secret in the audit log"
+    );
+}
