@@ -704,6 +704,24 @@ pub fn operation_report(
     filter: &SightingFilter,
     now: OffsetDateTime,
 ) -> Result<(OperationReport, Vec<CountryReport>), ReportError> {
+    let mut reports = Vec::new();
+    let op = operation_report_with(store, operation, filter, now, &mut |r| {
+        reports.push(r);
+        Ok(())
+    })?;
+    Ok((op, reports))
+}
+
+/// [`operation_report`], handing each country report to `each` as soon as
+/// it is built and keeping only its summary line and actions: memory holds
+/// one country at a time, however large the operation.
+pub fn operation_report_with(
+    store: &dyn Store,
+    operation: &Operation,
+    filter: &SightingFilter,
+    now: OffsetDateTime,
+    each: &mut dyn FnMut(CountryReport) -> Result<(), ReportError>,
+) -> Result<OperationReport, ReportError> {
     let op_filter = filter.in_operation(operation.id);
     let stats = store.operation_stats(operation.id, &op_filter)?;
     let mut codes: Vec<String> = operation.spec.countries.clone();
@@ -717,16 +735,18 @@ pub fn operation_report(
         operation: Some(operation.clone()),
         now,
     };
-    let mut reports = Vec::new();
+    let (mut lines, mut actions, mut marking) = (Vec::new(), Vec::new(), Tlp::Clear);
     for c in &codes {
         let r = country_report(store, c, &scope, filter)?;
         // A country outside the operation appears only when something live is in it
         // (a suppressed decoy hosted elsewhere makes no report).
         if r.summary.indicators > 0 || operation.spec.countries.contains(c) {
-            reports.push(r);
+            lines.push(CountryLine::of(&r));
+            actions.extend(r.actions.iter().cloned());
+            marking = marking.max(r.marking);
+            each(r)?;
         }
     }
-    let mut actions: Vec<Action> = reports.iter().flat_map(|r| r.actions.clone()).collect();
     actions.sort_by(|a, b| a.id.cmp(&b.id));
     let mut actions_by_status: BTreeMap<ActionStatus, u64> = BTreeMap::new();
     for a in &actions {
@@ -740,24 +760,19 @@ pub fn operation_report(
         .filter(|(_, c)| c.indicators > 0 && c.unique == 0)
         .map(|(name, _)| name.clone())
         .collect();
-    let report = OperationReport {
+    Ok(OperationReport {
         operation: operation.spec.clone(),
         generated_at: now,
-        marking: reports
-            .iter()
-            .map(|r| r.marking)
-            .max()
-            .unwrap_or(Tlp::Clear),
+        marking,
         reader_max_tlp: filter.max_tlp,
         synthetic: store.is_synthetic()?,
         submissions: operation.submissions,
         stats,
         corroborating_only,
-        countries: reports.iter().map(CountryLine::of).collect(),
+        countries: lines,
         actions,
         actions_by_status,
-    };
-    Ok((report, reports))
+    })
 }
 
 impl Index {
@@ -808,42 +823,51 @@ pub fn all_reports(
     scope: &ReportScope,
     filter: &SightingFilter,
 ) -> Result<(Index, Vec<CountryReport>), ReportError> {
+    let mut reports = Vec::new();
+    let ix = all_reports_with(store, scope, filter, &mut |r| {
+        reports.push(r);
+        Ok(())
+    })?;
+    Ok((ix, reports))
+}
+
+/// [`all_reports`], one country at a time (see [`operation_report_with`]).
+pub fn all_reports_with(
+    store: &dyn Store,
+    scope: &ReportScope,
+    filter: &SightingFilter,
+    each: &mut dyn FnMut(CountryReport) -> Result<(), ReportError>,
+) -> Result<Index, ReportError> {
     let scoped = match &scope.operation {
         Some(op) => filter.in_operation(op.id),
         None => *filter,
     };
-    let mut reports = Vec::new();
+    let (mut countries, mut marking) = (Vec::new(), Tlp::Clear);
     for c in store.stats(&scoped)?.by_country.into_keys() {
         let r = country_report(store, &c, scope, filter)?;
         // A country whose every indicator is suppressed (a decoy hosted
         // there) gets no report.
         if r.summary.indicators > 0 {
-            reports.push(r);
+            countries.push(CountryLine::of(&r));
+            marking = marking.max(r.marking);
+            each(r)?;
         }
     }
-    let mut countries: Vec<CountryLine> = reports.iter().map(CountryLine::of).collect();
     countries.sort_by(|a, b| {
         b.summary
             .indicators
             .cmp(&a.summary.indicators)
             .then(a.country.cmp(&b.country))
     });
-    Ok((
-        Index {
-            generated_at: scope.now,
-            period: Period {
-                since: scope.since,
-                until: scope.now,
-            },
-            operation: scope.operation.as_ref().map(|o| o.spec.clone()),
-            synthetic: store.is_synthetic()?,
-            marking: reports
-                .iter()
-                .map(|r| r.marking)
-                .max()
-                .unwrap_or(Tlp::Clear),
-            countries,
+    Ok(Index {
+        generated_at: scope.now,
+        period: Period {
+            since: scope.since,
+            until: scope.now,
         },
-        reports,
-    ))
+        operation: scope.operation.as_ref().map(|o| o.spec.clone()),
+        synthetic: store.is_synthetic()?,
+        marking,
+        countries,
+    })
 }

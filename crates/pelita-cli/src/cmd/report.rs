@@ -209,10 +209,12 @@ pub fn write(
         countries.push(pelita_report::CountryLine::of(&r));
         files.extend(written);
     } else if let (Some(op), false) = (&scope.operation, all) {
-        let (report, reports) = pelita_report::operation_report(store, op, filter, scope.now)?;
-        for r in &reports {
-            files.extend(files::write_country(out, r, formats)?);
-        }
+        // One country at a time: written, then dropped.
+        let report =
+            pelita_report::operation_report_with(store, op, filter, scope.now, &mut |r| {
+                files.extend(files::write_country(out, &r, formats)?);
+                Ok(())
+            })?;
         let written = files::write_operation(out, &report, formats)?;
         main = html_first(&written);
         countries.extend(report.countries.iter().cloned());
@@ -223,10 +225,10 @@ pub fn write(
             formats,
         )?);
     } else {
-        let (index, reports) = pelita_report::all_reports(store, scope, filter)?;
-        for r in &reports {
-            files.extend(files::write_country(out, r, formats)?);
-        }
+        let index = pelita_report::all_reports_with(store, scope, filter, &mut |r| {
+            files.extend(files::write_country(out, &r, formats)?);
+            Ok(())
+        })?;
         let written = files::write_index(out, &index, formats)?;
         main = html_first(&written);
         countries.extend(index.countries.iter().cloned());
