@@ -88,6 +88,7 @@ pub fn authenticate(
             }
             other => ApiError::Forbidden(other.to_string()),
         })?;
+    spend(state, &row.id)?;
     let org_id = {
         let store = state
             .store
@@ -101,4 +102,26 @@ pub fn authenticate(
         org_id,
         grant: row.grant,
     })
+}
+
+/// Takes one request from the token's budget (a token bucket: refilled at
+/// `requests_per_second`, holding at most twice that).
+fn spend(state: &AppState, token: &str) -> Result<(), ApiError> {
+    let rate = state.config.requests_per_second.max(0.001);
+    let cap = rate * 2.0;
+    let now = std::time::Instant::now();
+    let mut budgets = state
+        .budgets
+        .lock()
+        .map_err(|_| ApiError::Internal("budget lock poisoned".into()))?;
+    let (left, last) = budgets.entry(token.to_owned()).or_insert((cap, now));
+    *left = (*left + now.duration_since(*last).as_secs_f64() * rate).min(cap);
+    *last = now;
+    if *left < 1.0 {
+        return Err(ApiError::RateLimited(format!(
+            "this token may make {rate} requests per second; retry shortly"
+        )));
+    }
+    *left -= 1.0;
+    Ok(())
 }

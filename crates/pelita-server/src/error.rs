@@ -8,6 +8,8 @@
 //! | `bad_request` | 400 | a parameter or value that cannot be read |
 //! | `too_large` | 413 | a body over the limit |
 //! | `unprocessable` | 422 | a submission that could not be read at all |
+//! | `rate_limited` | 429 | the token made more requests than its budget (`Retry-After` says when to retry) |
+//! | `timeout` | 503 | the request took longer than the server's limit |
 //! | `internal` | 500 | the store or the archive failed (details in the server log, not the answer) |
 
 use axum::Json;
@@ -37,6 +39,12 @@ pub enum ApiError {
     /// 422.
     #[error("{0}")]
     Unprocessable(String),
+    /// 429.
+    #[error("{0}")]
+    RateLimited(String),
+    /// 503.
+    #[error("{0}")]
+    Timeout(String),
     /// 500: the message goes to the server log only.
     #[error("internal error")]
     Internal(String),
@@ -52,6 +60,8 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::TooLarge(_) => "too_large",
             ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Timeout(_) => "timeout",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -65,6 +75,8 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +122,12 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -33,7 +33,14 @@
 //! | `GET /api/v1/stats` | read | counts by kind, class, country, ASN, source |
 //! | `GET /api/v1/reports/country/{cc}` | report | the Cyber Activity Report as the caller may see it |
 //! | `POST /api/v1/submissions?format=&tlp=&operation=&share_with=` | submit | a package (raw body) → 202 with its report |
+//! | `GET /api/v1/submissions/{sha256}` | submit | the status and located errors of one's own submission |
+//! | `GET /api/v1/exports/blocklist?kind=` | read | one canonical value per line, suppressed values left out |
+//! | `GET /api/v1/exports/{csv,stix}?country=` | report | a country's indicators as CSV or a STIX 2.1 bundle |
 //! | `GET /api/v1/me` | any | who the token is |
+//!
+//! Each token has a request budget ([`Config::requests_per_second`], burst
+//! twice that): over it, `429 rate_limited` with `Retry-After`. A request
+//! that runs longer than [`Config::request_timeout`] answers `503 timeout`.
 
 pub mod auth;
 pub mod error;
@@ -54,6 +61,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Requests per second each token may make (bursts of twice that).
+    pub requests_per_second: f64,
+    /// Longest a request may run.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for Config {
@@ -61,6 +72,8 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("."),
             max_body_bytes: 64 << 20,
+            requests_per_second: 200.0,
+            request_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -77,6 +90,8 @@ pub struct AppState {
     /// process: id → SHA-256 of the secret (argon2 is slow by design; a
     /// request must not pay it every time).
     pub verified: Arc<Mutex<std::collections::HashMap<String, [u8; 32]>>>,
+    /// Per-token request budgets: id → (tokens left, when last refilled).
+    pub budgets: Arc<Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>>,
     /// The configuration.
     pub config: Arc<Config>,
 }
@@ -92,6 +107,7 @@ impl AppState {
             store: Arc::new(Mutex::new(store)),
             archive: Arc::new(archive),
             verified: Arc::new(Mutex::new(std::collections::HashMap::new())),
+            budgets: Arc::new(Mutex::new(std::collections::HashMap::new())),
             config: Arc::new(config),
         })
     }

@@ -30,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/reports/country/{cc}", get(country_report))
         .route("/api/v1/submissions", post(submit))
+        .route("/api/v1/submissions/{sha}", get(submission_status))
+        .route("/api/v1/exports/{format}", get(export))
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(security_headers))
@@ -66,7 +68,8 @@ async fn with_view<T: Send + 'static>(
     scope: Scope,
     f: impl FnOnce(&mut ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(move || {
+    let limit = state.config.request_timeout;
+    let task = tokio::task::spawn_blocking(move || {
         let caller = authenticate(&state, &headers, scope)?;
         let mut store = state
             .store
@@ -74,9 +77,14 @@ async fn with_view<T: Send + 'static>(
             .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
         let mut view = ReaderView::new(&mut store, &caller);
         f(&mut view)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
+    });
+    match tokio::time::timeout(limit, task).await {
+        Ok(done) => done.map_err(|e| ApiError::Internal(e.to_string()))?,
+        Err(_) => Err(ApiError::Timeout(format!(
+            "the request took longer than {} s",
+            limit.as_secs()
+        ))),
+    }
 }
 
 fn json_response(status: StatusCode, v: Value) -> Response {
@@ -249,4 +257,98 @@ async fn submit(
 
 fn view_org(view: &ReaderView<'_>) -> String {
     view.organisation().to_owned()
+}
+
+async fn submission_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Result<Response, ApiError> {
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::BadRequest(
+            "a submission id is 64 hex digits (its SHA-256)".into(),
+        ));
+    }
+    let sha = sha.to_ascii_lowercase();
+    let v = with_view(state, headers, Scope::Submit, move |view| {
+        // Another organisation's submission is not found, like a missing one.
+        let report = view
+            .own_submission(&sha)?
+            .ok_or_else(|| ApiError::NotFound(format!("no submission {sha} of yours")))?;
+        view.audit("read.submission", format!("sha256={sha}"), 1)?;
+        serde_json::from_str::<Value>(&report).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(format): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let kind = q
+        .get("kind")
+        .map(|k| {
+            k.parse::<pelita_model::IndicatorKind>()
+                .map_err(|_| ApiError::BadRequest(format!("kind: unknown kind {k:?}")))
+        })
+        .transpose()?;
+    let country = q.get("country").map(|c| c.trim().to_ascii_uppercase());
+    let scope = if format == "blocklist" {
+        Scope::Read
+    } else {
+        Scope::Report
+    };
+    let (body, mime) = with_view(state, headers, scope, move |view| {
+        let (body, mime, n) = match format.as_str() {
+            "blocklist" => {
+                let q = pelita_store::IndicatorQuery {
+                    country: country.clone(),
+                    ..Default::default()
+                };
+                let mut lines = String::new();
+                let mut n = 0u64;
+                for v in view.indicators(&q)? {
+                    if v.fused.is_suppressed() || kind.is_some_and(|k| k != v.kind) {
+                        continue;
+                    }
+                    lines.push_str(&v.value);
+                    lines.push('\n');
+                    n += 1;
+                }
+                (lines, "text/plain; charset=utf-8", n)
+            }
+            "csv" | "stix" => {
+                let cc = country.clone().ok_or_else(|| {
+                    ApiError::BadRequest("country=CC is required for csv and stix exports".into())
+                })?;
+                let r = view.country_report(&cc, None)?;
+                let n = r.summary.indicators;
+                if format == "csv" {
+                    (pelita_report::render::csv(&r), "text/csv; charset=utf-8", n)
+                } else {
+                    (
+                        pelita_report::render::stix(&r)?,
+                        "application/stix+json;version=2.1",
+                        n,
+                    )
+                }
+            }
+            other => {
+                return Err(ApiError::NotFound(format!(
+                    "no export format {other:?} (blocklist, csv, stix)"
+                )));
+            }
+        };
+        view.audit(
+            "read.export",
+            format!("format={format} country={country:?} kind={kind:?}"),
+            n,
+        )?;
+        Ok((body, mime))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, mime)], body).into_response())
 }

@@ -57,6 +57,20 @@ impl<'a> ReaderView<'a> {
         )
     }
 
+    /// Every indicator the caller may see that `query` selects.
+    pub fn indicators(
+        &self,
+        query: &pelita_store::IndicatorQuery,
+    ) -> Result<Vec<pelita_store::IndicatorView>, pelita_store::StoreError> {
+        self.store
+            .indicators(query, &self.filter, OffsetDateTime::now_utc())
+    }
+
+    /// The status report of one of the caller's own submissions.
+    pub fn own_submission(&self, sha256: &str) -> Result<Option<String>, pelita_store::StoreError> {
+        self.store.submission_report(sha256, &self.caller.grant.org)
+    }
+
     /// Records what the caller did.
     pub fn audit(
         &mut self,

@@ -87,12 +87,14 @@ fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: &
 }
 
 /// Serves `store` on a free loopback port in a background thread.
-fn serve(store: SqliteStore, dir: &std::path::Path, max_body: usize) -> SocketAddr {
+fn serve(store: SqliteStore, dir: &std::path::Path, max_body: usize, rate: f64) -> SocketAddr {
     let state = pelita_server::AppState::new(
         store,
         pelita_server::Config {
             data_dir: dir.to_path_buf(),
             max_body_bytes: max_body,
+            requests_per_second: rate,
+            request_timeout: std::time::Duration::from_secs(60),
         },
     )
     .unwrap();
@@ -124,6 +126,9 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
     ] {
         store.put_organisation(org, role).unwrap();
     }
+    // The values are documentation addresses: a synthetic store treats them as
+    // the infrastructure they stand for (else exports leave them out as non-routable).
+    store.mark_synthetic().unwrap();
     let all = [Scope::Read, Scope::Submit, Scope::Report];
     let a = token(&mut store, 1, "cert-a", Role::Analyst, &all);
     let b = token(&mut store, 2, "firm-b", Role::Analyst, &all);
@@ -136,7 +141,7 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
     );
     let revoked = token(&mut store, 4, "firm-b", Role::Analyst, &all);
     store.revoke_token(&format!("{:016x}", 4)).unwrap();
-    let addr = serve(store, dir.path(), 1 << 20);
+    let addr = serve(store, dir.path(), 1 << 20, 1000.0);
 
     // cert-a shares an AMBER C2, firm-b a GREEN one.
     let r = http(
@@ -251,6 +256,75 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
         .status,
         404
     );
+    // A submission's status is its submitter's.
+    let sha = r.body["submission"].as_str().unwrap().to_owned();
+    let st = http(
+        addr,
+        "GET",
+        &format!("/api/v1/submissions/{sha}"),
+        Some(&a),
+        b"",
+    );
+    assert_eq!(st.status, 200, "{:?}", st.body);
+    assert_eq!(st.body["records"], 1);
+    let other = http(
+        addr,
+        "GET",
+        &format!("/api/v1/submissions/{sha}"),
+        Some(&b),
+        b"",
+    );
+    assert_eq!(
+        (other.status, other.body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let first = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=clear&name=d.txt",
+        Some(&a),
+        b"192.0.2.44\n999.1.1.1\n",
+    );
+    let st = http(
+        addr,
+        "GET",
+        &format!(
+            "/api/v1/submissions/{}",
+            first.body["submission"].as_str().unwrap()
+        ),
+        Some(&a),
+        b"",
+    );
+    assert!(
+        st.body["errors"].to_string().contains("999.1.1.1"),
+        "located errors in the status: {:?}",
+        st.body
+    );
+    // Exports follow the policy too.
+    let list = |t: &str| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(format!("GET /api/v1/exports/blocklist?kind=ipv4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {t}\r\n\r\n").as_bytes()).unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        raw.split_once("\r\n\r\n").unwrap().1.to_owned()
+    };
+    let for_a = list(&a);
+    let for_c = list(&c);
+    assert!(for_a.lines().any(|l| l == "198.51.100.7"), "{for_a}");
+    assert!(
+        !for_c.lines().any(|l| l == "198.51.100.7"),
+        "an AMBER value in another's export: {for_c}"
+    );
+    assert!(for_c.lines().any(|l| l == "203.0.113.9"), "{for_c}");
+    assert_eq!(
+        http(addr, "GET", "/api/v1/exports/stix", Some(&a), b"").body["error"]["code"],
+        "bad_request"
+    );
+    assert_eq!(
+        http(addr, "GET", "/api/v1/exports/docx", Some(&a), b"").status,
+        404
+    );
+
     // Reports, for the caller.
     let r = http(addr, "GET", "/api/v1/reports/country/ZZ", Some(&b), b"");
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -344,5 +418,38 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
     assert!(
         log.iter().all(|e| !e.entry.detail.contains(&a[23..])),
         "a secret in the audit log"
+    );
+}
+
+#[test]
+fn each_token_has_a_request_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
+    store.put_organisation("cert-a", Role::Analyst).unwrap();
+    store.put_organisation("firm-b", Role::Analyst).unwrap();
+    let a = token(&mut store, 1, "cert-a", Role::Analyst, &[Scope::Read]);
+    let b = token(&mut store, 2, "firm-b", Role::Analyst, &[Scope::Read]);
+    // 2 requests per second, bursts of 4.
+    let addr = serve(store, dir.path(), 1 << 20, 2.0);
+    let statuses: Vec<u16> = (0..8)
+        .map(|_| http(addr, "GET", "/api/v1/stats", Some(&a), b"").status)
+        .collect();
+    assert!(statuses.iter().take(4).all(|s| *s == 200), "{statuses:?}");
+    let limited = http(addr, "GET", "/api/v1/stats", Some(&a), b"");
+    assert_eq!(
+        (limited.status, limited.body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+    assert!(limited.headers.contains("retry-after: 1"));
+    // Another token's budget is its own.
+    assert_eq!(
+        http(addr, "GET", "/api/v1/stats", Some(&b), b"").status,
+        200
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(
+        http(addr, "GET", "/api/v1/stats", Some(&a), b"").status,
+        200,
+        "the budget refills"
     );
 }

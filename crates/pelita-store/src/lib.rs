@@ -577,6 +577,11 @@ pub trait Store {
     /// Every stored submission, oldest first (for the local operator).
     fn submissions(&self) -> Result<Vec<SubmissionRow>, StoreError>;
 
+    /// The stored report (JSON) of a submission by its SHA-256, when
+    /// `org` made it: a submission's status and located errors are its
+    /// submitter's to read.
+    fn submission_report(&self, sha256: &str, org: &str) -> Result<Option<String>, StoreError>;
+
     /// The identity of an organisation, by name.
     fn org_id(&self, name: &str) -> Result<Option<OrgId>, StoreError>;
 

@@ -1422,6 +1422,17 @@ impl Store for SqliteStore {
         Ok(OperationId(id))
     }
 
+    fn submission_report(&self, sha256: &str, org: &str) -> Result<Option<String>, StoreError> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT COALESCE(s.report, '{}') FROM submissions s JOIN organisations o ON o.id = s.org_id
+                 WHERE s.sha256 = ?1 AND o.name = ?2",
+            )?
+            .query_row(params![sha256, org], |r| r.get(0))
+            .optional()?)
+        })
+    }
+
     fn org_id(&self, name: &str) -> Result<Option<OrgId>, StoreError> {
         self.read(|c| {
             Ok(

@@ -235,9 +235,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             note,
             store,
         } => {
-            let path = store.db_path()?;
-            let mut s = pelita_store::SqliteStore::open(&path)
-                .with_context(|| format!("cannot open the store {}", path.display()))?;
+            // An action is recorded on an existing store only (no empty store left behind).
+            let mut s = store.open_existing()?;
             let op = s
                 .operation(name)?
                 .with_context(|| format!("no operation named {name:?}"))?;

@@ -38,6 +38,12 @@ pub struct Args {
     /// Largest request body, in MiB.
     #[arg(long, default_value_t = 64)]
     max_body_mib: usize,
+    /// Requests per second each token may make (bursts of twice that).
+    #[arg(long, default_value_t = 200.0)]
+    rate: f64,
+    /// Longest a request may run, in seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout_secs: u64,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -97,6 +103,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         pelita_server::Config {
             data_dir,
             max_body_bytes: args.max_body_mib.saturating_mul(1 << 20),
+            requests_per_second: args.rate,
+            request_timeout: std::time::Duration::from_secs(args.timeout_secs),
         },
     )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
