@@ -10,16 +10,17 @@
     reason = "tests: a panic is a failed test"
 )]
 
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
 
 use pelita_store::{SqliteStore, Store as _};
 
+/// `pelita ARGS --data-dir DIR`.
 fn pelita(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pelita"))
-        .args(args)
+    common::command(dir, args)
         .arg("--data-dir")
         .arg(dir)
-        .env_remove("PELITA_DATA_DIR")
         .output()
         .unwrap()
 }

@@ -13,10 +13,13 @@
     reason = "tests: a panic is a failed test"
 )]
 
+mod common;
+
+use common::{TempDir, command, pelita, s, text};
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::{Child, Output};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -38,47 +41,6 @@ const COUNTRIES: [(&str, &str); 8] = [
 /// Files every country report is written as (no PDF: the tests build without the feature).
 const COUNTRY_FILES: [&str; 5] = ["md", "html", "json", "csv", "stix.json"];
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "pelita-cli-demo-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn command(cwd: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pelita"));
-    c.args(args)
-        .current_dir(cwd)
-        .env_remove("PELITA_DATA_DIR")
-        .env("HOME", cwd)
-        .env("XDG_DATA_HOME", cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
-}
-
-fn pelita(cwd: &Path, args: &[&str]) -> Output {
-    command(cwd, args).output().unwrap()
-}
-
 /// A command running in the background; killed if the test fails before it is awaited.
 struct Background(Option<Child>);
 
@@ -98,14 +60,6 @@ impl Drop for Background {
             let _ = c.wait();
         }
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 fn read_json(p: &Path) -> Value {
