@@ -605,7 +605,7 @@ pub fn country_report(
         _ => None,
     };
     let owned: Vec<IndicatorRow> = rows.into_iter().cloned().collect();
-    let mut actions = recommend(&rules()?, &owned, &country)?;
+    let mut actions = recommend(rules::shipped()?, &owned, &country)?;
     if let Some(op) = &scope.operation {
         let states = store.action_states(op.id)?;
         for a in &mut actions {
@@ -775,16 +775,21 @@ pub fn operation_report_with(
     })
 }
 
+/// The order of an index: most indicators first, then by country code.
+fn most_indicators_first(lines: &mut [CountryLine]) {
+    lines.sort_by(|a, b| {
+        b.summary
+            .indicators
+            .cmp(&a.summary.indicators)
+            .then(a.country.cmp(&b.country))
+    });
+}
+
 impl Index {
     /// The index of an operation's country reports.
     pub fn of_operation(op: &OperationReport) -> Index {
         let mut countries = op.countries.clone();
-        countries.sort_by(|a, b| {
-            b.summary
-                .indicators
-                .cmp(&a.summary.indicators)
-                .then(a.country.cmp(&b.country))
-        });
+        most_indicators_first(&mut countries);
         Index {
             generated_at: op.generated_at,
             period: Period {
@@ -853,12 +858,7 @@ pub fn all_reports_with(
             each(r)?;
         }
     }
-    countries.sort_by(|a, b| {
-        b.summary
-            .indicators
-            .cmp(&a.summary.indicators)
-            .then(a.country.cmp(&b.country))
-    });
+    most_indicators_first(&mut countries);
     Ok(Index {
         generated_at: scope.now,
         period: Period {

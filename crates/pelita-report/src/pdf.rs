@@ -211,29 +211,10 @@ pub fn operation(op: &OperationReport) -> Vec<u8> {
         text: "Partners".into(),
     });
     blocks.push(Block::Table {
-        headers: [
-            "Partner",
-            "Submissions",
-            "Indicators",
-            "Sightings",
-            "Only this partner",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: op
-            .stats
-            .by_source
-            .iter()
-            .map(|(n, c)| {
-                vec![
-                    n.clone(),
-                    c.submissions.to_string(),
-                    c.indicators.to_string(),
-                    c.sightings.to_string(),
-                    c.unique.to_string(),
-                ]
-            })
-            .collect(),
+        headers: crate::render::CONTRIBUTION_HEADERS
+            .map(String::from)
+            .to_vec(),
+        rows: crate::render::contribution_rows(op),
         widths: Some(vec![3.0, 1.0, 1.0, 1.0, 1.2]),
     });
     blocks.push(Block::Heading {

@@ -1185,7 +1185,7 @@ fn html_lines_table(b: &mut String, lines: &[CountryLine]) {
     b.push_str("</tbody></table></div>\n");
 }
 
-fn contribution_rows(op: &OperationReport) -> Vec<Vec<String>> {
+pub(crate) fn contribution_rows(op: &OperationReport) -> Vec<Vec<String>> {
     op.stats
         .by_source
         .iter()
@@ -1201,7 +1201,7 @@ fn contribution_rows(op: &OperationReport) -> Vec<Vec<String>> {
         .collect()
 }
 
-const CONTRIBUTION_HEADERS: [&str; 5] = [
+pub(crate) const CONTRIBUTION_HEADERS: [&str; 5] = [
     "Partner",
     "Submissions",
     "Indicators",

@@ -141,6 +141,20 @@ pub fn rules() -> Result<Vec<Rule>, ReportError> {
     parse_rules(RULES_TOML)
 }
 
+/// The shipped rules, parsed once per process (every country report uses them).
+pub(crate) fn shipped() -> Result<&'static [Rule], ReportError> {
+    static RULES: std::sync::OnceLock<Result<Vec<Rule>, String>> = std::sync::OnceLock::new();
+    match RULES.get_or_init(|| {
+        parse_rules(RULES_TOML).map_err(|e| match e {
+            ReportError::Rules(m) => m,
+            other => other.to_string(),
+        })
+    }) {
+        Ok(r) => Ok(r),
+        Err(m) => Err(ReportError::Rules(m.clone())),
+    }
+}
+
 fn classification_matches(pattern: &str, classification: &str) -> bool {
     match pattern.strip_suffix("/*") {
         Some(class) => classification
@@ -228,7 +242,10 @@ pub fn recommend(
                 ),
                 (
                     "site",
-                    site.map_or_else(|| "the site".to_owned(), |s| defang_site(&s)),
+                    site.map_or_else(
+                        || "the site".to_owned(),
+                        |s| pelita_model::defang_value(IndicatorKind::Domain, &s),
+                    ),
                 ),
                 ("country", country.to_owned()),
                 ("count", covered.len().to_string()),
@@ -246,9 +263,4 @@ pub fn recommend(
         }
     }
     Ok(actions)
-}
-
-/// A registrable domain named in an action's text, defanged like the indicators.
-fn defang_site(site: &str) -> String {
-    site.replace('.', "[.]")
 }

@@ -57,14 +57,18 @@ pub fn authenticate(
         .trim();
     let (id, secret) = pelita_auth::parse_token(presented)
         .map_err(|_| unauth("the token is not a Pelita token"))?;
-    let row = {
+    // The token and its organisation's identity, under one lock.
+    let (row, org_id) = {
         let store = state
             .store
             .lock()
             .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
-        store.token(id.as_str())?
-    }
-    .ok_or_else(|| unauth("unknown token"))?;
+        let row = store
+            .token(id.as_str())?
+            .ok_or_else(|| unauth("unknown token"))?;
+        let org_id = store.org_id(&row.grant.org)?;
+        (row, org_id)
+    };
     let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
     let cached = state
         .verified
@@ -89,14 +93,7 @@ pub fn authenticate(
             other => ApiError::Forbidden(other.to_string()),
         })?;
     spend(state, &row.id)?;
-    let org_id = {
-        let store = state
-            .store
-            .lock()
-            .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
-        store.org_id(&row.grant.org)?
-    }
-    .ok_or_else(|| unauth("the token's organisation no longer exists"))?;
+    let org_id = org_id.ok_or_else(|| unauth("the token's organisation no longer exists"))?;
     Ok(Caller {
         token_id: row.id,
         org_id,

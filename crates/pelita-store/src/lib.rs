@@ -134,12 +134,7 @@ impl SightingFilter {
 
     /// Sightings marked at most `max`.
     pub fn up_to(max: Tlp) -> Self {
-        SightingFilter {
-            max_tlp: max,
-            unmarked: Tlp::Amber,
-            operation: None,
-            reader: Reader::Operator,
-        }
+        Self::everything().at_most(max)
     }
 
     /// The same filter, narrowed to one operation's submissions.

@@ -761,6 +761,20 @@ struct SiteAgg {
     other: i64,
 }
 
+/// The aggregate columns of a [`SiteAgg`], over `i` joined with its visible sightings `s`.
+const SITE_AGG_COLUMNS: &str = "COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
+                    COUNT(*) FILTER (WHERE s.class = 'fraud'), COUNT(*) FILTER (WHERE s.class IS NOT NULL AND s.class != 'fraud')";
+
+fn site_agg_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<SiteAgg> {
+    Ok(SiteAgg {
+        urls: r.get(at)?,
+        sources: r.get(at + 1)?,
+        first: r.get(at + 2)?,
+        fraud: r.get(at + 3)?,
+        other: r.get(at + 4)?,
+    })
+}
+
 /// The relationships of one indicator that `filter` lets through.
 fn related_of(
     conn: &Connection,
@@ -801,22 +815,19 @@ fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<Si
     let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
-                    COUNT(*) FILTER (WHERE s.class = 'fraud'), COUNT(*) FILTER (WHERE s.class IS NOT NULL AND s.class != 'fraud')
+            "SELECT {SITE_AGG_COLUMNS}
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id
              WHERE i.site = :site AND {VISIBLE}"
         ))?
         .query_row(
-            &[(":site", &site as &dyn rusqlite::ToSql), (u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)],
-            |r| {
-                Ok(SiteAgg {
-                    urls: r.get(0)?,
-                    sources: r.get(1)?,
-                    first: r.get(2)?,
-                    fraud: r.get(3)?,
-                    other: r.get(4)?,
-                })
-            },
+            &[
+                (":site", &site as &dyn rusqlite::ToSql),
+                (u_name, &u),
+                (m_name, &m),
+                (o_name, &o),
+                (r_name, &rd),
+            ],
+            |r| site_agg_row(r, 0),
         )?)
 }
 
@@ -946,8 +957,7 @@ fn bulk_views(
         .any(|g| g.kind == IndicatorKind::Url && g.site.is_some())
     {
         let mut stmt = c.prepare_cached(&format!(
-            "SELECT i.site, COUNT(DISTINCT i.id) FILTER (WHERE i.kind = 'url'), COUNT(DISTINCT s.org_id), MIN(s.first_seen),
-                    COUNT(*) FILTER (WHERE s.class = 'fraud'), COUNT(*) FILTER (WHERE s.class IS NOT NULL AND s.class != 'fraud')
+            "SELECT i.site, {SITE_AGG_COLUMNS}
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id
              WHERE i.site IN (SELECT site FROM indicators WHERE kind = 'url' AND site IS NOT NULL
                                 AND {sub_in_country})
@@ -956,16 +966,7 @@ fn bulk_views(
         ))?;
         let mut rows = stmt.query(named)?;
         while let Some(r) = rows.next()? {
-            sites.insert(
-                r.get(0)?,
-                SiteAgg {
-                    urls: r.get(1)?,
-                    sources: r.get(2)?,
-                    first: r.get(3)?,
-                    fraud: r.get(4)?,
-                    other: r.get(5)?,
-                },
-            );
+            sites.insert(r.get(0)?, site_agg_row(r, 1)?);
         }
     }
     let mut out = Vec::with_capacity(groups.len());

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use pelita_auth::{Role, Scope, TokenGrant, generate_token};
 use pelita_model::Tlp;
-use pelita_store::{SqliteStore, Store as _, TokenRow};
+use pelita_store::{Store as _, TokenRow};
 use time::OffsetDateTime;
 
 use super::store_args::StoreArgs;
@@ -112,11 +112,6 @@ enum TokenCommand {
     },
 }
 
-fn open(store: &StoreArgs) -> anyhow::Result<SqliteStore> {
-    let path = store.db_path()?;
-    SqliteStore::open(&path).with_context(|| format!("cannot open the store {}", path.display()))
-}
-
 fn valid_org(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
@@ -133,7 +128,7 @@ pub fn run_org(args: &OrgArgs) -> anyhow::Result<ExitCode> {
                 valid_org(name),
                 "organisation names are 1 to 64 letters, digits, `-`, `_` or `.`: {name:?}"
             );
-            let mut s = open(store)?;
+            let mut s = store.open_or_create()?;
             s.put_organisation(name, *role)?;
             super::audit::record(&mut s, "org.put", format!("{name} role={role}"), 1)?;
             super::output::print(&format!("organisation {name}: {role}\n"))?;
@@ -167,7 +162,7 @@ pub fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
             expires,
             store,
         } => {
-            let mut s = open(store)?;
+            let mut s = store.open_or_create()?;
             let found = s
                 .organisations()?
                 .into_iter()
@@ -269,7 +264,7 @@ pub fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
             }
         }
         TokenCommand::Revoke { id, store } => {
-            let mut s = open(store)?;
+            let mut s = store.open_or_create()?;
             anyhow::ensure!(
                 s.revoke_token(id)?,
                 "no token with id {id:?} (see `pelita token list`)"

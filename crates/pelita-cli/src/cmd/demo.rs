@@ -13,7 +13,6 @@ use pelita_enrich::{Enricher, NameOverlay};
 use pelita_ingest::{Archive, FormatChoice, IngestOptions, NoProgress, submit_reader};
 use pelita_model::Limits;
 use pelita_report::ReportScope;
-use pelita_report::render::Format;
 use pelita_store::{
     Destination, OperationSpec, SightingFilter, SqliteStore, Store as _, store_submission,
 };
@@ -94,13 +93,7 @@ fn bar(len: u64, template: &str) -> ProgressBar {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let formats: Vec<Format> = args
-        .format
-        .iter()
-        .map(|f| f.parse::<Format>())
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)
-        .context("--format")?;
+    let formats = super::report::parse_formats(&args.format)?;
     let now = match &args.now {
         Some(s) => super::when::parse_when(s, OffsetDateTime::now_utc())
             .map_err(anyhow::Error::msg)

@@ -149,8 +149,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 scope: scope.clone(),
             };
             let path = store.db_path()?;
-            let mut s = pelita_store::SqliteStore::open(&path)
-                .with_context(|| format!("cannot open the store {}", path.display()))?;
+            let mut s = super::store_args::open_at(&path)?;
             s.put_operation(&spec)?;
             super::audit::record(&mut s, "operation.put", name.clone(), 1)?;
             super::output::print(&format!("operation {name} saved in {}\n", path.display()))?;

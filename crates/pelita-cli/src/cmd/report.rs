@@ -79,18 +79,22 @@ pub struct Args {
     store: StoreArgs,
 }
 
+/// Reads `--format md,html,…`.
+pub fn parse_formats(names: &[String]) -> anyhow::Result<Vec<Format>> {
+    names
+        .iter()
+        .map(|f| f.parse::<Format>())
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)
+        .context("--format")
+}
+
 /// The default output folder.
 pub const DEFAULT_OUT: &str = "pelita-reports";
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let formats: Vec<Format> = args
-        .format
-        .iter()
-        .map(|f| f.parse::<Format>())
-        .collect::<Result<_, _>>()
-        .map_err(anyhow::Error::msg)
-        .context("--format")?;
+    let formats = parse_formats(&args.format)?;
     let mut store = args.store.open_existing()?;
     let now = OffsetDateTime::now_utc();
     super::audit::record(

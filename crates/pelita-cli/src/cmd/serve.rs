@@ -90,8 +90,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let mut store = SqliteStore::open(&db)
-        .with_context(|| format!("cannot open the store {}", db.display()))?;
+    let mut store = super::store_args::open_at(&db)?;
     if let Some(secret) = bootstrap(&mut store)? {
         eprintln!(
             "pelita serve: first start: organisation `admin` created with an administrator token.\n\

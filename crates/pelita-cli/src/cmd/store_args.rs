@@ -38,7 +38,16 @@ impl StoreArgs {
             "no store at {} yet: `pelita ingest` creates it",
             path.display()
         );
-        SqliteStore::open(&path)
-            .with_context(|| format!("cannot open the store {}", path.display()))
+        open_at(&path)
     }
+
+    /// Opens the store, creating it when it does not exist yet.
+    pub fn open_or_create(&self) -> anyhow::Result<SqliteStore> {
+        open_at(&self.db_path()?)
+    }
+}
+
+/// Opens (or creates) the store at `path`, saying which on failure.
+pub fn open_at(path: &std::path::Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(path).with_context(|| format!("cannot open the store {}", path.display()))
 }
