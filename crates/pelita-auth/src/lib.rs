@@ -62,17 +62,20 @@
 //! organisation's role ([`TokenGrant::permits`], which also refuses revoked
 //! and expired tokens). The role→scope table ([`Role::allows`]):
 //!
-//! | role | read | submit | report | admin | audit |
-//! | --- | --- | --- | --- | --- | --- |
-//! | `administrator` | yes | yes | yes | yes | yes |
-//! | `analyst` | yes | yes | yes | — | — |
-//! | `submitting-partner` | yes | yes | — | — | — |
-//! | `read-only` | yes | — | yes | — | — |
+//! | role | read | submit | report | admin | audit | break-glass |
+//! | --- | --- | --- | --- | --- | --- | --- |
+//! | `administrator` | yes | yes | yes | yes | yes | yes |
+//! | `analyst` | yes | yes | yes | — | — | — |
+//! | `submitting-partner` | yes | yes | — | — | — | — |
+//! | `read-only` | yes | — | yes | — | — | — |
 //!
-//! `audit` belongs to administrators only. Roles do not widen what a reader
+//! `audit` and `break-glass` belong to administrators only. Roles do not widen what a reader
 //! sees: an administrator reads exactly what any member of its organisation
 //! reads under the sharing policy, and a token's [`TokenGrant::max_tlp`]
-//! only narrows it further.
+//! only narrows it further. The one exception is `break-glass`: a token
+//! issued with it *by name* ([`Role::default_scopes`] leaves it out) may
+//! read a request past the policy when the request says why; the server
+//! records the reason in the audit log before it answers.
 //!
 //! Names are kebab-case both ways ([`std::fmt::Display`], [`std::str::FromStr`],
 //! serde); reading ignores ASCII case and surrounding whitespace, and an

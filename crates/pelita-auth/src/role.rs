@@ -36,6 +36,10 @@ pub enum Scope {
     Admin,
     /// Read the audit log.
     Audit,
+    /// Read past the sharing policy ("break glass"): administrators only,
+    /// never granted unless asked for by name, and every use audited with
+    /// its stated reason.
+    BreakGlass,
 }
 
 impl Role {
@@ -50,23 +54,32 @@ impl Role {
     /// Whether this role may use `scope` at all (the role→scope table in the
     /// crate documentation).
     pub fn allows(self, scope: Scope) -> bool {
-        use Scope::{Admin, Audit, Read, Report, Submit};
+        use Scope::{Admin, Audit, BreakGlass, Read, Report, Submit};
         // Every pair is spelled out (no `_` arm for scopes), so adding a role
         // or a scope is a compile error here until the table is decided.
         match (self, scope) {
-            (Role::Administrator, Read | Submit | Report | Admin | Audit) => true,
+            (Role::Administrator, Read | Submit | Report | Admin | Audit | BreakGlass) => true,
             (Role::Analyst, Read | Submit | Report) => true,
-            (Role::Analyst, Admin | Audit) => false,
+            (Role::Analyst, Admin | Audit | BreakGlass) => false,
             (Role::SubmittingPartner, Read | Submit) => true,
-            (Role::SubmittingPartner, Report | Admin | Audit) => false,
+            (Role::SubmittingPartner, Report | Admin | Audit | BreakGlass) => false,
             (Role::ReadOnly, Read | Report) => true,
-            (Role::ReadOnly, Submit | Admin | Audit) => false,
+            (Role::ReadOnly, Submit | Admin | Audit | BreakGlass) => false,
         }
     }
 
     /// The scopes this role allows, in [`Scope::ALL`] order.
     pub fn scopes(self) -> Vec<Scope> {
         Scope::ALL.into_iter().filter(|&s| self.allows(s)).collect()
+    }
+
+    /// The scopes a token of this role gets when none are asked for: every
+    /// allowed scope but [`Scope::BreakGlass`], which must be asked for.
+    pub fn default_scopes(self) -> Vec<Scope> {
+        self.scopes()
+            .into_iter()
+            .filter(|&s| s != Scope::BreakGlass)
+            .collect()
     }
 
     /// The role's name, kebab-case (`submitting-partner`).
@@ -82,12 +95,13 @@ impl Role {
 
 impl Scope {
     /// Every scope, in declaration order.
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Read,
         Scope::Submit,
         Scope::Report,
         Scope::Admin,
         Scope::Audit,
+        Scope::BreakGlass,
     ];
 
     /// The scope's name, lowercase (`submit`).
@@ -98,6 +112,7 @@ impl Scope {
             Scope::Report => "report",
             Scope::Admin => "admin",
             Scope::Audit => "audit",
+            Scope::BreakGlass => "break-glass",
         }
     }
 }
@@ -109,7 +124,7 @@ pub struct ParseRoleError(pub String);
 
 /// A scope name that is none of the known scopes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scope `{0}`: use one of read, submit, report, admin, audit")]
+#[error("unknown scope `{0}`: use one of read, submit, report, admin, audit, break-glass")]
 pub struct ParseScopeError(pub String);
 
 impl FromStr for Role {

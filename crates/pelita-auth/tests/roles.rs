@@ -6,12 +6,15 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 /// The table in the crate documentation, row by row:
-/// read, submit, report, admin, audit.
-const TABLE: [(Role, [bool; 5]); 4] = [
-    (Role::Administrator, [true, true, true, true, true]),
-    (Role::Analyst, [true, true, true, false, false]),
-    (Role::SubmittingPartner, [true, true, false, false, false]),
-    (Role::ReadOnly, [true, false, true, false, false]),
+/// read, submit, report, admin, audit, break-glass.
+const TABLE: [(Role, [bool; 6]); 4] = [
+    (Role::Administrator, [true, true, true, true, true, true]),
+    (Role::Analyst, [true, true, true, false, false, false]),
+    (
+        Role::SubmittingPartner,
+        [true, true, false, false, false, false],
+    ),
+    (Role::ReadOnly, [true, false, true, false, false, false]),
 ];
 
 #[test]
@@ -23,7 +26,8 @@ fn role_table_matches_the_documentation_for_every_pair() {
             Scope::Submit,
             Scope::Report,
             Scope::Admin,
-            Scope::Audit
+            Scope::Audit,
+            Scope::BreakGlass
         ]
     );
     assert_eq!(TABLE.map(|(r, _)| r), Role::ALL);
@@ -38,6 +42,10 @@ fn role_table_matches_the_documentation_for_every_pair() {
             .map(|p| p.0)
             .collect();
         assert_eq!(role.scopes(), want, "{role}");
+        // Breaking the glass is never granted by default.
+        let defaults = role.default_scopes();
+        assert!(!defaults.contains(&Scope::BreakGlass), "{role}");
+        assert_eq!(defaults.len() + usize::from(row[5]), want.len(), "{role}");
     }
     // The documentation's table, as written, says the same.
     let docs = include_str!("../src/lib.rs");
@@ -65,7 +73,7 @@ fn names_round_trip_and_unknown_names_are_explained() {
         assert_eq!(json, format!("\"{name}\""));
         assert_eq!(serde_json::from_str::<Role>(&json).unwrap(), role);
     }
-    let scopes = ["read", "submit", "report", "admin", "audit"];
+    let scopes = ["read", "submit", "report", "admin", "audit", "break-glass"];
     for (scope, name) in Scope::ALL.into_iter().zip(scopes) {
         assert_eq!(scope.to_string(), name);
         assert_eq!(name.parse::<Scope>(), Ok(scope));

@@ -24,6 +24,7 @@
 //!   submission, and a sighting is unique per (indicator, submission,
 //!   location): re-ingesting changes nothing.
 
+pub mod admin;
 pub mod audit;
 #[macro_use]
 pub mod policy;
@@ -645,7 +646,15 @@ pub trait Store {
     fn revoke_token(&mut self, id: &str) -> Result<bool, StoreError>;
 
     /// Appends an entry to the audit log ([`audit`]) and returns it as stored.
-    fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError>;
+    fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError> {
+        self.audit_append_all(std::slice::from_ref(entry))?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("an audit append stored nothing".into()))
+    }
+
+    /// Appends entries to the audit log in order, all or none (one
+    /// transaction: a busy server commits a batch at a time).
+    fn audit_append_all(&mut self, entries: &[AuditEntry]) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// The audit log, oldest first: at most `limit` entries from sequence number `from` on.
     fn audit_entries(&self, from: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;

@@ -28,8 +28,15 @@ use crate::{
     SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow, schema,
 };
 
-/// How many idle reader connections are kept.
-const MAX_IDLE_READERS: usize = 4;
+/// How many idle reader connections are kept. A server answers reads on
+/// many threads at once; a connection opened per read would parse the
+/// schema and start with a cold page cache every time.
+const MAX_IDLE_READERS: usize = 64;
+/// How much of the database readers map into memory (SQLite caps it at
+/// its compile-time maximum, 2 GiB for the bundled build): mapped pages
+/// are shared by every reader connection and read without a copy, where
+/// each connection's page cache would hold its own copy.
+const READER_MMAP_BYTES: i64 = 1 << 31;
 /// Most indicator ids remembered while writing one submission.
 const ID_CACHE_MAX: usize = 100_000;
 
@@ -37,12 +44,30 @@ const ID_CACHE_MAX: usize = 100_000;
 #[derive(Debug)]
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Connection,
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
+    /// The audit log's own database file ([`SqliteStore::audit_path_for`]).
+    audit: Writer,
+    audit_path: PathBuf,
     policy: Policy,
     enricher: Enricher,
     /// A synthetic scenario (demo, training): see [`Store::mark_synthetic`].
     synthetic: bool,
+}
+
+/// The writer connection. Only `&mut SqliteStore` methods write, so the
+/// lock is never contended (`get_mut`); it is there so that the store is
+/// `Sync` and readers can share it (`&SqliteStore` across threads, e.g.
+/// behind the server's `RwLock`).
+#[derive(Debug)]
+struct Writer(Mutex<Connection>);
+
+impl Writer {
+    fn get(&mut self) -> &mut Connection {
+        self.0
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -80,14 +105,53 @@ impl SqliteStore {
         writer.pragma_update(None, "cache_size", -262_144)?;
         schema::migrate(&mut writer)?;
         let synthetic = read_synthetic(&writer)?;
+        let audit_path = SqliteStore::audit_path_for(path);
+        let mut audit = Connection::open(&audit_path).map_err(|e| open_err(e.to_string()))?;
+        configure(&audit)?;
+        audit.execute_batch(AUDIT_SCHEMA)?;
+        move_audit_log(&writer, &mut audit)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
-            writer,
+            writer: Writer(Mutex::new(writer)),
             readers: Mutex::new(Vec::new()),
+            audit: Writer(Mutex::new(audit)),
+            audit_path,
             policy: Policy::default(),
             enricher: Enricher::builtin(),
             synthetic,
         })
+    }
+
+    /// A second handle on the same database for readers that must never
+    /// wait for the writer (the server answers reads through one while
+    /// submissions are written through this one): same file, same fusion
+    /// policy, its own connections. Its writes, if any, are serialised
+    /// with this handle's by SQLite.
+    pub fn twin(&self) -> Result<SqliteStore, StoreError> {
+        let mut twin = SqliteStore::open(&self.path)?;
+        twin.policy = self.policy.clone();
+        Ok(twin)
+    }
+
+    /// The audit log's file beside the database at `db`
+    /// (`pelita.db` → `pelita.audit.db`).
+    ///
+    /// Why a file of its own: the server records every read, so the audit
+    /// log is written many times a second, and in SQLite's WAL mode every
+    /// commit to a database makes every other connection to it drop its
+    /// page cache at its next read. Kept apart, audit commits leave the
+    /// readers of the indicator store warm, and never wait behind a
+    /// partner's large submission for the one write lock.
+    pub fn audit_path_for(db: &Path) -> PathBuf {
+        let stem = db
+            .file_stem()
+            .map_or_else(|| "pelita".to_owned(), |s| s.to_string_lossy().into_owned());
+        db.with_file_name(format!("{stem}.audit.db"))
+    }
+
+    /// The audit log's file.
+    pub fn audit_path(&self) -> &Path {
+        &self.audit_path
     }
 
     /// The database file.
@@ -112,6 +176,20 @@ impl SqliteStore {
         }
     }
 
+    /// Runs `f` on the audit file's connection (audit reads are rare: one
+    /// connection, shared under its lock).
+    fn audit_read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = self
+            .audit
+            .0
+            .lock()
+            .map_err(|_| StoreError::Corrupt("audit connection lock poisoned".into()))?;
+        f(&conn)
+    }
+
     /// Runs `f` on a pooled reader connection.
     fn read<T>(
         &self,
@@ -123,6 +201,7 @@ impl SqliteStore {
             None => {
                 let c = Connection::open(&self.path)?;
                 configure(&c)?;
+                c.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
                 c
             }
         };
@@ -134,6 +213,67 @@ impl SqliteStore {
         }
         result
     }
+}
+
+/// The audit log's file: the entries, and the head (`settings.audit_head`).
+const AUDIT_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit (
+    seq         INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    org         TEXT    NOT NULL,
+    token       TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    detail      TEXT    NOT NULL,
+    result_size INTEGER NOT NULL,
+    prev        TEXT    NOT NULL,
+    hash        TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
+/// Moves an audit log kept in the store itself (schema 6 and 7 kept it
+/// there) into the audit file, once: copied and committed there first,
+/// then removed from the store, so a crash in between leaves it in both
+/// with the same head, which the next open finishes.
+fn move_audit_log(store: &Connection, audit: &mut Connection) -> Result<(), StoreError> {
+    let Some(old_head) = audit_head(store)? else {
+        return Ok(());
+    };
+    let new_head = audit_head(audit)?;
+    if new_head.is_none() {
+        let records = audit_records(store, i64::MIN, usize::MAX)?;
+        let tx = audit.transaction()?;
+        for r in &records {
+            tx.execute(
+                "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    r.seq,
+                    unix(r.entry.at),
+                    r.entry.org,
+                    r.entry.token,
+                    r.entry.action,
+                    r.entry.detail,
+                    i64::try_from(r.entry.result_size).unwrap_or(i64::MAX),
+                    r.prev,
+                    r.hash
+                ],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES ('audit_head', ?1)",
+            params![format!("{} {}", old_head.0, old_head.1)],
+        )?;
+        tx.commit()?;
+    } else if new_head != Some(old_head.clone()) {
+        return Err(StoreError::Corrupt(
+            "the store and its audit file hold different audit logs".into(),
+        ));
+    }
+    store.execute_batch(
+        "BEGIN; DELETE FROM audit; DELETE FROM settings WHERE key = 'audit_head'; COMMIT;",
+    )?;
+    Ok(())
 }
 
 fn read_synthetic(conn: &Connection) -> Result<bool, StoreError> {
@@ -1186,7 +1326,7 @@ impl Store for SqliteStore {
         let SqliteStore {
             writer, enricher, ..
         } = self;
-        let tx = writer.transaction()?;
+        let tx = writer.get().transaction()?;
         let now = unix(meta.received_at);
         let org = org_id(&tx, &meta.source, now)?;
         let inserted = tx.execute(
@@ -1384,7 +1524,7 @@ impl Store for SqliteStore {
     fn put_operation(&mut self, spec: &OperationSpec) -> Result<OperationId, StoreError> {
         let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
         let now = unix(OffsetDateTime::now_utc());
-        self.writer.execute(
+        self.writer.get().execute(
             "INSERT INTO operations (name, title, starts_at, ends_at, countries, orgs, scope, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (name) DO UPDATE SET title = excluded.title, starts_at = excluded.starts_at,
@@ -1401,7 +1541,7 @@ impl Store for SqliteStore {
                 now
             ],
         )?;
-        let tx = self.writer.transaction()?;
+        let tx = self.writer.get().transaction()?;
         let id: i64 = tx.query_row(
             "SELECT id FROM operations WHERE name = ?1",
             params![spec.name],
@@ -1561,7 +1701,7 @@ impl Store for SqliteStore {
         action_id: &str,
         state: &ActionState,
     ) -> Result<(), StoreError> {
-        self.writer.execute(
+        self.writer.get().execute(
             "INSERT INTO actions (operation_id, action_id, status, note, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (operation_id, action_id) DO UPDATE SET status = excluded.status,
                  note = excluded.note, updated_at = excluded.updated_at",
@@ -1613,7 +1753,7 @@ impl Store for SqliteStore {
     }
 
     fn mark_synthetic(&mut self) -> Result<(), StoreError> {
-        self.writer.execute(
+        self.writer.get().execute(
             "INSERT INTO settings (key, value) VALUES ('synthetic', '1')
              ON CONFLICT (key) DO UPDATE SET value = '1'",
             [],
@@ -1632,12 +1772,12 @@ impl Store for SqliteStore {
         role: pelita_auth::Role,
     ) -> Result<OrgId, StoreError> {
         let now = unix(OffsetDateTime::now_utc());
-        self.writer.execute(
+        self.writer.get().execute(
             "INSERT INTO organisations (name, created_at, role) VALUES (?1, ?2, ?3)
              ON CONFLICT (name) DO UPDATE SET role = excluded.role",
             params![name, now, role.as_str()],
         )?;
-        Ok(OrgId(self.writer.query_row(
+        Ok(OrgId(self.writer.get().query_row(
             "SELECT id FROM organisations WHERE name = ?1",
             params![name],
             |r| r.get(0),
@@ -1674,6 +1814,7 @@ impl Store for SqliteStore {
     fn put_token(&mut self, token: &TokenRow) -> Result<(), StoreError> {
         let org: Option<i64> = self
             .writer
+            .get()
             .query_row(
                 "SELECT id FROM organisations WHERE name = ?1",
                 params![token.grant.org],
@@ -1683,7 +1824,7 @@ impl Store for SqliteStore {
         let org = org
             .ok_or_else(|| StoreError::Corrupt(format!("no organisation {:?}", token.grant.org)))?;
         let scopes: Vec<&str> = token.grant.scopes.iter().map(|s| s.as_str()).collect();
-        self.writer.execute(
+        self.writer.get().execute(
             "INSERT INTO tokens (id, org_id, name, hash, scopes, max_tlp, expires_at, created_at, revoked)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
@@ -1712,52 +1853,62 @@ impl Store for SqliteStore {
     fn revoke_token(&mut self, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .writer
+            .get()
             .execute("UPDATE tokens SET revoked = 1 WHERE id = ?1", params![id])?
             > 0)
     }
 
-    fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError> {
-        let tx = self.writer.transaction()?;
-        let (seq, prev) = match audit_head(&tx)? {
-            Some((seq, hash)) => (seq + 1, hash),
-            None => (1, crate::audit::GENESIS.to_owned()),
+    fn audit_append_all(&mut self, entries: &[AuditEntry]) -> Result<Vec<AuditRecord>, StoreError> {
+        let tx = self.audit.get().transaction()?;
+        let (mut seq, mut prev) = match audit_head(&tx)? {
+            Some((seq, hash)) => (seq, hash),
+            None => (0, crate::audit::GENESIS.to_owned()),
         };
-        let hash = crate::audit::entry_hash(&prev, seq, entry);
-        tx.execute(
-            "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                seq,
-                unix(entry.at),
-                entry.org,
-                entry.token,
-                entry.action,
-                entry.detail,
-                i64::try_from(entry.result_size).unwrap_or(i64::MAX),
-                prev,
-                hash
-            ],
-        )?;
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES ('audit_head', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![format!("{seq} {hash}")],
-        )?;
+        let mut out = Vec::with_capacity(entries.len());
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for entry in entries {
+                seq += 1;
+                let hash = crate::audit::entry_hash(&prev, seq, entry);
+                insert.execute(params![
+                    seq,
+                    unix(entry.at),
+                    entry.org,
+                    entry.token,
+                    entry.action,
+                    entry.detail,
+                    i64::try_from(entry.result_size).unwrap_or(i64::MAX),
+                    prev,
+                    hash
+                ])?;
+                out.push(AuditRecord {
+                    seq,
+                    entry: entry.clone(),
+                    prev: std::mem::replace(&mut prev, hash.clone()),
+                    hash,
+                });
+            }
+        }
+        if !entries.is_empty() {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('audit_head', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![format!("{seq} {prev}")],
+            )?;
+        }
         tx.commit()?;
-        Ok(AuditRecord {
-            seq,
-            entry: entry.clone(),
-            prev,
-            hash,
-        })
+        Ok(out)
     }
 
     fn audit_entries(&self, from: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
-        self.read(|c| audit_records(c, from, limit))
+        self.audit_read(|c| audit_records(c, from, limit))
     }
 
     fn audit_verify(&self) -> Result<AuditVerdict, StoreError> {
-        self.read(|c| {
+        self.audit_read(|c| {
             let tx = c.unchecked_transaction()?;
             let head = audit_head(&tx)?;
             let records = audit_records(&tx, i64::MIN, usize::MAX)?;
@@ -1807,3 +1958,9 @@ impl Store for SqliteStore {
 pub fn schema_version() -> i64 {
     schema::latest()
 }
+
+/// The server shares one store between request threads.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<SqliteStore>();
+};

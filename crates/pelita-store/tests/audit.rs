@@ -52,7 +52,7 @@ fn verdict_after(
     args: &[&dyn rusqlite::ToSql],
 ) -> pelita_store::AuditVerdict {
     let (_dir, path) = logged(n);
-    let c = Connection::open(&path).unwrap();
+    let c = Connection::open(SqliteStore::audit_path_for(&path)).unwrap();
     c.execute(tamper, args).unwrap();
     drop(c);
     SqliteStore::open(&path).unwrap().audit_verify().unwrap()
@@ -100,7 +100,7 @@ fn every_kind_of_tampering_is_detected() {
         // Swapping needs a temporary key to dodge the primary key.
         let v = if what == "swapped" {
             let (_dir, path) = logged(12);
-            let c = Connection::open(&path).unwrap();
+            let c = Connection::open(SqliteStore::audit_path_for(&path)).unwrap();
             c.execute_batch(
                 "UPDATE audit SET seq = -3 WHERE seq = 3; UPDATE audit SET seq = 3 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = -3;",
             )
@@ -115,7 +115,7 @@ fn every_kind_of_tampering_is_detected() {
     }
     // An inserted entry with a correct-looking hash of its own still breaks the chain after it.
     let (_dir, path) = logged(6);
-    let c = Connection::open(&path).unwrap();
+    let c = Connection::open(SqliteStore::audit_path_for(&path)).unwrap();
     let forged = entry(99);
     let prev: String = c
         .query_row("SELECT hash FROM audit WHERE seq = 3", [], |r| r.get(0))
@@ -142,4 +142,63 @@ fn every_kind_of_tampering_is_detected() {
     drop(c);
     let v = SqliteStore::open(&path).unwrap().audit_verify().unwrap();
     assert!(!v.is_ok(), "an inserted entry was not detected");
+}
+
+#[test]
+fn a_batch_appends_the_same_chain_as_one_at_a_time() {
+    let (_d1, one_path) = logged(9);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pelita.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let entries: Vec<AuditEntry> = (1..=9).map(entry).collect();
+    let (a, b) = entries.split_at(4);
+    let mut batched = store.audit_append_all(a).unwrap();
+    batched.extend(store.audit_append_all(b).unwrap());
+    assert!(store.audit_append_all(&[]).unwrap().is_empty());
+    let single = SqliteStore::open(&one_path)
+        .unwrap()
+        .audit_entries(1, 100)
+        .unwrap();
+    assert_eq!(batched, single);
+    assert_eq!(store.audit_entries(1, 100).unwrap(), single);
+    assert!(store.audit_verify().unwrap().is_ok());
+}
+
+#[test]
+fn a_log_kept_in_the_store_moves_to_the_audit_file_once() {
+    // Schema 6 and 7 kept the log in the store itself: put one there.
+    let (_d1, source) = logged(5);
+    let records = SqliteStore::open(&source)
+        .unwrap()
+        .audit_entries(1, 100)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pelita.db");
+    drop(SqliteStore::open(&path).unwrap());
+    std::fs::remove_file(SqliteStore::audit_path_for(&path)).unwrap();
+    let c = Connection::open(&path).unwrap();
+    for r in &records {
+        c.execute(
+            "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![r.seq, r.entry.at.unix_timestamp(), r.entry.org, r.entry.token, r.entry.action, r.entry.detail, r.entry.result_size as i64, r.prev, r.hash],
+        )
+        .unwrap();
+    }
+    let last = records.last().unwrap();
+    c.execute(
+        "INSERT INTO settings (key, value) VALUES ('audit_head', ?1)",
+        params![format!("{} {}", last.seq, last.hash)],
+    )
+    .unwrap();
+    drop(c);
+    for _ in 0..2 {
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.audit_entries(1, 100).unwrap(), records);
+        assert!(store.audit_verify().unwrap().is_ok());
+    }
+    let c = Connection::open(&path).unwrap();
+    let left: i64 = c
+        .query_row("SELECT COUNT(*) FROM audit", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0, "the store still holds the old log");
 }
