@@ -87,8 +87,8 @@ fn console_actions_are_audited_and_tampering_is_caught() {
     let head = text(&pelita(d, &["audit", "head"]));
     assert!(head.starts_with("3 "), "{head}");
 
-    // Someone with the database file edits what was submitted.
-    let c = rusqlite::Connection::open(d.join("pelita.db")).unwrap();
+    // Someone with the audit file edits what was submitted.
+    let c = rusqlite::Connection::open(d.join("pelita.audit.db")).unwrap();
     c.execute(
         "UPDATE audit SET detail = 'nothing to see' WHERE seq = 1",
         [],

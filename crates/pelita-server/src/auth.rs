@@ -13,8 +13,11 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub(crate) token_id: String,
-    pub(crate) org_id: OrgId,
+    /// `None`: the anonymous reader (TLP:CLEAR only).
+    pub(crate) org_id: Option<OrgId>,
     pub(crate) grant: TokenGrant,
+    /// Set only by [`break_glass`], after the reason is in the audit log.
+    pub(crate) broke_glass: bool,
 }
 
 impl Caller {
@@ -23,9 +26,14 @@ impl Caller {
         &self.token_id
     }
 
-    /// The organisation's identity in the store.
-    pub fn org_id(&self) -> OrgId {
+    /// The organisation's identity in the store (`None`: anonymous).
+    pub fn org_id(&self) -> Option<OrgId> {
         self.org_id
+    }
+
+    /// Whether this request reads past the sharing policy (break glass).
+    pub fn broke_glass(&self) -> bool {
+        self.broke_glass
     }
 
     /// What the token may do.
@@ -45,10 +53,27 @@ pub fn authenticate(
     headers: &HeaderMap,
     scope: Scope,
 ) -> Result<Caller, ApiError> {
+    authenticate_any(state, headers, &[scope])
+}
+
+/// Checks the `Authorization` header and that the token may use at least
+/// one of `scopes` now.
+pub fn authenticate_any(
+    state: &AppState,
+    headers: &HeaderMap,
+    scopes: &[Scope],
+) -> Result<Caller, ApiError> {
     let unauth = |m: &str| ApiError::Unauthenticated(m.to_owned());
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| unauth("a token is required: send `Authorization: Bearer pelita_…`"))?
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+        if state.config.anonymous_read && scopes.contains(&Scope::Read) {
+            spend(state, ANONYMOUS)?;
+            return Ok(anonymous());
+        }
+        return Err(unauth(
+            "a token is required: send `Authorization: Bearer pelita_…`",
+        ));
+    };
+    let value = value
         .to_str()
         .map_err(|_| unauth("the Authorization header is not text"))?;
     let presented = value
@@ -59,10 +84,7 @@ pub fn authenticate(
         .map_err(|_| unauth("the token is not a Pelita token"))?;
     // The token and its organisation's identity, under one lock.
     let (row, org_id) = {
-        let store = state
-            .store
-            .lock()
-            .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+        let store = &state.reader;
         let row = store
             .token(id.as_str())?
             .ok_or_else(|| unauth("unknown token"))?;
@@ -84,21 +106,92 @@ pub fn authenticate(
             m.insert(id.as_str().to_owned(), digest);
         }
     }
-    row.grant
-        .permits(scope, OffsetDateTime::now_utc())
-        .map_err(|d| match d {
-            pelita_auth::Denied::Revoked | pelita_auth::Denied::Expired => {
-                ApiError::Unauthenticated(d.to_string())
-            }
-            other => ApiError::Forbidden(other.to_string()),
-        })?;
+    let now = OffsetDateTime::now_utc();
+    let mut verdict = Err(pelita_auth::Denied::Revoked);
+    for scope in scopes {
+        verdict = row.grant.permits(*scope, now);
+        if verdict.is_ok() {
+            break;
+        }
+    }
+    verdict.map_err(|d| match d {
+        pelita_auth::Denied::Revoked | pelita_auth::Denied::Expired => {
+            ApiError::Unauthenticated(d.to_string())
+        }
+        other => ApiError::Forbidden(other.to_string()),
+    })?;
     spend(state, &row.id)?;
     let org_id = org_id.ok_or_else(|| unauth("the token's organisation no longer exists"))?;
     Ok(Caller {
         token_id: row.id,
-        org_id,
+        org_id: Some(org_id),
         grant: row.grant,
+        broke_glass: false,
     })
+}
+
+/// The budget and audit name of the anonymous reader.
+const ANONYMOUS: &str = "anonymous";
+
+/// The anonymous reader: TLP:CLEAR only, read scope only.
+fn anonymous() -> Caller {
+    Caller {
+        token_id: "-".into(),
+        org_id: None,
+        grant: TokenGrant {
+            org: ANONYMOUS.into(),
+            role: pelita_auth::Role::ReadOnly,
+            scopes: vec![Scope::Read],
+            max_tlp: Some(pelita_model::Tlp::Clear),
+            expires_at: None,
+            revoked: false,
+        },
+        broke_glass: false,
+    }
+}
+
+/// The header a break-glass request states its reason in.
+pub const BREAK_GLASS_HEADER: &str = "pelita-break-glass";
+
+/// If the request asks to break the glass: checks that the token holds
+/// the `break-glass` scope, commits the reason to the audit log, and only
+/// then marks the caller as reading past the sharing policy.
+pub fn break_glass(
+    state: &AppState,
+    headers: &HeaderMap,
+    mut caller: Caller,
+) -> Result<Caller, ApiError> {
+    let Some(reason) = headers.get(BREAK_GLASS_HEADER) else {
+        return Ok(caller);
+    };
+    let reason = reason
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && r.len() <= 500)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "{BREAK_GLASS_HEADER}: state the reason in 1 to 500 characters of text"
+            ))
+        })?;
+    caller
+        .grant
+        .permits(Scope::BreakGlass, OffsetDateTime::now_utc())
+        .map_err(|d| ApiError::Forbidden(d.to_string()))?;
+    let mut store = state
+        .writer
+        .lock()
+        .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+    store.audit_append(&pelita_store::AuditEntry {
+        at: OffsetDateTime::now_utc(),
+        org: caller.grant.org.clone(),
+        token: caller.token_id.clone(),
+        action: "break-glass".into(),
+        detail: format!("reason={reason}"),
+        result_size: 0,
+    })?;
+    caller.broke_glass = true;
+    Ok(caller)
 }
 
 /// Takes one request from the token's budget (a token bucket: refilled at

@@ -42,6 +42,8 @@
 //! twice that): over it, `429 rate_limited` with `Retry-After`. A request
 //! that runs longer than [`Config::request_timeout`] answers `503 timeout`.
 
+pub mod admin;
+pub mod audit_log;
 pub mod auth;
 pub mod error;
 pub mod routes;
@@ -65,6 +67,9 @@ pub struct Config {
     pub requests_per_second: f64,
     /// Longest a request may run.
     pub request_timeout: std::time::Duration,
+    /// Whether requests without a token may read TLP:CLEAR data (lookups,
+    /// stats, blocklists). Off by default.
+    pub anonymous_read: bool,
 }
 
 impl Default for Config {
@@ -74,6 +79,7 @@ impl Default for Config {
             max_body_bytes: 64 << 20,
             requests_per_second: 200.0,
             request_timeout: std::time::Duration::from_secs(120),
+            anonymous_read: false,
         }
     }
 }
@@ -81,9 +87,14 @@ impl Default for Config {
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The store. One connection set behind a lock: reads are short, and
-    /// the writer is single anyway.
-    pub store: Arc<Mutex<SqliteStore>>,
+    /// The store as readers use it: its own connections, so a read never
+    /// waits for a partner's submission to be written.
+    pub reader: Arc<SqliteStore>,
+    /// The store as the one writer uses it (submissions, administration,
+    /// the audit queue's batches).
+    pub writer: Arc<Mutex<SqliteStore>>,
+    /// The queue in front of the audit log for reads.
+    pub audit: Arc<audit_log::AuditQueue>,
     /// The archive submissions are kept in before they are parsed.
     pub archive: Arc<pelita_ingest::Archive>,
     /// Tokens already verified against their argon2id hash in this
@@ -96,15 +107,27 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The archive folder.
+    #[error(transparent)]
+    Archive(#[from] pelita_ingest::ArchiveError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] pelita_store::StoreError),
+}
+
 impl AppState {
     /// The state for a store and a configuration.
-    pub fn new(
-        store: SqliteStore,
-        config: Config,
-    ) -> Result<AppState, pelita_ingest::ArchiveError> {
+    pub fn new(store: SqliteStore, config: Config) -> Result<AppState, StartError> {
         let archive = pelita_ingest::Archive::open(&config.data_dir)?;
+        let reader = Arc::new(store.twin()?);
+        let writer = Arc::new(Mutex::new(store));
         Ok(AppState {
-            store: Arc::new(Mutex::new(store)),
+            reader,
+            audit: Arc::new(audit_log::AuditQueue::start(writer.clone())),
+            writer,
             archive: Arc::new(archive),
             verified: Arc::new(Mutex::new(std::collections::HashMap::new())),
             budgets: Arc::new(Mutex::new(std::collections::HashMap::new())),

@@ -8,7 +8,7 @@ use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use pelita_auth::Scope;
 use pelita_ingest::{FormatChoice, IngestOptions, NoProgress};
 use pelita_model::Tlp;
@@ -16,10 +16,10 @@ use pelita_store::{Destination, Store as _, store_submission};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::AppState;
-use crate::auth::authenticate;
+use crate::auth::{authenticate, authenticate_any, break_glass};
 use crate::error::ApiError;
-use crate::view::ReaderView;
+use crate::view::{ReaderView, WriterView};
+use crate::{AppState, admin};
 
 /// The API's router.
 pub fn router(state: AppState) -> Router {
@@ -32,6 +32,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/submissions/{sha}", get(submission_status))
         .route("/api/v1/exports/{format}", get(export))
+        .route("/api/v1/organisations", get(admin::list_organisations))
+        .route("/api/v1/organisations/{name}", put(admin::put_organisation))
+        .route(
+            "/api/v1/tokens",
+            get(admin::list_tokens).post(admin::create_token),
+        )
+        .route("/api/v1/tokens/{id}", delete(admin::revoke_token))
+        .route("/api/v1/audit", get(admin::audit_log))
+        .route("/api/v1/audit/verify", get(admin::audit_verify))
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(security_headers))
@@ -61,23 +70,26 @@ async fn security_headers(req: Request, next: Next) -> Response {
     r
 }
 
-/// Runs `f` on a blocking thread with the caller's view of the store.
-async fn with_view<T: Send + 'static>(
+/// Runs `f` on a blocking thread, as the caller, within the time limit.
+async fn as_caller<T: Send + 'static>(
     state: AppState,
     headers: HeaderMap,
     scope: Scope,
-    f: impl FnOnce(&mut ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
+    f: impl FnOnce(&AppState, &HeaderMap, crate::auth::Caller) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let limit = state.config.request_timeout;
     let task = tokio::task::spawn_blocking(move || {
         let caller = authenticate(&state, &headers, scope)?;
-        let mut store = state
-            .store
-            .lock()
-            .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
-        let mut view = ReaderView::new(&mut store, &caller);
-        f(&mut view)
+        f(&state, &headers, caller)
     });
+    within(limit, task).await
+}
+
+/// The answer of a blocking task, or `503 timeout` after `limit`.
+async fn within<T>(
+    limit: std::time::Duration,
+    task: tokio::task::JoinHandle<Result<T, ApiError>>,
+) -> Result<T, ApiError> {
     match tokio::time::timeout(limit, task).await {
         Ok(done) => done.map_err(|e| ApiError::Internal(e.to_string()))?,
         Err(_) => Err(ApiError::Timeout(format!(
@@ -87,15 +99,57 @@ async fn with_view<T: Send + 'static>(
     }
 }
 
+/// Runs `f` with the caller's view of the store.
+pub(crate) async fn with_view<T: Send + 'static>(
+    state: AppState,
+    headers: HeaderMap,
+    scope: Scope,
+    f: impl FnOnce(&ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    as_caller(state, headers, scope, move |state, headers, caller| {
+        state.audit.healthy()?;
+        let caller = break_glass(state, headers, caller)?;
+        f(&ReaderView::new(&state.reader, &caller, &state.audit))
+    })
+    .await
+}
+
+/// Runs `f` with the store's writer, as the caller.
+pub(crate) async fn with_writer<T: Send + 'static>(
+    state: AppState,
+    headers: HeaderMap,
+    scope: Scope,
+    f: impl FnOnce(&mut WriterView<'_>) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    as_caller(state, headers, scope, move |state, _, caller| {
+        let mut store = state
+            .writer
+            .lock()
+            .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
+        f(&mut WriterView::new(&mut store, &caller))
+    })
+    .await
+}
+
 fn json_response(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
 async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let state2 = state.clone();
-    let v = tokio::task::spawn_blocking(move || {
-        let c = authenticate(&state2, &headers, Scope::Read)
-            .or_else(|_| authenticate(&state2, &headers, Scope::Submit))?;
+    let limit = state.config.request_timeout;
+    let task = tokio::task::spawn_blocking(move || {
+        // Any token that may do anything may ask who it is.
+        let c = authenticate_any(
+            &state,
+            &headers,
+            &[
+                Scope::Read,
+                Scope::Submit,
+                Scope::Report,
+                Scope::Admin,
+                Scope::Audit,
+            ],
+        )?;
         Ok::<_, ApiError>(json!({
             "organisation": c.grant.org,
             "role": c.grant.role,
@@ -103,9 +157,8 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Respons
             "max_tlp": c.grant.max_tlp,
             "token": c.token_id,
         }))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    });
+    let v = within(limit, task).await?;
     Ok(json_response(StatusCode::OK, v))
 }
 
@@ -210,8 +263,8 @@ async fn submit(
         .unwrap_or_default();
     let operation = q.get("operation").cloned();
     let archive = state.archive.clone();
-    let v = with_view(state, headers, Scope::Submit, move |view| {
-        let org = view_org(view);
+    let v = with_writer(state, headers, Scope::Submit, move |view| {
+        let org = view.organisation().to_owned();
         let options = IngestOptions {
             format,
             source: Some(org.clone()),
@@ -220,7 +273,7 @@ async fn submit(
         };
         let sub = pelita_ingest::submit_reader(&archive, &name, body.as_ref(), &options.limits)
             .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-        let store = view.writer();
+        let store = view.store();
         let operation = match &operation {
             Some(n) => Some(
                 store
@@ -253,10 +306,6 @@ async fn submit(
     })
     .await?;
     Ok(json_response(StatusCode::ACCEPTED, v))
-}
-
-fn view_org(view: &ReaderView<'_>) -> String {
-    view.organisation().to_owned()
 }
 
 async fn submission_status(

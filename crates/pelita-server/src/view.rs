@@ -1,30 +1,56 @@
-//! The only door to the store for request handlers.
+//! The only doors to the store for request handlers: [`ReaderView`] for
+//! reads, [`WriterView`] for a caller's own writes.
 
+use pelita_auth::Scope;
 use pelita_store::{AuditEntry, Lookup, SightingFilter, SqliteStore, Stats, Store};
 use time::OffsetDateTime;
 
+use crate::audit_log::AuditQueue;
 use crate::auth::Caller;
+use crate::error::ApiError;
 
 /// The store as one caller may see it: every read goes through the
 /// caller's sharing filter, which a handler cannot choose or widen.
 pub struct ReaderView<'a> {
-    store: &'a mut SqliteStore,
+    store: &'a SqliteStore,
     filter: SightingFilter,
     caller: &'a Caller,
+    audit: &'a AuditQueue,
+}
+
+/// The sharing filter of a caller: their organisation under the sharing
+/// policy, capped by the token's marking ceiling.
+fn filter_of(caller: &Caller) -> SightingFilter {
+    let mut filter = match (caller.broke_glass, caller.org_id) {
+        (true, _) => SightingFilter::everything(),
+        (false, Some(org)) => SightingFilter::member(org),
+        (false, None) => SightingFilter::anonymous(),
+    };
+    if let Some(max) = caller.grant.max_tlp {
+        filter = filter.at_most(max);
+    }
+    filter
+}
+
+fn entry(caller: &Caller, action: &str, detail: String, result_size: u64) -> AuditEntry {
+    AuditEntry {
+        at: OffsetDateTime::now_utc(),
+        org: caller.grant.org.clone(),
+        token: caller.token_id.clone(),
+        action: action.to_owned(),
+        detail,
+        result_size,
+    }
 }
 
 impl<'a> ReaderView<'a> {
-    /// The view of `caller`: their organisation under the sharing policy,
-    /// capped by the token's marking ceiling.
-    pub fn new(store: &'a mut SqliteStore, caller: &'a Caller) -> Self {
-        let mut filter = SightingFilter::member(caller.org_id);
-        if let Some(max) = caller.grant.max_tlp {
-            filter = filter.at_most(max);
-        }
+    /// The view of `caller`.
+    pub fn new(store: &'a SqliteStore, caller: &'a Caller, audit: &'a AuditQueue) -> Self {
         ReaderView {
             store,
-            filter,
+            filter: filter_of(caller),
             caller,
+            audit,
         }
     }
 
@@ -71,22 +97,15 @@ impl<'a> ReaderView<'a> {
         self.store.submission_report(sha256, &self.caller.grant.org)
     }
 
-    /// Records what the caller did.
-    pub fn audit(
-        &mut self,
-        action: &str,
-        detail: String,
-        result_size: u64,
-    ) -> Result<(), pelita_store::StoreError> {
-        self.store.audit_append(&AuditEntry {
-            at: OffsetDateTime::now_utc(),
-            org: self.caller.grant.org.clone(),
-            token: self.caller.token_id.clone(),
-            action: action.to_owned(),
-            detail,
-            result_size,
-        })?;
-        Ok(())
+    /// Records what the caller read (queued: see [`crate::audit_log`]).
+    pub fn audit(&self, action: &str, detail: String, result_size: u64) -> Result<(), ApiError> {
+        let detail = if self.caller.broke_glass {
+            format!("break-glass {detail}")
+        } else {
+            detail
+        };
+        self.audit
+            .record(entry(self.caller, action, detail, result_size))
     }
 
     /// The caller's organisation.
@@ -94,8 +113,88 @@ impl<'a> ReaderView<'a> {
         &self.caller.grant.org
     }
 
-    /// The store for a submission by the caller (writes are the caller's own).
-    pub fn writer(&mut self) -> &mut SqliteStore {
+    /// Refuses unless the caller's token holds `scope` (the route checked
+    /// it already; this keeps the check next to the data).
+    fn needs(&self, scope: Scope) -> Result<(), ApiError> {
+        self.caller
+            .grant
+            .permits(scope, OffsetDateTime::now_utc())
+            .map_err(|d| ApiError::Forbidden(d.to_string()))
+    }
+
+    /// Every organisation (administrators).
+    pub fn organisations(&self) -> Result<Vec<pelita_store::Organisation>, ApiError> {
+        self.needs(Scope::Admin)?;
+        Ok(self.store.organisations()?)
+    }
+
+    /// Every token, without secrets or hashes (administrators).
+    pub fn tokens(&self) -> Result<Vec<pelita_store::TokenRow>, ApiError> {
+        self.needs(Scope::Admin)?;
+        Ok(self.store.tokens()?)
+    }
+
+    /// The audit log from `from` on (auditors).
+    pub fn audit_entries(
+        &self,
+        from: i64,
+        limit: usize,
+    ) -> Result<Vec<pelita_store::AuditRecord>, ApiError> {
+        self.needs(Scope::Audit)?;
+        Ok(self.store.audit_entries(from, limit)?)
+    }
+
+    /// The audit chain's check (auditors).
+    pub fn audit_verify(&self) -> Result<pelita_store::AuditVerdict, ApiError> {
+        self.needs(Scope::Audit)?;
+        Ok(self.store.audit_verify()?)
+    }
+}
+
+/// The store for a caller's own writes (a submission, an administrative
+/// action), each recorded in the audit log before the answer.
+pub struct WriterView<'a> {
+    store: &'a mut SqliteStore,
+    caller: &'a Caller,
+}
+
+impl<'a> WriterView<'a> {
+    /// The writer for `caller`.
+    pub fn new(store: &'a mut SqliteStore, caller: &'a Caller) -> Self {
+        WriterView { store, caller }
+    }
+
+    /// The caller's organisation.
+    pub fn organisation(&self) -> &str {
+        &self.caller.grant.org
+    }
+
+    /// The store, to write the caller's own data.
+    pub fn store(&mut self) -> &mut SqliteStore {
         self.store
+    }
+
+    /// The caller as the administration functions record it.
+    pub fn actor(&self) -> Result<pelita_store::admin::Actor, ApiError> {
+        self.caller
+            .grant
+            .permits(Scope::Admin, OffsetDateTime::now_utc())
+            .map_err(|d| ApiError::Forbidden(d.to_string()))?;
+        Ok(pelita_store::admin::Actor {
+            org: self.caller.grant.org.clone(),
+            token: self.caller.token_id.clone(),
+        })
+    }
+
+    /// Records what the caller did, committed before this returns.
+    pub fn audit(
+        &mut self,
+        action: &str,
+        detail: String,
+        result_size: u64,
+    ) -> Result<(), ApiError> {
+        self.store
+            .audit_append(&entry(self.caller, action, detail, result_size))?;
+        Ok(())
     }
 }

@@ -87,7 +87,12 @@ fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: &
 }
 
 /// Serves `store` on a free loopback port in a background thread.
-fn serve(store: SqliteStore, dir: &std::path::Path, max_body: usize, rate: f64) -> SocketAddr {
+fn serve(
+    store: SqliteStore,
+    dir: &std::path::Path,
+    max_body: usize,
+    rate: f64,
+) -> (SocketAddr, pelita_server::AppState) {
     let state = pelita_server::AppState::new(
         store,
         pelita_server::Config {
@@ -95,12 +100,14 @@ fn serve(store: SqliteStore, dir: &std::path::Path, max_body: usize, rate: f64) 
             max_body_bytes: max_body,
             requests_per_second: rate,
             request_timeout: std::time::Duration::from_secs(60),
+            anonymous_read: false,
         },
     )
     .unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
+    let handle = state.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -112,7 +119,7 @@ fn serve(store: SqliteStore, dir: &std::path::Path, max_body: usize, rate: f64) 
             axum::serve(l, pelita_server::router(state)).await.unwrap();
         });
     });
-    addr
+    (addr, handle)
 }
 
 #[test]
@@ -141,7 +148,7 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
     );
     let revoked = token(&mut store, 4, "firm-b", Role::Analyst, &all);
     store.revoke_token(&format!("{:016x}", 4)).unwrap();
-    let addr = serve(store, dir.path(), 1 << 20, 1000.0);
+    let (addr, state) = serve(store, dir.path(), 1 << 20, 1000.0);
 
     // cert-a shares an AMBER C2, firm-b a GREEN one.
     let r = http(
@@ -404,7 +411,9 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
         (413, Some("too_large"))
     );
 
-    // The audit log has every call, by organisation and token, and is intact.
+    // The audit log has every call, by organisation and token, and is intact
+    // (reads are committed by the audit queue: wait for it).
+    state.audit.flush().unwrap();
     let store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
     let v = store.audit_verify().unwrap();
     assert!(v.is_ok(), "{v:?}");
@@ -430,7 +439,7 @@ fn each_token_has_a_request_budget() {
     let a = token(&mut store, 1, "cert-a", Role::Analyst, &[Scope::Read]);
     let b = token(&mut store, 2, "firm-b", Role::Analyst, &[Scope::Read]);
     // 2 requests per second, bursts of 4.
-    let addr = serve(store, dir.path(), 1 << 20, 2.0);
+    let (addr, _state) = serve(store, dir.path(), 1 << 20, 2.0);
     let statuses: Vec<u16> = (0..8)
         .map(|_| http(addr, "GET", "/api/v1/stats", Some(&a), b"").status)
         .collect();

@@ -3,10 +3,9 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use pelita_auth::{Role, Scope, TokenGrant, generate_token};
+use pelita_auth::{Role, Scope};
 use pelita_model::Tlp;
-use pelita_store::{Store as _, TokenRow};
+use pelita_store::{Store as _, admin};
 use time::OffsetDateTime;
 
 use super::store_args::StoreArgs;
@@ -112,25 +111,12 @@ enum TokenCommand {
     },
 }
 
-fn valid_org(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
 /// Runs `pelita org`.
 pub fn run_org(args: &OrgArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         OrgCommand::Add { name, role, store } => {
-            anyhow::ensure!(
-                valid_org(name),
-                "organisation names are 1 to 64 letters, digits, `-`, `_` or `.`: {name:?}"
-            );
             let mut s = store.open_or_create()?;
-            s.put_organisation(name, *role)?;
-            super::audit::record(&mut s, "org.put", format!("{name} role={role}"), 1)?;
+            admin::put_organisation(&mut s, &operator(), name, *role)?;
             super::output::print(&format!("organisation {name}: {role}\n"))?;
         }
         OrgCommand::List { json, store } => {
@@ -163,32 +149,6 @@ pub fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
             store,
         } => {
             let mut s = store.open_or_create()?;
-            let found = s
-                .organisations()?
-                .into_iter()
-                .find(|o| o.name == *org)
-                .with_context(|| {
-                    format!("no organisation {org:?}: add it with `pelita org add {org}`")
-                })?;
-            let scopes = if scopes.is_empty() {
-                found.role.scopes()
-            } else {
-                scopes.clone()
-            };
-            for sc in &scopes {
-                anyhow::ensure!(
-                    found.role.allows(*sc),
-                    "the role {} of {org} does not allow the scope {sc} (it allows: {})",
-                    found.role,
-                    found
-                        .role
-                        .scopes()
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
             let expires_at = match expires {
                 Some(w) => {
                     let t = super::when::parse_when(w, now).map_err(anyhow::Error::msg)?;
@@ -197,27 +157,20 @@ pub fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
                 }
                 None => None,
             };
-            let t = generate_token()?;
-            s.put_token(&TokenRow {
-                id: t.id.as_str().to_owned(),
+            let request = admin::TokenRequest {
+                org: org.clone(),
                 name: name.clone(),
-                hash: t.hash.clone(),
-                grant: TokenGrant {
-                    org: org.clone(),
-                    role: found.role,
-                    scopes: scopes.clone(),
-                    max_tlp: *max_tlp,
-                    expires_at,
-                    revoked: false,
-                },
-                created_at: now,
-            })?;
-            super::audit::record(
-                &mut s,
-                "token.create",
-                format!("id={} org={org} name={name}", t.id.as_str()),
-                1,
-            )?;
+                scopes: scopes.clone(),
+                max_tlp: *max_tlp,
+                expires_at,
+            };
+            let (t, row) = match admin::issue_token(&mut s, &operator(), &request, now) {
+                Err(admin::AdminError::NoOrganisation(org)) => {
+                    anyhow::bail!("no organisation {org:?}: add it with `pelita org add {org}`")
+                }
+                other => other?,
+            };
+            let scopes = row.grant.scopes;
             super::output::print(&format!(
                 "{}\n\nThis is the only time the token is shown: store it now. Id {} for {org}, scopes {}{}.\n",
                 t.secret,
@@ -266,12 +219,19 @@ pub fn run_token(args: &TokenArgs) -> anyhow::Result<ExitCode> {
         TokenCommand::Revoke { id, store } => {
             let mut s = store.open_or_create()?;
             anyhow::ensure!(
-                s.revoke_token(id)?,
+                admin::revoke_token(&mut s, &operator(), id)?,
                 "no token with id {id:?} (see `pelita token list`)"
             );
-            super::audit::record(&mut s, "token.revoke", format!("id={id}"), 1)?;
             super::output::print(&format!("token {id} revoked\n"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The console's identity in the audit log.
+fn operator() -> admin::Actor {
+    admin::Actor {
+        org: "operator".into(),
+        token: "-".into(),
+    }
 }

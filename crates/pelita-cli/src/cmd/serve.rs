@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use pelita_auth::{Role, TokenGrant, generate_token};
-use pelita_store::{SqliteStore, Store as _, TokenRow};
+use pelita_auth::Role;
+use pelita_store::{SqliteStore, Store as _, admin};
 use time::OffsetDateTime;
 
 use super::store_args::StoreArgs;
@@ -32,20 +32,50 @@ use super::store_args::StoreArgs;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8750")]
-    listen: SocketAddr,
-    /// Largest request body, in MiB.
-    #[arg(long, default_value_t = 64)]
-    max_body_mib: usize,
-    /// Requests per second each token may make (bursts of twice that).
-    #[arg(long, default_value_t = 200.0)]
-    rate: f64,
-    /// Longest a request may run, in seconds.
-    #[arg(long, default_value_t = 120)]
-    timeout_secs: u64,
+    /// The address to listen on [default: 127.0.0.1:8750].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Largest request body, in MiB [default: 64].
+    #[arg(long)]
+    max_body_mib: Option<usize>,
+    /// Requests per second each token may make, bursts of twice that [default: 200].
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Longest a request may run, in seconds [default: 120].
+    #[arg(long)]
+    timeout_secs: Option<u64>,
+    /// Let requests without a token read TLP:CLEAR data (lookups, stats, blocklists).
+    #[arg(long)]
+    anonymous_read: bool,
+    /// A TOML file with any of: listen, max_body_mib, rate, timeout_secs,
+    /// anonymous_read. Options given on the command line win.
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(flatten)]
     store: StoreArgs,
+}
+
+/// `--config FILE`: the same settings as the options.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    max_body_mib: Option<usize>,
+    rate: Option<f64>,
+    timeout_secs: Option<u64>,
+    anonymous_read: Option<bool>,
+}
+
+impl FileConfig {
+    fn read(path: Option<&std::path::Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{}: not a serve configuration", path.display()))
+    }
 }
 
 /// Creates `admin` and an administrator token when there is no administrator.
@@ -57,28 +87,20 @@ fn bootstrap(store: &mut SqliteStore) -> anyhow::Result<Option<String>> {
     {
         return Ok(None);
     }
-    store.put_organisation("admin", Role::Administrator)?;
-    let t = generate_token()?;
-    let now = OffsetDateTime::now_utc();
-    store.put_token(&TokenRow {
-        id: t.id.as_str().to_owned(),
-        name: "bootstrap".into(),
-        hash: t.hash.clone(),
-        grant: TokenGrant {
-            org: "admin".into(),
-            role: Role::Administrator,
-            scopes: Role::Administrator.scopes(),
-            max_tlp: None,
-            expires_at: None,
-            revoked: false,
-        },
-        created_at: now,
-    })?;
-    super::audit::record(
+    let operator = admin::Actor {
+        org: "operator".into(),
+        token: "-".into(),
+    };
+    admin::put_organisation(store, &operator, "admin", Role::Administrator)?;
+    let (t, _) = admin::issue_token(
         store,
-        "token.create",
-        format!("id={} org=admin name=bootstrap", t.id.as_str()),
-        1,
+        &operator,
+        &admin::TokenRequest {
+            org: "admin".into(),
+            name: "bootstrap".into(),
+            ..Default::default()
+        },
+        OffsetDateTime::now_utc(),
     )?;
     Ok(Some(t.secret))
 }
@@ -97,34 +119,55 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
              This is the only time it is shown; store it now:\n\n{secret}\n"
         );
     }
+    let file = FileConfig::read(args.config.as_deref())?;
+    let listen = args
+        .listen
+        .or(file.listen)
+        .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8750)));
+    let anonymous_read = args.anonymous_read || file.anonymous_read.unwrap_or(false);
     let state = pelita_server::AppState::new(
         store,
         pelita_server::Config {
             data_dir,
-            max_body_bytes: args.max_body_mib.saturating_mul(1 << 20),
-            requests_per_second: args.rate,
-            request_timeout: std::time::Duration::from_secs(args.timeout_secs),
+            max_body_bytes: args
+                .max_body_mib
+                .or(file.max_body_mib)
+                .unwrap_or(64)
+                .saturating_mul(1 << 20),
+            requests_per_second: args.rate.or(file.rate).unwrap_or(200.0),
+            request_timeout: std::time::Duration::from_secs(
+                args.timeout_secs.or(file.timeout_secs).unwrap_or(120),
+            ),
+            anonymous_read,
         },
     )?;
+    if anonymous_read {
+        eprintln!("pelita serve: anonymous reading of TLP:CLEAR data is on");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| format!("cannot listen on {listen}"))?;
         eprintln!(
             "pelita serve: listening on http://{} (store {})",
             listener.local_addr()?,
             db.display()
         );
-        axum::serve(listener, pelita_server::router(state))
+        axum::serve(listener, pelita_server::router(state.clone()))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
             .context("the server stopped")
     })?;
+    // Every answered read's audit entry is committed before the process ends.
+    state
+        .audit
+        .flush()
+        .map_err(|e| anyhow::anyhow!("the audit log: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
