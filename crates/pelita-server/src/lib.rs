@@ -43,7 +43,9 @@
 //! that runs longer than [`Config::request_timeout`] answers `503 timeout`.
 
 pub mod auth;
+pub mod docs;
 pub mod error;
+pub mod openapi;
 pub mod routes;
 pub mod view;
 

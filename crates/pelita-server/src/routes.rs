@@ -16,31 +16,71 @@ use pelita_store::{Destination, Store as _, store_submission};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::AppState;
 use crate::auth::authenticate;
 use crate::error::ApiError;
 use crate::view::ReaderView;
+use crate::{AppState, docs, openapi};
 
-/// The API's router.
+/// Defines [`ROUTES`] and the router of the API from one table, so that a
+/// route cannot be served without being listed (and `tests/openapi.rs`
+/// checks that every listed route is in the OpenAPI document, and only
+/// those). Every `/api/v1` route goes through this table.
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:ident,)*) => {
+        /// Every route of the API, as (method, path), paths in axum's and
+        /// OpenAPI's `{param}` notation.
+        pub const ROUTES: &[(&str, &str)] = &[$((method_name!($method), $path),)*];
+
+        fn api_routes() -> Router<AppState> {
+            Router::new()$(.route($path, $method($handler)))*
+        }
+    };
+}
+
+macro_rules! method_name {
+    (get) => {
+        "GET"
+    };
+    (post) => {
+        "POST"
+    };
+}
+
+api_routes! {
+    get "/api/v1/me" => me,
+    get "/api/v1/indicators/{value}" => indicator,
+    get "/api/v1/stats" => stats,
+    get "/api/v1/reports/country/{cc}" => country_report,
+    post "/api/v1/submissions" => submit,
+    get "/api/v1/submissions/{sha}" => submission_status,
+    get "/api/v1/exports/{format}" => export,
+}
+
+/// The API's router: the routes of [`ROUTES`], the OpenAPI document and
+/// the API explorer.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
-    Router::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/indicators/{value}", get(indicator))
-        .route("/api/v1/stats", get(stats))
-        .route("/api/v1/reports/country/{cc}", get(country_report))
-        .route("/api/v1/submissions", post(submit))
-        .route("/api/v1/submissions/{sha}", get(submission_status))
-        .route("/api/v1/exports/{format}", get(export))
+    api_routes()
+        .route(openapi::PATH, get(openapi::serve))
+        .merge(docs::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
 
+/// The Content Security Policy of every answer but the API explorer's: load nothing.
+pub const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// Headers on every response: nothing is cached, sniffed, framed, or
-/// allowed to load anything.
+/// allowed to load anything (the API explorer's page may load its own
+/// scripts, styles and images, and fetch from this origin: [`docs::CSP`]).
 async fn security_headers(req: Request, next: Next) -> Response {
+    let csp = if docs::is_docs_path(req.uri().path()) {
+        docs::CSP
+    } else {
+        STRICT_CSP
+    };
     let mut r = next.run(req).await;
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
         r = ApiError::TooLarge("the request body is over the limit".into()).into_response();
@@ -51,10 +91,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
         (header::CACHE_CONTROL, "no-store"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        ),
+        (header::CONTENT_SECURITY_POLICY, csp),
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
