@@ -46,6 +46,11 @@ pub const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/swagger-ui/swagger-ui.css"),
     ),
     (
+        "/api/docs/favicon-32x32.png",
+        "image/png",
+        include_bytes!("../assets/swagger-ui/favicon-32x32.png"),
+    ),
+    (
         "/api/docs/LICENSE",
         TEXT,
         include_bytes!("../assets/swagger-ui/LICENSE"),
