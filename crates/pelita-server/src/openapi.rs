@@ -152,15 +152,15 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 )
                 .description(Some(
                     "The fused view of a value in any notation, defanged or not \
-                 (`198.51.100[.]7`, `hxxp://…`), with the stored networks that contain it \
-                 and its stored parent domains, over the sightings the caller may see. A \
-                 value the caller may not see answers `404 not_found`, exactly like one \
-                 never submitted.",
+                     (`198.51.100[.]7`, `hxxp://…`), with the stored networks that contain it \
+                     and its stored parent domains, over the sightings the caller may see. A \
+                     value the caller may not see answers `404 not_found`, exactly like one \
+                     never submitted.",
                 ))
                 .parameter(path_param(
                     "value",
                     "The value: an address, network, domain, URL, e-mail address, digest, \
-                 ASN, wallet, onion or phone number, in any notation (percent-encoded).",
+                     ASN, wallet, onion or phone number, in any notation (percent-encoded).",
                     string().examples(["198.51.100.7", "198.51.100[.]7", "example.test"]),
                 ))
                 .response(
@@ -185,7 +185,7 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 operation("get_stats", "indicators", "Counts", &[Scope::Read])
                     .description(Some(
                         "Counts by kind, class, country, ASN and source, over the sightings \
-                     the caller may see.",
+                         the caller may see.",
                     ))
                     .response("200", json_response("The counts", "Stats"))
                     .build(),
@@ -210,8 +210,8 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 )
                 .description(Some(
                     "The Cyber Activity Report of one country as the caller may see it: an \
-                 executive summary, recommended actions, indicators by class, the networks \
-                 with the most indicators.",
+                     executive summary, recommended actions, indicators by class, the networks \
+                     with the most indicators.",
                 ))
                 .parameter(path_param(
                     "cc",
@@ -249,18 +249,18 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 )
                 .description(Some(
                     "The request body is the package itself, as raw bytes: a STIX 2.1 bundle, \
-                 a MISP event, a feed's CSV, a plain list or free text. The format is \
-                 detected unless `format` says it; the `Content-Type` is not used. The \
-                 package is archived, read and stored as the token's organisation's \
-                 sightings; records that cannot be read are counted, with where and why, \
-                 and the rest goes through. The same bytes submitted again store nothing \
-                 new.",
+                     a MISP event, a feed's CSV, a plain list or free text. The format is \
+                     detected unless `format` says it; the `Content-Type` is not used. The \
+                     package is archived, read and stored as the token's organisation's \
+                     sightings; records that cannot be read are counted, with where and why, \
+                     and the rest goes through. The same bytes submitted again store nothing \
+                     new.",
                 ))
                 .parameter(query_param(
                     "format",
                     "How to read the body: `auto` (detect, the default), `stix`, `misp`, \
-                 `misp-feed`, `list`, `text`, or `csv:PRESET` for a feed preset \
-                 (`csv:urlhaus`, `csv:feodotracker`, `csv:threatfox`, …).",
+                     `misp-feed`, `list`, `text`, or `csv:PRESET` for a feed preset \
+                     (`csv:urlhaus`, `csv:feodotracker`, `csv:threatfox`, …).",
                     string().default(Some("auto".into())).examples([
                         "auto",
                         "stix",
@@ -271,7 +271,7 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 .parameter(query_param(
                     "tlp",
                     "The marking of sightings that carry none of their own (TLP 2.0; \
-                 `white`, `TLP:AMBER` and other notations are read too).",
+                     `white`, `TLP:AMBER` and other notations are read too).",
                     enum_of(Tlp::ALL.map(Tlp::as_str)),
                 ))
                 .parameter(query_param(
@@ -282,13 +282,13 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 .parameter(query_param(
                     "operation",
                     "The name of a joint operation to file the sightings under (its members \
-                 may then see AMBER sightings).",
+                     may then see AMBER sightings).",
                     string(),
                 ))
                 .parameter(query_param(
                     "share_with",
                     "Organisations, comma-separated, that may see the AMBER, AMBER+STRICT and \
-                 RED sightings of this submission.",
+                     RED sightings of this submission.",
                     string().examples(["police-sg,cert-my"]),
                 ))
                 .request_body(Some(
@@ -348,8 +348,8 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 )
                 .description(Some(
                     "The report of a submission the token's organisation made, with its \
-                 located errors. Another organisation's submission is `not_found`, like \
-                 a missing one.",
+                     located errors. Another organisation's submission is `not_found`, like \
+                     a missing one.",
                 ))
                 .parameter(path_param(
                     "sha",
@@ -384,10 +384,10 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 )
                 .description(Some(
                     "`blocklist` (scope `read`): one canonical value per line, suppressed \
-                 values (known-benign, non-routable, withdrawn) left out, optionally of \
-                 one `kind` and one `country`. `csv` and `stix` (scope `report`): a \
-                 country's indicators as in its report, as CSV or a STIX 2.1 bundle; \
-                 `country` is required.",
+                     values (known-benign, non-routable, withdrawn) left out, optionally of \
+                     one `kind` and one `country`. `csv` and `stix` (scope `report`): a \
+                     country's indicators as in its report, as CSV or a STIX 2.1 bundle; \
+                     `country` is required.",
                 ))
                 .parameter(path_param(
                     "format",
@@ -397,13 +397,13 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 .parameter(query_param(
                     "kind",
                     "`blocklist` only: only indicators of this kind (aliases such as `ip` \
-                 and `hostname` are read too).",
+                     and `hostname` are read too).",
                     enum_of(IndicatorKind::ALL.map(IndicatorKind::as_str)),
                 ))
                 .parameter(query_param(
                     "country",
                     "ISO 3166-1 alpha-2 country code: required for `csv` and `stix`; for \
-                 `blocklist`, only indicators of that country.",
+                     `blocklist`, only indicators of that country.",
                     string().pattern(Some("^[A-Za-z]{2}$")),
                 ))
                 .response(
