@@ -156,6 +156,19 @@ impl FormatChoice {
         };
         Ok(FormatChoice::Fixed(fixed))
     }
+
+    /// Reads a format named by someone who must not reach the machine's
+    /// files (an API caller): the same names as [`FormatChoice::parse`],
+    /// but `csv:` takes only a feed preset, never a mapping file path.
+    pub fn parse_untrusted(spec: &str) -> Result<FormatChoice, FormatError> {
+        let s = spec.trim();
+        if let Some(rest) = s.strip_prefix("csv:").or_else(|| s.strip_prefix("feed:")) {
+            return Preset::from_str(rest)
+                .map(|p| FormatChoice::Fixed(Format::Feed(p)))
+                .map_err(|_| FormatError::Unknown(format!("{s} (csv: takes a feed preset here)")));
+        }
+        FormatChoice::parse(s)
+    }
 }
 
 fn csv_choice(rest: &str) -> Result<Format, FormatError> {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,6 +31,12 @@ impl From<AdminError> for ApiError {
             other => ApiError::BadRequest(other.to_string()),
         }
     }
+}
+
+/// A JSON request body (whatever its `Content-Type` says), or a 400 that
+/// says where it went wrong.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("the JSON body: {e}")))
 }
 
 /// `GET /api/v1/organisations`
@@ -62,10 +69,11 @@ pub async fn put_organisation(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(name): Path<String>,
-    body: Result<Json<OrgBody>, axum::extract::rejection::JsonRejection>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let org = with_writer(state, headers, Scope::Admin, move |w| {
+        // Read after the token is checked: an unauthenticated caller learns nothing.
+        let body: OrgBody = json_body(&body)?;
         let actor = w.actor()?;
         Ok(admin::put_organisation(
             w.store(),
@@ -121,10 +129,10 @@ fn default_name() -> String {
 pub async fn create_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<TokenBody>, axum::extract::rejection::JsonRejection>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let v = with_writer(state, headers, Scope::Admin, move |w| {
+        let body: TokenBody = json_body(&body)?;
         let actor = w.actor()?;
         let request = TokenRequest {
             org: body.org,

@@ -1,4 +1,8 @@
-//! The one table of error codes of the API.
+//! The one table of error codes of the API. The `error_table!` invocation
+//! below is the table: it defines [`ApiError`] and [`ErrorCode`] (whose
+//! [`ErrorCode::ALL`] the OpenAPI document's `code` enum and error responses
+//! are built from). The table here says the same for readers, and a test
+//! (`tests/openapi.rs`) checks that it does.
 //!
 //! | code | status | when |
 //! | --- | --- | --- |
@@ -17,68 +21,111 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// An API error: a stable code and a message for people.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ApiError {
+/// Defines [`ApiError`] and [`ErrorCode`] (the same variants, without the
+/// message) from one table, so that the codes, their statuses and the
+/// OpenAPI document's `code` enum and error responses cannot drift.
+macro_rules! error_table {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident($display:tt) => $code:literal, $status:ident, $when:literal;
+    )*) => {
+        /// An API error: a stable code and a message for people.
+        #[derive(Debug, thiserror::Error)]
+        #[non_exhaustive]
+        pub enum ApiError {
+            $(
+                $(#[$doc])*
+                #[error($display)]
+                $variant(String),
+            )*
+        }
+
+        /// An error code of the API, without a message: one row of the table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $(
+                $(#[$doc])*
+                $variant,
+            )*
+        }
+
+        impl ErrorCode {
+            /// Every error code, in the order of the table.
+            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The stable code, as in `{"error": {"code": …}}`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The HTTP status that goes with it.
+            pub const fn status(self) -> StatusCode {
+                match self {
+                    $(ErrorCode::$variant => StatusCode::$status,)*
+                }
+            }
+
+            /// When it is answered.
+            pub const fn when(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $when,)*
+                }
+            }
+        }
+
+        impl ApiError {
+            /// The row of the table.
+            pub const fn error_code(&self) -> ErrorCode {
+                match self {
+                    $(ApiError::$variant(_) => ErrorCode::$variant,)*
+                }
+            }
+        }
+    };
+}
+
+error_table! {
     /// 401.
-    #[error("{0}")]
-    Unauthenticated(String),
+    Unauthenticated("{0}") => "unauthenticated", UNAUTHORIZED,
+        "no token, a malformed token, an unknown, revoked or expired token";
     /// 403.
-    #[error("{0}")]
-    Forbidden(String),
+    Forbidden("{0}") => "forbidden", FORBIDDEN,
+        "the token's scopes or its organisation's role do not allow the route";
     /// 404.
-    #[error("{0}")]
-    NotFound(String),
+    NotFound("{0}") => "not_found", NOT_FOUND,
+        "nothing the caller may see (never \"exists but hidden\")";
     /// 400.
-    #[error("{0}")]
-    BadRequest(String),
+    BadRequest("{0}") => "bad_request", BAD_REQUEST,
+        "a parameter or value that cannot be read";
     /// 413.
-    #[error("{0}")]
-    TooLarge(String),
+    TooLarge("{0}") => "too_large", PAYLOAD_TOO_LARGE,
+        "a body over the limit";
     /// 422.
-    #[error("{0}")]
-    Unprocessable(String),
+    Unprocessable("{0}") => "unprocessable", UNPROCESSABLE_ENTITY,
+        "a submission that could not be read at all";
     /// 429.
-    #[error("{0}")]
-    RateLimited(String),
+    RateLimited("{0}") => "rate_limited", TOO_MANY_REQUESTS,
+        "the token made more requests than its budget (`Retry-After` says when to retry)";
     /// 503.
-    #[error("{0}")]
-    Timeout(String),
+    Timeout("{0}") => "timeout", SERVICE_UNAVAILABLE,
+        "the request took longer than the server's limit";
     /// 500: the message goes to the server log only.
-    #[error("internal error")]
-    Internal(String),
+    Internal("internal error") => "internal", INTERNAL_SERVER_ERROR,
+        "the store or the archive failed (details in the server log, not the answer)";
 }
 
 impl ApiError {
     /// The stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::Unauthenticated(_) => "unauthenticated",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::BadRequest(_) => "bad_request",
-            ApiError::TooLarge(_) => "too_large",
-            ApiError::Unprocessable(_) => "unprocessable",
-            ApiError::RateLimited(_) => "rate_limited",
-            ApiError::Timeout(_) => "timeout",
-            ApiError::Internal(_) => "internal",
-        }
+    pub const fn code(&self) -> &'static str {
+        self.error_code().as_str()
     }
 
     /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+    pub const fn status(&self) -> StatusCode {
+        self.error_code().status()
     }
 }
 

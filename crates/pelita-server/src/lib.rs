@@ -20,12 +20,17 @@
 //! - Every request is written to the tamper-evident audit log with the
 //!   organisation, the token id, the query and the result size.
 //! - Hardening: a request body limit, security headers on every response
-//!   (`nosniff`, `no-store`, a `default-src 'none'` CSP, no framing), no
+//!   (`nosniff`, `no-store`, a `default-src 'none'` CSP, no framing; the
+//!   API explorer's files alone get [`docs::CSP`], which lets its page load
+//!   its own scripts and styles and call this origin), no
 //!   CORS, token secrets compared through their argon2id hash (and a
 //!   constant-time digest comparison for the verified-token cache), nothing
 //!   secret in logs.
 //!
-//! Routes (all JSON; `{v}` is any notation, defanged or not):
+//! Routes (all JSON; `{v}` is any notation, defanged or not). The `/api/v1`
+//! routes are one table, [`routes::ROUTES`], from which the router is
+//! built; [`openapi`] documents each of them (`tests/openapi.rs` checks that
+//! the two agree, both ways):
 //!
 //! | method and path | scope | what |
 //! | --- | --- | --- |
@@ -37,6 +42,8 @@
 //! | `GET /api/v1/exports/blocklist?kind=` | read | one canonical value per line, suppressed values left out |
 //! | `GET /api/v1/exports/{csv,stix}?country=` | report | a country's indicators as CSV or a STIX 2.1 bundle |
 //! | `GET /api/v1/me` | any | who the token is |
+//! | `GET /openapi.json` | none | the OpenAPI 3.1 document of the routes above ([`openapi`]) |
+//! | `GET /api/docs` | none | the API explorer: Swagger UI, embedded, nothing from another origin ([`docs`]) |
 //!
 //! Each token has a request budget ([`Config::requests_per_second`], burst
 //! twice that): over it, `429 rate_limited` with `Retry-After`. A request
@@ -45,7 +52,9 @@
 pub mod admin;
 pub mod audit_log;
 pub mod auth;
+pub mod docs;
 pub mod error;
+pub mod openapi;
 pub mod routes;
 pub mod view;
 

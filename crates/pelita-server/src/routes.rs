@@ -19,37 +19,81 @@ use time::OffsetDateTime;
 use crate::auth::{authenticate, authenticate_any, break_glass};
 use crate::error::ApiError;
 use crate::view::{ReaderView, WriterView};
-use crate::{AppState, admin};
+use crate::{AppState, admin, docs, openapi};
 
-/// The API's router.
+/// Defines [`ROUTES`] and the router of the API from one table, so that a
+/// route cannot be served without being listed (and `tests/openapi.rs`
+/// checks that every listed route is in the OpenAPI document, and only
+/// those). Every `/api/v1` route goes through this table.
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        /// Every route of the API, as (method, path), paths in axum's and
+        /// OpenAPI's `{param}` notation.
+        pub const ROUTES: &[(&str, &str)] = &[$((method_name!($method), $path),)*];
+
+        fn api_routes() -> Router<AppState> {
+            Router::new()$(.route($path, $method($handler)))*
+        }
+    };
+}
+
+macro_rules! method_name {
+    (get) => {
+        "GET"
+    };
+    (post) => {
+        "POST"
+    };
+    (put) => {
+        "PUT"
+    };
+    (delete) => {
+        "DELETE"
+    };
+}
+
+api_routes! {
+    get "/api/v1/me" => me,
+    get "/api/v1/indicators/{value}" => indicator,
+    get "/api/v1/stats" => stats,
+    get "/api/v1/reports/country/{cc}" => country_report,
+    post "/api/v1/submissions" => submit,
+    get "/api/v1/submissions/{sha}" => submission_status,
+    get "/api/v1/exports/{format}" => export,
+    get "/api/v1/organisations" => admin::list_organisations,
+    put "/api/v1/organisations/{name}" => admin::put_organisation,
+    get "/api/v1/tokens" => admin::list_tokens,
+    post "/api/v1/tokens" => admin::create_token,
+    delete "/api/v1/tokens/{id}" => admin::revoke_token,
+    get "/api/v1/audit" => admin::audit_log,
+    get "/api/v1/audit/verify" => admin::audit_verify,
+}
+
+/// The API's router: the routes of [`ROUTES`], the OpenAPI document and
+/// the API explorer.
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
-    Router::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/indicators/{value}", get(indicator))
-        .route("/api/v1/stats", get(stats))
-        .route("/api/v1/reports/country/{cc}", get(country_report))
-        .route("/api/v1/submissions", post(submit))
-        .route("/api/v1/submissions/{sha}", get(submission_status))
-        .route("/api/v1/exports/{format}", get(export))
-        .route("/api/v1/organisations", get(admin::list_organisations))
-        .route("/api/v1/organisations/{name}", put(admin::put_organisation))
-        .route(
-            "/api/v1/tokens",
-            get(admin::list_tokens).post(admin::create_token),
-        )
-        .route("/api/v1/tokens/{id}", delete(admin::revoke_token))
-        .route("/api/v1/audit", get(admin::audit_log))
-        .route("/api/v1/audit/verify", get(admin::audit_verify))
+    api_routes()
+        .route(openapi::PATH, get(openapi::serve))
+        .merge(docs::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
 
+/// The Content Security Policy of every answer but the API explorer's: load nothing.
+pub const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
 /// Headers on every response: nothing is cached, sniffed, framed, or
-/// allowed to load anything.
+/// allowed to load anything (the API explorer's page may load its own
+/// scripts, styles and images, and fetch from this origin: [`docs::CSP`]).
 async fn security_headers(req: Request, next: Next) -> Response {
+    let csp = if docs::is_docs_path(req.uri().path()) {
+        docs::CSP
+    } else {
+        STRICT_CSP
+    };
     let mut r = next.run(req).await;
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
         r = ApiError::TooLarge("the request body is over the limit".into()).into_response();
@@ -60,10 +104,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
         (header::CACHE_CONTROL, "no-store"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; frame-ancestors 'none'",
-        ),
+        (header::CONTENT_SECURITY_POLICY, csp),
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
@@ -238,7 +279,8 @@ async fn submit(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let format = FormatChoice::parse(q.get("format").map_or("auto", String::as_str))
+    // Never a mapping file path: a caller must not make the server read its files.
+    let format = FormatChoice::parse_untrusted(q.get("format").map_or("auto", String::as_str))
         .map_err(|e| ApiError::BadRequest(format!("format: {e}")))?;
     let tlp = q
         .get("tlp")

@@ -72,7 +72,7 @@ impl<'a> ReaderView<'a> {
         since: Option<OffsetDateTime>,
     ) -> Result<pelita_report::CountryReport, pelita_report::ReportError> {
         pelita_report::country_report(
-            &*self.store,
+            self.store,
             country,
             &pelita_report::ReportScope {
                 since,

@@ -11,116 +11,15 @@
     reason = "tests: a panic is a failed test"
 )]
 
+mod common;
+
 use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 
-use argon2::password_hash::{PasswordHasher as _, SaltString};
-use pelita_auth::{Role, Scope, TokenGrant};
-use pelita_store::{SqliteStore, Store as _, TokenRow};
+use common::{config, http, serve, serve_with, token};
+use pelita_auth::{Role, Scope};
+use pelita_store::{SqliteStore, Store as _};
 use serde_json::Value;
-
-/// A token with a cheap argon2id hash (the server reads the cost from the
-/// hash; production tokens use the OWASP parameters).
-fn token(store: &mut SqliteStore, n: u8, org: &str, role: Role, scopes: &[Scope]) -> String {
-    let id = format!("{n:016x}");
-    let c = char::from(b'B' + n);
-    let secret: String = std::iter::repeat_n(c, 42)
-        .chain(std::iter::once('A'))
-        .collect();
-    let argon = argon2::Argon2::new(
-        argon2::Algorithm::Argon2id,
-        argon2::Version::V0x13,
-        argon2::Params::new(8, 1, 1, None).unwrap(),
-    );
-    let salt = SaltString::encode_b64(b"pelita-test-salt").unwrap();
-    let hash = argon
-        .hash_password(secret.as_bytes(), &salt)
-        .unwrap()
-        .to_string();
-    store
-        .put_token(&TokenRow {
-            id: id.clone(),
-            name: format!("t{n}"),
-            hash,
-            grant: TokenGrant {
-                org: org.into(),
-                role,
-                scopes: scopes.to_vec(),
-                max_tlp: None,
-                expires_at: None,
-                revoked: false,
-            },
-            created_at: time::OffsetDateTime::now_utc(),
-        })
-        .unwrap();
-    format!("pelita_{id}_{secret}")
-}
-
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Value,
-}
-
-fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Reply {
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: pelita.test\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    Reply {
-        status,
-        headers: head.to_ascii_lowercase(),
-        body: serde_json::from_str(rest).unwrap_or(Value::Null),
-    }
-}
-
-/// Serves `store` on a free loopback port in a background thread.
-fn serve(
-    store: SqliteStore,
-    dir: &std::path::Path,
-    max_body: usize,
-    rate: f64,
-) -> (SocketAddr, pelita_server::AppState) {
-    let state = pelita_server::AppState::new(
-        store,
-        pelita_server::Config {
-            data_dir: dir.to_path_buf(),
-            max_body_bytes: max_body,
-            requests_per_second: rate,
-            request_timeout: std::time::Duration::from_secs(60),
-            anonymous_read: false,
-        },
-    )
-    .unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let handle = state.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(l, pelita_server::router(state)).await.unwrap();
-        });
-    });
-    (addr, handle)
-}
 
 #[test]
 fn each_organisation_sees_exactly_what_the_policy_allows() {
@@ -148,7 +47,7 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
     );
     let revoked = token(&mut store, 4, "firm-b", Role::Analyst, &all);
     store.revoke_token(&format!("{:016x}", 4)).unwrap();
-    let (addr, state) = serve(store, dir.path(), 1 << 20, 1000.0);
+    let (addr, state) = serve_with(store, config(dir.path(), 1 << 20, 1000.0));
 
     // cert-a shares an AMBER C2, firm-b a GREEN one.
     let r = http(
@@ -439,7 +338,7 @@ fn each_token_has_a_request_budget() {
     let a = token(&mut store, 1, "cert-a", Role::Analyst, &[Scope::Read]);
     let b = token(&mut store, 2, "firm-b", Role::Analyst, &[Scope::Read]);
     // 2 requests per second, bursts of 4.
-    let (addr, _state) = serve(store, dir.path(), 1 << 20, 2.0);
+    let addr = serve(store, dir.path(), 1 << 20, 2.0);
     let statuses: Vec<u16> = (0..8)
         .map(|_| http(addr, "GET", "/api/v1/stats", Some(&a), b"").status)
         .collect();
