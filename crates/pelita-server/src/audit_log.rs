@@ -98,18 +98,21 @@ fn drain(rx: &Receiver<Msg>, writer: &Mutex<SqliteStore>, failed: &AtomicBool) {
     while let Ok(first) = rx.recv() {
         let mut entries = Vec::new();
         let mut waiting = Vec::new();
-        let deadline = std::time::Instant::now() + BATCH_INTERVAL;
+        // Sleep rather than wait on the queue: a sender wakes a waiting
+        // receiver (a context switch per read), but not a sleeping one.
+        if !matches!(first, Msg::Flush(_)) {
+            std::thread::sleep(BATCH_INTERVAL);
+        }
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
                 Msg::Entry(e) => entries.push(e),
                 Msg::Flush(done) => waiting.push(done),
             }
-            let wait = deadline.saturating_duration_since(std::time::Instant::now());
-            next = if entries.len() >= BATCH_MAX || !waiting.is_empty() {
-                rx.try_recv().ok()
+            next = if entries.len() >= BATCH_MAX {
+                None
             } else {
-                rx.recv_timeout(wait).ok()
+                rx.try_recv().ok()
             };
         }
         if !entries.is_empty() {

@@ -1405,6 +1405,9 @@ impl Store for SqliteStore {
         let indicator = parsed.indicator;
         let key = indicator.key();
         self.read(|c| {
+            // One read transaction for the handful of statements: one
+            // snapshot, and one lock instead of one per statement.
+            let c = &c.unchecked_transaction()?;
             let exact = view(c, &key, filter, now, self.ctx())?;
             let mut containing_networks = Vec::new();
             if let Some((lo, hi)) = net_range(&indicator) {
