@@ -26,6 +26,7 @@
 //! STIX 2.1. Rendered values are defanged.
 
 pub mod files;
+pub mod misp_feed;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod render;

@@ -854,7 +854,7 @@ pub fn csv(r: &CountryReport) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

@@ -297,9 +297,32 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 ))
                 .request_body(Some(
                     RequestBodyBuilder::new()
-                        .description(Some("The package, as raw bytes."))
+                        .description(Some(
+                            "The package, as raw bytes, or as the `file` field of a \
+                             `multipart/form-data` form (whose other fields may carry the \
+                             query's options; the file's name is the default `name`).",
+                        ))
                         .required(Some(Required::True))
                         .content("application/octet-stream", ContentBuilder::new().build())
+                        .content(
+                            "multipart/form-data",
+                            ContentBuilder::new()
+                                .schema(Some(
+                                    ObjectBuilder::new()
+                                        .schema_type(Type::Object)
+                                        .property(
+                                            "file",
+                                            string().content_media_type("application/octet-stream"),
+                                        )
+                                        .property("format", string())
+                                        .property("tlp", schema("Tlp"))
+                                        .property("operation", string())
+                                        .property("share_with", string())
+                                        .property("name", string())
+                                        .required("file"),
+                                ))
+                                .build(),
+                        )
                         .content(
                             "application/json",
                             ContentBuilder::new()
@@ -497,6 +520,61 @@ fn admin_operations() -> Vec<(HttpMethod, &'static str, Operation)> {
         with_errors(op, &all)
     };
     vec![
+        (
+            HttpMethod::Get,
+            "/api/v1/exports/misp-feed/{file}",
+            with_errors(
+                operation(
+                    "export_misp_feed",
+                    "exports",
+                    "A MISP feed",
+                    &[Scope::Report],
+                )
+                .description(Some(
+                    "The caller's view as a MISP feed, one event per country (the \
+                         country's report): `manifest.json`, `UUID.json` per event, \
+                         `hashes.csv`. Point a MISP instance's feed at \
+                         `…/api/v1/exports/misp-feed` with the token in the feed's headers.",
+                ))
+                .parameter(path_param(
+                    "file",
+                    "`manifest.json`, `hashes.csv`, or an event's `UUID.json`.",
+                    string().examples(["manifest.json", "hashes.csv"]),
+                ))
+                .response(
+                    "200",
+                    ResponseBuilder::new()
+                        .description("The feed file")
+                        .content(
+                            "application/json",
+                            ContentBuilder::new()
+                                .schema(Some(object(
+                                    "`manifest.json` (event UUID → summary) or an event \
+                                         (`{\"Event\": …}`).",
+                                )))
+                                .build(),
+                        )
+                        .content(
+                            "text/csv; charset=utf-8",
+                            ContentBuilder::new()
+                                .schema(Some(string().description(Some(
+                                    "`hashes.csv`: `md5(value),event-uuid` per line",
+                                ))))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+                &[
+                    E::Unauthenticated,
+                    E::Forbidden,
+                    E::NotFound,
+                    E::RateLimited,
+                    E::Timeout,
+                    E::Internal,
+                ],
+            ),
+        ),
         (
             HttpMethod::Get,
             "/api/v1/organisations",

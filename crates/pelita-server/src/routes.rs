@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest as _, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -60,6 +60,7 @@ api_routes! {
     post "/api/v1/submissions" => submit,
     get "/api/v1/submissions/{sha}" => submission_status,
     get "/api/v1/exports/{format}" => export,
+    get "/api/v1/exports/misp-feed/{file}" => misp_feed,
     get "/api/v1/organisations" => admin::list_organisations,
     put "/api/v1/organisations/{name}" => admin::put_organisation,
     get "/api/v1/tokens" => admin::list_tokens,
@@ -300,12 +301,85 @@ async fn country_report(
     Ok(json_response(StatusCode::OK, v))
 }
 
+/// Most form fields in a multipart submission (the file and its options).
+const MULTIPART_FIELDS_MAX: usize = 16;
+
+/// The package and its options from a multipart form (`file` and the
+/// same fields as the query: `format`, `tlp`, `operation`, `share_with`,
+/// `name`; the file's name is the default `name`).
+async fn multipart_package(
+    req: Request,
+    q: &mut HashMap<String, String>,
+) -> Result<Bytes, ApiError> {
+    let mut form = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("multipart: {}", e.body_text())))?;
+    let mut file = None;
+    let mut fields = 0usize;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("multipart: {}", e.body_text())))?
+    {
+        fields += 1;
+        if fields > MULTIPART_FIELDS_MAX {
+            return Err(ApiError::BadRequest(format!(
+                "multipart: more than {MULTIPART_FIELDS_MAX} fields"
+            )));
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                if let Some(f) = field.file_name().filter(|f| !f.is_empty()) {
+                    q.entry("name".into()).or_insert_with(|| f.to_owned());
+                }
+                if file.is_some() {
+                    return Err(ApiError::BadRequest(
+                        "multipart: one `file` per submission".into(),
+                    ));
+                }
+                file =
+                    Some(field.bytes().await.map_err(|e| {
+                        ApiError::BadRequest(format!("multipart: {}", e.body_text()))
+                    })?);
+            }
+            "format" | "tlp" | "operation" | "share_with" | "name" => {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| ApiError::BadRequest(format!("multipart: {}", e.body_text())))?;
+                q.insert(name, text);
+            }
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "multipart: unknown field {other:?} (file, format, tlp, operation, share_with, name)"
+                )));
+            }
+        }
+    }
+    file.ok_or_else(|| ApiError::BadRequest("multipart: no `file` field".into()))
+}
+
 async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: Bytes,
+    Query(mut q): Query<HashMap<String, String>>,
+    req: Request,
 ) -> Result<Response, ApiError> {
+    let headers = req.headers().clone();
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    let body = if multipart {
+        multipart_package(req, &mut q).await?
+    } else {
+        Bytes::from_request(req, &())
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(e.body_text()),
+                _ => ApiError::BadRequest(e.body_text()),
+            })?
+    };
     // Never a mapping file path: a caller must not make the server read its files.
     let format = FormatChoice::parse_untrusted(q.get("format").map_or("auto", String::as_str))
         .map_err(|e| ApiError::BadRequest(format!("format: {e}")))?;
@@ -465,6 +539,67 @@ async fn export(
             format!("format={format} country={country:?} kind={kind:?}"),
             n,
         )?;
+        Ok((body, mime))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, mime)], body).into_response())
+}
+
+/// `GET /api/v1/exports/misp-feed/{manifest.json | hashes.csv | UUID.json}`:
+/// a MISP feed of the caller's view, one event per country (point a MISP
+/// instance's feed at `…/exports/misp-feed` with the token in its headers).
+async fn misp_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    use pelita_report::misp_feed;
+    let (body, mime) = with_view(state, headers, Scope::Report, move |view| {
+        let countries: Vec<String> = view
+            .stats()?
+            .by_country
+            .into_keys()
+            .filter(|cc| cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_uppercase()))
+            .collect();
+        let wanted = file.strip_suffix(".json").filter(|f| *f != "manifest");
+        let mut n = 0u64;
+        let (body, mime) = match (file.as_str(), wanted) {
+            ("manifest.json", _) => {
+                let mut manifest = serde_json::Map::new();
+                for cc in &countries {
+                    let r = view.country_report(cc, None)?;
+                    if r.summary.indicators > 0 {
+                        n += r.summary.indicators;
+                        manifest.insert(misp_feed::event_uuid(cc), misp_feed::manifest_entry(&r));
+                    }
+                }
+                (Value::Object(manifest).to_string(), "application/json")
+            }
+            ("hashes.csv", _) => {
+                let mut out = String::new();
+                for cc in &countries {
+                    let r = view.country_report(cc, None)?;
+                    n += r.summary.indicators;
+                    misp_feed::hash_lines(&r, &mut out);
+                }
+                (out, "text/csv; charset=utf-8")
+            }
+            (_, Some(uuid)) => {
+                let cc = countries
+                    .iter()
+                    .find(|cc| misp_feed::event_uuid(cc) == uuid)
+                    .ok_or_else(|| ApiError::NotFound(format!("no feed event {uuid}")))?;
+                let r = view.country_report(cc, None)?;
+                n = r.summary.indicators;
+                (misp_feed::event(&r).to_string(), "application/json")
+            }
+            _ => {
+                return Err(ApiError::NotFound(format!(
+                    "no feed file {file:?} (manifest.json, hashes.csv, UUID.json)"
+                )));
+            }
+        };
+        view.audit("read.export", format!("format=misp-feed file={file}"), n)?;
         Ok((body, mime))
     })
     .await?;

@@ -319,6 +319,7 @@ fn every_route_is_documented_and_every_documented_route_is_served() {
             .replace("{sha}", &"ab".repeat(32))
             .replace("{format}", "blocklist")
             .replace("{name}", "cert-zz")
+            .replace("{file}", "manifest.json")
             .replace("{id}", &"0".repeat(16));
         assert!(
             !concrete.contains('{'),
