@@ -522,6 +522,103 @@ fn admin_operations() -> Vec<(HttpMethod, &'static str, Operation)> {
     vec![
         (
             HttpMethod::Get,
+            "/api/v1/reports/operation/{name}",
+            with_errors(
+                operation("get_operation_report", "reports", "An operation's report", &[Scope::Report])
+                    .description(Some(
+                        "What each partner contributed, overlap between partners, actions and \
+                         their status, and the per-country figures, over the sightings the \
+                         caller may see. An operation the caller does not take part in is \
+                         `404 not_found`, exactly like one that does not exist.",
+                    ))
+                    .parameter(path_param("name", "The operation's short name.", string()))
+                    .response(
+                        "200",
+                        ResponseBuilder::new()
+                            .description("The operation report")
+                            .content(
+                                "application/json",
+                                ContentBuilder::new()
+                                    .schema(Some(object("An operation report (see `pelita report --operation --format json`).")))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+                &[
+                    E::Unauthenticated,
+                    E::Forbidden,
+                    E::NotFound,
+                    E::RateLimited,
+                    E::Timeout,
+                    E::Internal,
+                ],
+            ),
+        ),
+        (
+            HttpMethod::Post,
+            "/api/v1/search",
+            with_errors(
+                operation("search", "indicators", "Find every indicator in a text", &[Scope::Read])
+                    .description(Some(
+                        "Any text (one value, a list, a report in prose, Markdown or HTML; \
+                         defanged or not): each distinct indicator in it (at most 1000), with \
+                         its fused view as the caller may see it, or `null`.",
+                    ))
+                    .request_body(Some(
+                        RequestBodyBuilder::new()
+                            .required(Some(Required::True))
+                            .content(
+                                "text/plain",
+                                ContentBuilder::new()
+                                    .schema(Some(string()))
+                                    .example(Some("C2 at 198.51.100[.]7 and hxxp://example[.]test/x".into()))
+                                    .build(),
+                            )
+                            .build(),
+                    ))
+                    .response(
+                        "200",
+                        ResponseBuilder::new()
+                            .description("The values found and what the caller may see of them")
+                            .content(
+                                "application/json",
+                                ContentBuilder::new()
+                                    .schema(Some(
+                                        object("Search results.")
+                                            .property("values", count())
+                                            .property("found", count())
+                                            .property("truncated", boolean())
+                                            .property(
+                                                "results",
+                                                array_of(
+                                                    object("One distinct value.")
+                                                        .property("key", string())
+                                                        .property("as_written", string())
+                                                        .property("found", or_null("Lookup")),
+                                                ),
+                                            )
+                                            .required("values")
+                                            .required("found")
+                                            .required("results"),
+                                    ))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+                &[
+                    E::Unauthenticated,
+                    E::Forbidden,
+                    E::TooLarge,
+                    E::RateLimited,
+                    E::Timeout,
+                    E::Internal,
+                ],
+            ),
+        ),
+        (
+            HttpMethod::Get,
             "/api/v1/exports/misp-feed/{file}",
             with_errors(
                 operation(

@@ -57,6 +57,8 @@ api_routes! {
     get "/api/v1/indicators/{value}" => indicator,
     get "/api/v1/stats" => stats,
     get "/api/v1/reports/country/{cc}" => country_report,
+    get "/api/v1/reports/operation/{name}" => operation_report,
+    post "/api/v1/search" => search,
     post "/api/v1/submissions" => submit,
     get "/api/v1/submissions/{sha}" => submission_status,
     get "/api/v1/exports/{format}" => export,
@@ -604,4 +606,93 @@ async fn misp_feed(
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, mime)], body).into_response())
+}
+
+async fn operation_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let v = with_view(state, headers, Scope::Report, move |view| {
+        let r = view
+            .operation_report(&name)?
+            .ok_or_else(|| ApiError::NotFound(format!("no operation {name:?} of yours")))?;
+        view.audit("read.report", format!("operation={name}"), r.submissions)?;
+        serde_json::to_value(&r).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+/// Most distinct values one search looks up.
+const SEARCH_VALUES_MAX: usize = 1_000;
+
+/// `POST /api/v1/search`: any text (one value, a list, a whole report in
+/// prose, Markdown or HTML, defanged or not) → every indicator in it,
+/// each with what the caller may see of it.
+async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let v = with_view(state, headers, Scope::Read, move |view| {
+        let mut sink = pelita_model::Collect::default();
+        let ctx = pelita_model::ParseContext::named("search");
+        pelita_extract::extract(
+            body.as_ref(),
+            pelita_extract::ProseFormat::default(),
+            &ctx,
+            &mut sink,
+        );
+        let mut seen = std::collections::BTreeSet::new();
+        let mut results = Vec::new();
+        let mut truncated = false;
+        for o in &sink.observations {
+            let Ok(parsed) = pelita_model::Indicator::parse(
+                &o.value,
+                o.kind,
+                &pelita_model::ParseOptions::default(),
+            ) else {
+                continue;
+            };
+            let key = parsed.indicator.key();
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            if results.len() == SEARCH_VALUES_MAX {
+                truncated = true;
+                break;
+            }
+            let found = view.lookup(&key_value(&key))?.filter(|l| {
+                l.exact.is_some()
+                    || !l.containing_networks.is_empty()
+                    || !l.parent_domains.is_empty()
+            });
+            results.push(json!({
+                "key": key,
+                "as_written": o.value,
+                "line": o.location.line,
+                "found": found,
+            }));
+        }
+        let found = results.iter().filter(|r| !r["found"].is_null()).count();
+        view.audit(
+            "read.search",
+            format!("values={} bytes={}", results.len(), body.len()),
+            found as u64,
+        )?;
+        Ok(json!({
+            "values": results.len(),
+            "found": found,
+            "truncated": truncated,
+            "results": results,
+        }))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+/// The value part of a canonical key (`kind:value`).
+fn key_value(key: &str) -> String {
+    key.split_once(':').map_or(key, |(_, v)| v).to_owned()
 }

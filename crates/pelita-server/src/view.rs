@@ -83,6 +83,34 @@ impl<'a> ReaderView<'a> {
         )
     }
 
+    /// An operation's report as the caller may see it, if the caller
+    /// takes part in it (an operation one is not part of is not found,
+    /// its name included), or breaks the glass.
+    pub fn operation_report(
+        &self,
+        name: &str,
+    ) -> Result<Option<pelita_report::OperationReport>, ApiError> {
+        let Some(op) = self.store.operation(name)? else {
+            return Ok(None);
+        };
+        let member = op
+            .spec
+            .organisations
+            .iter()
+            .any(|o| *o == self.caller.grant.org);
+        if !member && !self.caller.broke_glass {
+            return Ok(None);
+        }
+        let mut ignore = |_| Ok(());
+        Ok(Some(pelita_report::operation_report_with(
+            self.store,
+            &op,
+            &self.filter,
+            OffsetDateTime::now_utc(),
+            &mut ignore,
+        )?))
+    }
+
     /// Every indicator the caller may see that `query` selects.
     pub fn indicators(
         &self,

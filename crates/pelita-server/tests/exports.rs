@@ -25,7 +25,7 @@ const OVERRIDES: &str = "network,country,asn,as name
 198.18.64.0/24,MY,64498,Test Hosting MY (synthetic)
 ";
 
-fn setup() -> (tempfile::TempDir, std::net::SocketAddr, [String; 2]) {
+fn setup() -> (tempfile::TempDir, std::net::SocketAddr, [String; 3]) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
     store.set_enricher(
@@ -37,11 +37,24 @@ fn setup() -> (tempfile::TempDir, std::net::SocketAddr, [String; 2]) {
     store.mark_synthetic().unwrap();
     store.put_organisation("cert-sg", Role::Analyst).unwrap();
     store.put_organisation("firm-b", Role::Analyst).unwrap();
+    store.put_organisation("firm-c", Role::Analyst).unwrap();
+    store
+        .put_operation(&pelita_store::OperationSpec {
+            name: "op-x".into(),
+            title: "Operation X (synthetic)".into(),
+            starts_at: None,
+            ends_at: None,
+            countries: vec!["SG".into(), "MY".into()],
+            organisations: vec!["cert-sg".into(), "firm-b".into()],
+            scope: "C2 takedown".into(),
+        })
+        .unwrap();
     let scopes = [Scope::Read, Scope::Submit, Scope::Report];
     let a = token(&mut store, 1, "cert-sg", Role::Analyst, &scopes);
     let b = token(&mut store, 2, "firm-b", Role::Analyst, &scopes);
+    let c = token(&mut store, 3, "firm-c", Role::Analyst, &scopes);
     let (addr, _state) = serve_with(store, config(dir.path(), 1 << 20, 1000.0));
-    (dir, addr, [a, b])
+    (dir, addr, [a, b, c])
 }
 
 /// A multipart/form-data body with a file and text fields.
@@ -77,7 +90,7 @@ fn post_form(addr: std::net::SocketAddr, t: &str, body: &[u8]) -> common::Reply 
 
 #[test]
 fn a_multipart_upload_is_a_submission_with_its_options_and_file_name() {
-    let (_dir, addr, [a, _b]) = setup();
+    let (_dir, addr, [a, _b, _c]) = setup();
     let body = form(
         "XyZ",
         "sg-c2.txt",
@@ -143,7 +156,7 @@ fn a_multipart_upload_is_a_submission_with_its_options_and_file_name() {
 
 #[test]
 fn the_misp_feed_reads_back_as_what_its_reader_may_see() {
-    let (dir, addr, [a, b]) = setup();
+    let (dir, addr, [a, b, _c]) = setup();
     for (t, tlp, values) in [
         (&a, "green", "198.18.0.1\n198.18.0.2\n198.18.64.1\n"),
         (&a, "amber", "198.18.0.3\n198.18.64.2\n"),
@@ -236,4 +249,69 @@ fn the_misp_feed_reads_back_as_what_its_reader_may_see() {
         b"",
     );
     assert_eq!(e.status, 404);
+}
+
+#[test]
+fn search_finds_every_value_in_pasted_prose_defanged_or_not() {
+    let (_dir, addr, [a, b, _c]) = setup();
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=amber",
+        Some(&a),
+        b"198.18.0.7\nhttp://login.bank-sg.com.sg.test/x\n",
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    let text = "Victims reported hxxp://login[.]bank-sg[.]com[.]sg[.]test/x and C2 198[.]18[.]0[.]7;\nalso 198.18.0.8 (unknown), and 198.18.0.7 again.";
+    let r = http(addr, "POST", "/api/v1/search", Some(&a), text.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        (&r.body["values"], &r.body["found"]),
+        (&3.into(), &2.into()),
+        "{}",
+        r.text
+    );
+    let keys: Vec<&str> = r.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"ipv4:198.18.0.7") && keys.contains(&"ipv4:198.18.0.8"),
+        "{keys:?}"
+    );
+    // Another organisation finds nothing: AMBER is the submitter's.
+    let r = http(addr, "POST", "/api/v1/search", Some(&b), text.as_bytes());
+    assert_eq!(
+        (&r.body["values"], &r.body["found"]),
+        (&3.into(), &0.into()),
+        "{}",
+        r.text
+    );
+}
+
+#[test]
+fn an_operation_report_is_for_its_members_only() {
+    let (_dir, addr, [a, b, c]) = setup();
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=amber&operation=op-x",
+        Some(&a),
+        b"198.18.0.1\n198.18.64.1\n",
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    let r = http(addr, "GET", "/api/v1/reports/operation/op-x", Some(&a), b"");
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["operation"]["name"], "op-x");
+    assert_eq!(r.body["submissions"], 1, "{}", r.text);
+    // A member that submitted nothing sees the operation's AMBER (same operation).
+    let r = http(addr, "GET", "/api/v1/reports/operation/op-x", Some(&b), b"");
+    assert_eq!(r.status, 200, "{}", r.text);
+    // A non-member gets what it gets for an operation that does not exist.
+    let hidden = http(addr, "GET", "/api/v1/reports/operation/op-x", Some(&c), b"");
+    let absent = http(addr, "GET", "/api/v1/reports/operation/op-y", Some(&c), b"");
+    assert_eq!((hidden.status, absent.status), (404, 404));
+    assert_eq!(hidden.body["error"]["code"], absent.body["error"]["code"]);
 }
