@@ -93,11 +93,7 @@ impl<'a> ReaderView<'a> {
         let Some(op) = self.store.operation(name)? else {
             return Ok(None);
         };
-        let member = op
-            .spec
-            .organisations
-            .iter()
-            .any(|o| *o == self.caller.grant.org);
+        let member = op.spec.organisations.contains(&self.caller.grant.org);
         if !member && !self.caller.broke_glass {
             return Ok(None);
         }
