@@ -28,6 +28,7 @@ pub mod admin;
 pub mod audit;
 #[macro_use]
 pub mod policy;
+pub mod scenario;
 mod schema;
 mod sqlite;
 mod submit;

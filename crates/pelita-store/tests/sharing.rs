@@ -22,143 +22,18 @@
 
 use std::path::Path;
 
-use pelita_ingest::{Record, RelatedRecord};
-use pelita_model::{IndicatorKind, Relation, Tlp};
-use pelita_store::conformance::{meta, now, record, submit};
+use pelita_model::Tlp;
+use pelita_store::conformance::now;
+use pelita_store::scenario::{NOTATIONS, ORGS, Scenario, VALUES, prepare};
 use pelita_store::{
-    IndicatorQuery, OperationId, OperationSpec, OrgId, Reader, SightingFacts, SightingFilter,
-    SqliteStore, Store, may_see,
+    IndicatorQuery, OperationId, OrgId, Reader, SightingFilter, SqliteStore, Store,
 };
 use pelita_test_support::SplitMix64;
 
-const ORGS: [&str; 4] = ["cert-a", "police-b", "firm-c", "firm-d"];
-/// Operation members, by operation: op-1 has cert-a and police-b, op-2 firm-c.
-const OPS: [(&str, &[usize]); 2] = [("op-1", &[0, 1]), ("op-2", &[2])];
-const VALUES: [&str; 7] = [
-    "203.0.113.5",
-    "c2.example.com",
-    "http://c2.example.com/gate",
-    "http://c2.example.com/panel",
-    "198.51.100.0/24",
-    "198.51.100.9",
-    "d41d8cd98f00b204e9800998ecf8427e",
-];
-/// The same values as other partners write them (lookups take any notation).
-const NOTATIONS: [&str; 7] = [
-    "203.0.113[.]5",
-    "C2.Example.COM.",
-    "hxxp://c2[.]example[.]com/gate",
-    "http://c2.example.com:80/panel#x",
-    "198.51.100.0/24",
-    "198[.]51[.]100[.]9",
-    "D41D8CD98F00B204E9800998ECF8427E",
-];
-
-#[derive(Debug, Clone)]
-struct Rec {
-    value: usize,
-    tlp: Option<Tlp>,
-    days_ago: i64,
-}
-
-#[derive(Debug, Clone)]
-struct Sub {
-    submitter: usize,
-    default_tlp: Option<Tlp>,
-    recipients: Vec<usize>,
-    operation: Option<usize>,
-    records: Vec<Rec>,
-}
-
-fn pick_tlp(rng: &mut SplitMix64) -> Option<Tlp> {
-    match rng.next_u64() % 7 {
-        0 | 1 => None,
-        n => Tlp::ALL.get(usize::try_from(n - 2).unwrap()).copied(),
-    }
-}
-
-fn gen_subs(rng: &mut SplitMix64) -> Vec<Sub> {
-    let n = 1 + rng.next_u64() % 6;
-    (0..n)
-        .map(|_| {
-            let submitter = (rng.next_u64() % 4) as usize;
-            let recipients = (0..4)
-                .filter(|o| *o != submitter && rng.next_u64().is_multiple_of(4))
-                .collect();
-            let operation = match rng.next_u64() % 3 {
-                0 => None,
-                n => Some((n - 1) as usize),
-            };
-            let records = (0..1 + rng.next_u64() % 5)
-                .map(|_| Rec {
-                    value: (rng.next_u64() % VALUES.len() as u64) as usize,
-                    tlp: pick_tlp(rng),
-                    days_ago: (rng.next_u64() % 400) as i64,
-                })
-                .collect();
-            Sub {
-                submitter,
-                default_tlp: pick_tlp(rng),
-                recipients,
-                operation,
-                records,
-            }
-        })
-        .collect()
-}
-
-fn record_of(r: &Rec, line: u64) -> Record {
-    let mut rec = record(VALUES[r.value], line, r.tlp, r.days_ago).unwrap();
-    // URLs state where they are hosted: a relationship under the sighting's marking.
-    if rec.kind == IndicatorKind::Url {
-        rec.related.push(RelatedRecord {
-            relation: Relation::HostedOn,
-            kind: Some(IndicatorKind::Ipv4),
-            value: "203.0.113.5".into(),
-            key: Some("ipv4:203.0.113.5".into()),
-            error: None,
-        });
-    }
-    rec
-}
-
 fn open(dir: &Path, name: &str) -> SqliteStore {
     let mut s = SqliteStore::open(&dir.join(format!("{name}.db"))).unwrap();
-    // Operations first, in the same order in every store (so their ids agree).
-    for (op, members) in OPS {
-        s.put_operation(&OperationSpec {
-            name: op.into(),
-            title: op.into(),
-            starts_at: None,
-            ends_at: None,
-            countries: vec![],
-            organisations: members.iter().map(|m| ORGS[*m].to_owned()).collect(),
-            scope: String::new(),
-        })
-        .unwrap();
-    }
+    prepare(&mut s).unwrap();
     s
-}
-
-/// Writes `subs` (only the records `keep` lets through; a submission left
-/// with none is not written, as in a store that never saw it).
-fn fill(store: &mut SqliteStore, subs: &[Sub], keep: &dyn Fn(&Sub, &Rec) -> bool) {
-    for (i, s) in subs.iter().enumerate() {
-        let records: Vec<Record> = (1..)
-            .zip(&s.records)
-            .filter(|(_, r)| keep(s, r))
-            .map(|(line, r)| record_of(r, line))
-            .collect();
-        if records.is_empty() {
-            continue;
-        }
-        let mut m = meta(&format!("s{i}"), ORGS[s.submitter], s.default_tlp, 0);
-        m.recipients = s.recipients.iter().map(|r| ORGS[*r].to_owned()).collect();
-        m.operation = s
-            .operation
-            .map(|o| OperationId(i64::try_from(o).unwrap() + 1));
-        submit(store, &m, records).unwrap();
-    }
 }
 
 /// Every question, answered by `store` for `filter`, as comparable text.
@@ -236,10 +111,10 @@ fn every_answer_equals_the_answer_on_only_the_visible_sightings() {
     };
     let (mut cases, mut stores, mut hidden, mut shown) = (0u64, 0u64, 0u64, 0u64);
     while cases < target {
-        let subs = gen_subs(&mut rng);
+        let subs = Scenario::random(&mut || rng.next_u64());
         let name = format!("s{stores}");
         let mut store = open(dir.path(), &name);
-        fill(&mut store, &subs, &|_, _| true);
+        subs.fill(&mut store, &|_, _| true).unwrap();
         let org = |i: usize| store.org_id(ORGS[i]).unwrap();
         let mut readers = vec![(Reader::Operator, None), (Reader::Anonymous, None)];
         for i in 0..4 {
@@ -260,36 +135,13 @@ fn every_answer_equals_the_answer_on_only_the_visible_sightings() {
             .at_most(ceiling);
             // The reference: what this reader may see, by the policy's plain
             // function and the ceiling, in a store of its own.
-            let members: Vec<Vec<OrgId>> = OPS
-                .iter()
-                .map(|(_, m)| {
-                    m.iter()
-                        .map(|i| OrgId(i64::try_from(*i).unwrap()))
-                        .collect()
-                })
-                .collect();
-            let as_id = |i: usize| OrgId(i64::try_from(i).unwrap());
             let reference_reader = match (reader, who) {
-                (Reader::Member(_), Some(i)) => Reader::Member(as_id(i)),
+                (Reader::Member(_), Some(i)) => Reader::Member(OrgId(i64::try_from(i).unwrap())),
                 (r, _) => r,
             };
-            let keep = |s: &Sub, r: &Rec| {
-                let tlp = r.tlp.or(s.default_tlp);
-                let recipients: Vec<OrgId> = s.recipients.iter().map(|i| as_id(*i)).collect();
-                let facts = SightingFacts {
-                    tlp,
-                    submitter: as_id(s.submitter),
-                    recipients: &recipients,
-                    operation_members: s
-                        .operation
-                        .and_then(|o| members.get(o))
-                        .map_or(&[][..], |m| &m[..]),
-                };
-                may_see(reference_reader, Tlp::Amber, &facts)
-                    && tlp.unwrap_or(Tlp::Amber) <= ceiling
-            };
+            let keep = |s: &_, r: &_| Scenario::keep(reference_reader, ceiling, s, r);
             let mut reference = open(dir.path(), &format!("{name}-ref"));
-            fill(&mut reference, &subs, &keep);
+            subs.fill(&mut reference, &keep).unwrap();
             let got = answers(&store, &filter);
             let want = answers(&reference, &SightingFilter::everything());
             for (g, w) in got.iter().zip(&want) {
@@ -306,12 +158,26 @@ fn every_answer_equals_the_answer_on_only_the_visible_sightings() {
             }
             cases += got.len() as u64;
             drop(reference);
-            for f in ["-ref.db", "-ref.db-wal", "-ref.db-shm"] {
+            for f in [
+                "-ref.db",
+                "-ref.db-wal",
+                "-ref.db-shm",
+                "-ref.audit.db",
+                "-ref.audit.db-wal",
+                "-ref.audit.db-shm",
+            ] {
                 let _ = std::fs::remove_file(dir.path().join(format!("{name}{f}")));
             }
         }
         drop(store);
-        for f in [".db", ".db-wal", ".db-shm"] {
+        for f in [
+            ".db",
+            ".db-wal",
+            ".db-shm",
+            ".audit.db",
+            ".audit.db-wal",
+            ".audit.db-shm",
+        ] {
             let _ = std::fs::remove_file(dir.path().join(format!("{name}{f}")));
         }
         stores += 1;
