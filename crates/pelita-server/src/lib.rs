@@ -56,6 +56,7 @@ pub mod docs;
 pub mod error;
 pub mod openapi;
 pub mod routes;
+pub mod taxii;
 pub mod view;
 
 use std::path::PathBuf;
