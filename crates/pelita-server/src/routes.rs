@@ -104,7 +104,14 @@ async fn security_headers(req: Request, next: Next) -> Response {
     };
     let is_taxii = taxii::is_taxii_path(req.uri().path());
     let mut r = next.run(req).await;
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    // axum's own body-limit answer (plain text) in the API's shape; a
+    // handler's own 413 is already one.
+    let plain = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| !t.contains("json"));
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
         let e = ApiError::TooLarge("the request body is over the limit".into());
         r = if is_taxii {
             e.taxii_response()
