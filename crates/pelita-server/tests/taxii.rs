@@ -992,7 +992,19 @@ fn the_reference_client_taxii2_client_works_end_to_end() {
     let venv = root.join("target/taxii-venv");
     let script = root.join("scripts/taxii-client-test.sh");
     let dir = tempfile::tempdir().unwrap();
-    let (store, tokens, _) = build(dir.path(), &generate(5, 20));
+    // Ten GREEN indicators from firm-b, two an hour, and some noise.
+    let mut subs: Vec<Sub> = (0..10)
+        .map(|n| Sub {
+            org: "firm-b",
+            tlp: Some(Tlp::Green),
+            recipients: Vec::new(),
+            in_op: false,
+            at: base() + Duration::hours(n / 2),
+            body: format!("198.51.100.{}\n", 100 + n),
+        })
+        .collect();
+    subs.extend(generate(5, 10));
+    let (store, tokens, _) = build(dir.path(), &subs);
     let (addr, _state) = serve_with(store, config(dir.path(), 1 << 20, 10_000.0));
     let expected = {
         let r = get(
@@ -1005,7 +1017,7 @@ fn the_reference_client_taxii2_client_works_end_to_end() {
     let out = std::process::Command::new("bash")
         .arg(&script)
         .arg(format!("http://{addr}/taxii2/"))
-        .arg(&tokens[0])
+        .env("TAXII_TOKEN", &tokens[0])
         .env("TAXII_VENV", &venv)
         .output()
         .expect("bash runs");
