@@ -923,7 +923,8 @@ pub fn uuid_from(namespace: &str, name: &str) -> String {
     )
 }
 
-fn stix_time(t: time::OffsetDateTime) -> String {
+/// A STIX timestamp (UTC, whole seconds, millisecond notation).
+pub fn stix_time(t: time::OffsetDateTime) -> String {
     let t = t.replace_nanosecond(0).unwrap_or(t);
     let d = t.date();
     let tm = t.time();
@@ -955,10 +956,11 @@ pub fn tlp_marking_definition(t: Tlp) -> serde_json::Value {
     })
 }
 
-/// One STIX indicator of the appendix, serialised field by field (a report
-/// of a million rows must not build a million `serde_json::Value` trees).
+/// One STIX indicator, serialised field by field (a report of a million
+/// rows must not build a million `serde_json::Value` trees); made by
+/// [`stix_indicator`].
 #[derive(serde::Serialize)]
-struct StixIndicator<'a> {
+pub struct StixIndicator<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     spec_version: &'static str,
@@ -981,13 +983,64 @@ struct StixIndicator<'a> {
     x_pelita_synthetic: bool,
 }
 
+/// The STIX identity of the fusion centre (every indicator's `created_by_ref`).
+pub fn fusion_centre_identity() -> String {
+    format!("identity--{}", uuid_from("pelita", "fusion-centre"))
+}
+
+/// The STIX 2.1 indicator of one row (canonical value, pattern, validity
+/// from first seen, confidence 0–100, classification and malware as
+/// labels, its own marking): the one mapping of an indicator to STIX,
+/// shared by the STIX appendix and the TAXII server. `None` when STIX has
+/// no pattern for the value.
+pub fn stix_indicator<'a>(
+    i: &'a IndicatorRow,
+    id: String,
+    created_by_ref: &'a str,
+    created: &'a str,
+    modified: &'a str,
+    synthetic: bool,
+) -> Option<StixIndicator<'a>> {
+    let pattern = stix_pattern(i.kind, &i.value)?;
+    let mut labels: Vec<String> = i
+        .classifications
+        .iter()
+        .map(|c| format!("rsit:{c}"))
+        .collect();
+    labels.extend(i.malware.iter().map(|m| format!("malware:{m}")));
+    let types = if i.classifications.iter().any(|c| c.starts_with("fraud/")) {
+        "anomalous-activity"
+    } else {
+        "malicious-activity"
+    };
+    Some(StixIndicator {
+        kind: "indicator",
+        spec_version: "2.1",
+        id,
+        created_by_ref,
+        created,
+        modified,
+        name: &i.value,
+        indicator_types: [types],
+        pattern,
+        pattern_type: "stix",
+        valid_from: stix_time(i.first_seen),
+        confidence: (i.confidence * 100.0).round().clamp(0.0, 100.0) as u8,
+        labels,
+        object_marking_refs: [i.marking.stix_id()],
+        x_pelita_last_seen: stix_time(i.last_seen),
+        x_pelita_sources: i.sources,
+        x_pelita_synthetic: synthetic,
+    })
+}
+
 /// The STIX 2.1 appendix: a bundle with the reporting identity, the TLP
 /// marking definitions used, and one indicator per row (canonical value,
 /// pattern, validity from first seen, confidence 0–100, classification as
 /// labels), each marked with its own marking.
 pub fn stix(r: &CountryReport) -> Result<String, ReportError> {
     let ns = format!("pelita-report:{}", r.country);
-    let identity = format!("identity--{}", uuid_from("pelita", "fusion-centre"));
+    let identity = fusion_centre_identity();
     let created = stix_time(r.generated_at);
     let err = |e: serde_json::Error| ReportError::Render(e.to_string());
     let mut objects: Vec<String> = vec![
@@ -1009,38 +1062,9 @@ pub fn stix(r: &CountryReport) -> Result<String, ReportError> {
         objects.push(serde_json::to_string_pretty(&tlp_marking_definition(*t)).map_err(err)?);
     }
     for i in r.indicators() {
-        let Some(pattern) = stix_pattern(i.kind, &i.value) else {
+        let id = format!("indicator--{}", uuid_from(&ns, &i.key));
+        let Some(o) = stix_indicator(i, id, &identity, &created, &created, r.synthetic) else {
             continue;
-        };
-        let mut labels: Vec<String> = i
-            .classifications
-            .iter()
-            .map(|c| format!("rsit:{c}"))
-            .collect();
-        labels.extend(i.malware.iter().map(|m| format!("malware:{m}")));
-        let types = if i.classifications.iter().any(|c| c.starts_with("fraud/")) {
-            "anomalous-activity"
-        } else {
-            "malicious-activity"
-        };
-        let o = StixIndicator {
-            kind: "indicator",
-            spec_version: "2.1",
-            id: format!("indicator--{}", uuid_from(&ns, &i.key)),
-            created_by_ref: &identity,
-            created: &created,
-            modified: &created,
-            name: &i.value,
-            indicator_types: [types],
-            pattern,
-            pattern_type: "stix",
-            valid_from: stix_time(i.first_seen),
-            confidence: (i.confidence * 100.0).round().clamp(0.0, 100.0) as u8,
-            labels,
-            object_marking_refs: [i.marking.stix_id()],
-            x_pelita_last_seen: stix_time(i.last_seen),
-            x_pelita_sources: i.sources,
-            x_pelita_synthetic: r.synthetic,
         };
         objects.push(serde_json::to_string_pretty(&o).map_err(err)?);
     }

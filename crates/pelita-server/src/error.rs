@@ -12,6 +12,8 @@
 //! | `bad_request` | 400 | a parameter or value that cannot be read |
 //! | `too_large` | 413 | a body over the limit |
 //! | `unprocessable` | 422 | a submission that could not be read at all |
+//! | `not_acceptable` | 406 | TAXII only: the `Accept` header does not allow `application/taxii+json;version=2.1` |
+//! | `unsupported_media_type` | 415 | TAXII only: a body whose `Content-Type` is not `application/taxii+json;version=2.1` |
 //! | `rate_limited` | 429 | the token made more requests than its budget (`Retry-After` says when to retry) |
 //! | `timeout` | 503 | the request took longer than the server's limit |
 //! | `internal` | 500 | the store or the archive failed (details in the server log, not the answer) |
@@ -106,6 +108,12 @@ error_table! {
     /// 422.
     Unprocessable("{0}") => "unprocessable", UNPROCESSABLE_ENTITY,
         "a submission that could not be read at all";
+    /// 406 (TAXII only).
+    NotAcceptable("{0}") => "not_acceptable", NOT_ACCEPTABLE,
+        "TAXII only: the `Accept` header does not allow `application/taxii+json;version=2.1`";
+    /// 415 (TAXII only).
+    UnsupportedMediaType("{0}") => "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE,
+        "TAXII only: a body whose `Content-Type` is not `application/taxii+json;version=2.1`";
     /// 429.
     RateLimited("{0}") => "rate_limited", TOO_MANY_REQUESTS,
         "the token made more requests than its budget (`Retry-After` says when to retry)";
@@ -115,6 +123,18 @@ error_table! {
     /// 500: the message goes to the server log only.
     Internal("internal error") => "internal", INTERNAL_SERVER_ERROR,
         "the store or the archive failed (details in the server log, not the answer)";
+}
+
+impl ErrorCode {
+    /// Whether only the TAXII server answers it (the `/api/v1` routes
+    /// take any `Accept` and any body type, so its OpenAPI document
+    /// lists these among the reusable responses but under no operation).
+    pub const fn taxii_only(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::NotAcceptable | ErrorCode::UnsupportedMediaType
+        )
+    }
 }
 
 impl ApiError {
@@ -152,12 +172,54 @@ struct Inner<'a> {
     message: String,
 }
 
+/// The TAXII 2.1 error message: the same code and message as the API's
+/// error body, in the shape TAXII clients read.
+#[derive(Serialize)]
+struct TaxiiBody<'a> {
+    title: &'a str,
+    description: String,
+    error_code: &'a str,
+    http_status: &'a str,
+}
+
+/// The media type of every TAXII 2.1 answer.
+pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
+
+impl ApiError {
+    /// The same error for a TAXII client: `{"title", "description",
+    /// "error_code", "http_status"}` as `application/taxii+json;version=2.1`,
+    /// with the code and status of the one table.
+    pub fn taxii_response(self) -> Response {
+        log_internal(&self);
+        let status = self.status();
+        let body = TaxiiBody {
+            title: status.canonical_reason().unwrap_or("Error"),
+            description: self.to_string(),
+            error_code: self.code(),
+            http_status: status.as_str(),
+        };
+        let json = serde_json::to_vec(&body).unwrap_or_default();
+        let mut r = (
+            status,
+            [(axum::http::header::CONTENT_TYPE, TAXII_MEDIA_TYPE)],
+            json,
+        )
+            .into_response();
+        with_error_headers(&mut r);
+        r
+    }
+}
+
+fn log_internal(e: &ApiError) {
+    if let ApiError::Internal(detail) = e {
+        // The detail is for the operator, never for the caller.
+        eprintln!("pelita serve: internal error: {detail}");
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self {
-            // The detail is for the operator, never for the caller.
-            eprintln!("pelita serve: internal error: {detail}");
-        }
+        log_internal(&self);
         let status = self.status();
         let mut r = (
             status,
@@ -169,18 +231,24 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            r.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("1"),
-            );
-        }
-        if status == StatusCode::UNAUTHORIZED {
-            r.headers_mut().insert(
-                axum::http::header::WWW_AUTHENTICATE,
-                axum::http::HeaderValue::from_static("Bearer realm=\"pelita\""),
-            );
-        }
+        with_error_headers(&mut r);
         r
+    }
+}
+
+/// `Retry-After` on 429, `WWW-Authenticate` on 401.
+fn with_error_headers(r: &mut Response) {
+    let status = r.status();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        r.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer realm=\"pelita\""),
+        );
     }
 }

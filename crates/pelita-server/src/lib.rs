@@ -45,6 +45,23 @@
 //! | `GET /openapi.json` | none | the OpenAPI 3.1 document of the routes above ([`openapi`]) |
 //! | `GET /api/docs` | none | the API explorer: Swagger UI, embedded, nothing from another origin ([`docs`]) |
 //!
+//! TAXII 2.1 ([`taxii`]; its own specification, so neither in [`routes::ROUTES`]
+//! nor in the OpenAPI document; every answer `application/taxii+json;version=2.1`,
+//! errors as TAXII error messages with the codes of [`error::ApiError`]):
+//!
+//! | method and path | scope | what |
+//! | --- | --- | --- |
+//! | `GET /taxii2/` | read or submit | discovery: the one API root |
+//! | `GET /taxii2/api/` | read or submit | the API root: versions, `max_content_length` (the body limit) |
+//! | `GET /taxii2/api/collections/` | read or submit | `tlp-clear` … `tlp-red`, `op-<name>` for the caller's operations, `inbox` |
+//! | `GET /taxii2/api/collections/{id}/` | read or submit | one collection (one the caller may not see: 404) |
+//! | `GET /taxii2/api/collections/{id}/objects/` | read | an envelope of STIX indicators: `limit`, `next`, `added_after`, `match[id,type,version,spec_version]`, `X-TAXII-Date-Added-First/Last` |
+//! | `GET /taxii2/api/collections/{id}/objects/{object_id}/` | read | one object |
+//! | `GET /taxii2/api/collections/{id}/objects/{object_id}/versions/` | read | its versions (one: the latest visible receipt) |
+//! | `GET /taxii2/api/collections/{id}/manifest/` | read | the manifest, paged as the objects |
+//! | `POST /taxii2/api/collections/inbox/objects/?tlp=` | submit | an envelope → a STIX submission of the caller's organisation → 202 with a status resource |
+//! | `GET /taxii2/api/status/{status_id}/` | submit | that status again (the submitter's only) |
+//!
 //! Each token has a request budget ([`Config::requests_per_second`], burst
 //! twice that): over it, `429 rate_limited` with `Retry-After`. A request
 //! that runs longer than [`Config::request_timeout`] answers `503 timeout`.
@@ -56,6 +73,7 @@ pub mod docs;
 pub mod error;
 pub mod openapi;
 pub mod routes;
+pub mod taxii;
 pub mod view;
 
 use std::path::PathBuf;

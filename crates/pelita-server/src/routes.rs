@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use crate::auth::{authenticate, authenticate_any, break_glass};
 use crate::error::ApiError;
 use crate::view::{ReaderView, WriterView};
-use crate::{AppState, admin, docs, openapi};
+use crate::{AppState, admin, docs, openapi, taxii};
 
 /// Defines [`ROUTES`] and the router of the API from one table, so that a
 /// route cannot be served without being listed (and `tests/openapi.rs`
@@ -79,7 +79,15 @@ pub fn router(state: AppState) -> Router {
     api_routes()
         .route(openapi::PATH, get(openapi::serve))
         .merge(docs::routes())
-        .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .merge(taxii::routes())
+        .fallback(|uri: axum::http::Uri| async move {
+            let e = ApiError::NotFound("no such route".into());
+            if taxii::is_taxii_path(uri.path()) {
+                e.taxii_response()
+            } else {
+                e.into_response()
+            }
+        })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -97,9 +105,22 @@ async fn security_headers(req: Request, next: Next) -> Response {
     } else {
         STRICT_CSP
     };
+    let is_taxii = taxii::is_taxii_path(req.uri().path());
     let mut r = next.run(req).await;
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        r = ApiError::TooLarge("the request body is over the limit".into()).into_response();
+    // axum's own body-limit answer (plain text) in the API's shape; a
+    // handler's own 413 is already one.
+    let plain = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| !t.contains("json"));
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        let e = ApiError::TooLarge("the request body is over the limit".into());
+        r = if is_taxii {
+            e.taxii_response()
+        } else {
+            e.into_response()
+        };
     }
     let h = r.headers_mut();
     for (name, value) in [
@@ -175,6 +196,24 @@ pub(crate) async fn with_quick_view<T: Send + 'static>(
     state.audit.healthy()?;
     let caller = break_glass(&state, &headers, caller)?;
     f(&ReaderView::new(&state.reader, &caller, &state.audit))
+}
+
+/// Runs `f` with the caller's view of the store, for a token that holds
+/// at least one of `scopes`.
+pub(crate) async fn with_view_any<T: Send + 'static>(
+    state: AppState,
+    headers: HeaderMap,
+    scopes: &'static [Scope],
+    f: impl FnOnce(&ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let limit = state.config.request_timeout;
+    let task = tokio::task::spawn_blocking(move || {
+        let caller = crate::auth::authenticate_any(&state, &headers, scopes)?;
+        state.audit.healthy()?;
+        let caller = break_glass(&state, &headers, caller)?;
+        f(&ReaderView::new(&state.reader, &caller, &state.audit))
+    });
+    within(limit, task).await
 }
 
 /// Runs `f` with the store's writer, as the caller.

@@ -116,6 +116,75 @@ impl<'a> ReaderView<'a> {
             .indicators(query, &self.filter, OffsetDateTime::now_utc())
     }
 
+    /// The same caller's view, narrowed: at most `ceiling`, and only the
+    /// submissions of `operation`. Narrowing can only hide more (a TAXII
+    /// collection is such a narrower view).
+    pub fn narrowed(
+        &self,
+        ceiling: Option<pelita_model::Tlp>,
+        operation: Option<pelita_store::OperationId>,
+    ) -> ReaderView<'a> {
+        let mut filter = self.filter;
+        if let Some(max) = ceiling {
+            filter = filter.at_most(max);
+        }
+        if let Some(op) = operation {
+            filter = filter.in_operation(op);
+        }
+        ReaderView { filter, ..*self }
+    }
+
+    /// The indicators the caller may see, with the receipt times of their
+    /// visible sightings; with `marking`, only those with a visible
+    /// sighting of that marking.
+    pub fn receipts(
+        &self,
+        marking: Option<pelita_model::Tlp>,
+    ) -> Result<Vec<pelita_store::Receipt>, pelita_store::StoreError> {
+        self.store.receipts(&self.filter, marking)
+    }
+
+    /// One indicator by its key, as the caller may see it.
+    pub fn indicator(
+        &self,
+        key: &str,
+    ) -> Result<Option<pelita_store::IndicatorView>, pelita_store::StoreError> {
+        self.store
+            .indicator(key, &self.filter, OffsetDateTime::now_utc())
+    }
+
+    /// A view as a report row (its marking from the caller's filter).
+    pub fn row(&self, view: &pelita_store::IndicatorView) -> pelita_report::IndicatorRow {
+        pelita_report::row(view, &self.filter)
+    }
+
+    /// Whether the store holds a synthetic scenario.
+    pub fn is_synthetic(&self) -> Result<bool, pelita_store::StoreError> {
+        self.store.is_synthetic()
+    }
+
+    /// Whether the caller's token may use `scope` now.
+    pub fn permits(&self, scope: Scope) -> bool {
+        self.caller
+            .grant
+            .permits(scope, OffsetDateTime::now_utc())
+            .is_ok()
+    }
+
+    /// The operations the caller takes part in (every one, past the glass;
+    /// none for the anonymous reader), by name.
+    pub fn member_operations(
+        &self,
+    ) -> Result<Vec<pelita_store::Operation>, pelita_store::StoreError> {
+        let mut ops = self.store.operations()?;
+        if !self.caller.broke_glass {
+            let org = &self.caller.grant.org;
+            let member = self.caller.org_id.is_some();
+            ops.retain(|o| member && o.spec.organisations.iter().any(|n| n == org));
+        }
+        Ok(ops)
+    }
+
     /// The status report of one of the caller's own submissions.
     pub fn own_submission(&self, sha256: &str) -> Result<Option<String>, pelita_store::StoreError> {
         self.store.submission_report(sha256, &self.caller.grant.org)

@@ -81,6 +81,10 @@ pub const CHECKS: &[Check] = &[
         "organisations_and_tokens_round_trip",
         organisations_and_tokens_round_trip,
     ),
+    (
+        "receipts_follow_visible_sightings",
+        receipts_follow_visible_sightings,
+    ),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -1175,4 +1179,113 @@ fn organisations_and_tokens_round_trip(make: Factory<'_>) -> Result<(), String> 
     ensure(store.put_token(&orphan).is_err(), || {
         "a token for an unknown organisation was stored".into()
     })
+}
+
+fn receipts_follow_visible_sightings(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let e = |e: crate::StoreError| e.to_string();
+    submit(
+        store.as_mut(),
+        &meta("r1", "cert-a", Some(Tlp::Green), 10),
+        vec![
+            record("198.51.100.1", 1, None, 10)?,
+            record("198.51.100.2", 2, None, 10)?,
+        ],
+    )?;
+    submit(
+        store.as_mut(),
+        &meta("r2", "firm-b", Some(Tlp::Red), 5),
+        vec![
+            record("198.51.100.1", 1, None, 5)?,
+            record("198.51.100.3", 2, None, 5)?,
+        ],
+    )?;
+    // Unmarked: AMBER for the reader's filter.
+    submit(
+        store.as_mut(),
+        &meta("r3", "cert-a", None, 2),
+        vec![record("198.51.100.2", 1, None, 2)?],
+    )?;
+    let mut named = meta("r4", "firm-b", Some(Tlp::Amber), 1);
+    named.recipients = vec!["cert-a".into()];
+    submit(
+        store.as_mut(),
+        &named,
+        vec![record("198.51.100.3", 1, None, 1)?],
+    )?;
+    let a = store.org_id("cert-a").map_err(e)?.ok_or("cert-a missing")?;
+    let b = store.org_id("firm-b").map_err(e)?.ok_or("firm-b missing")?;
+    // (key, days since the first receipt, days since the last).
+    type Days = Vec<(String, i64, i64)>;
+    let got = |f: SightingFilter, m: Option<Tlp>| -> Result<Days, String> {
+        Ok(store
+            .receipts(&f, m)
+            .map_err(e)?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.key,
+                    (now() - r.first_received).whole_days(),
+                    (now() - r.last_received).whole_days(),
+                )
+            })
+            .collect())
+    };
+    let want =
+        |v: &[(&str, i64, i64)]| -> Days { v.iter().map(|(k, f, l)| (key(k), *f, *l)).collect() };
+    // (what, filter, marking, expected).
+    let cases: [(&str, SightingFilter, Option<Tlp>, Days); 7] = [
+        (
+            "cert-a, all",
+            SightingFilter::member(a),
+            None,
+            want(&[
+                ("198.51.100.1", 10, 10),
+                ("198.51.100.2", 10, 2),
+                ("198.51.100.3", 1, 1),
+            ]),
+        ),
+        (
+            "cert-a, with a GREEN sighting",
+            SightingFilter::member(a),
+            Some(Tlp::Green),
+            want(&[("198.51.100.1", 10, 10), ("198.51.100.2", 10, 2)]),
+        ),
+        (
+            "cert-a up to GREEN, with a GREEN sighting",
+            SightingFilter::member(a).at_most(Tlp::Green),
+            Some(Tlp::Green),
+            want(&[("198.51.100.1", 10, 10), ("198.51.100.2", 10, 10)]),
+        ),
+        (
+            "cert-a, with an AMBER (or unmarked) sighting",
+            SightingFilter::member(a),
+            Some(Tlp::Amber),
+            want(&[("198.51.100.2", 10, 2), ("198.51.100.3", 1, 1)]),
+        ),
+        (
+            "firm-b, all",
+            SightingFilter::member(b),
+            None,
+            want(&[
+                ("198.51.100.1", 10, 5),
+                ("198.51.100.2", 10, 10),
+                ("198.51.100.3", 5, 1),
+            ]),
+        ),
+        (
+            "firm-b, with a RED sighting",
+            SightingFilter::member(b),
+            Some(Tlp::Red),
+            want(&[("198.51.100.1", 10, 5), ("198.51.100.3", 5, 1)]),
+        ),
+        ("anonymous", SightingFilter::anonymous(), None, Vec::new()),
+    ];
+    for (what, f, m, expected) in cases {
+        let g = got(f, m)?;
+        ensure(g == expected, || {
+            format!("receipts, {what}: {g:?}, expected {expected:?}")
+        })?;
+    }
+    Ok(())
 }

@@ -528,6 +528,20 @@ impl Integrity {
     }
 }
 
+/// One indicator with the receipt times of its visible sightings: what a
+/// TAXII collection dates its objects by ([`Store::receipts`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    /// `kind:value`.
+    pub key: String,
+    /// When the earliest submission holding a visible sighting of it was received.
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_received: OffsetDateTime,
+    /// When the latest submission holding a visible sighting of it was received.
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_received: OffsetDateTime,
+}
+
 /// A fusion store backend.
 pub trait Store {
     /// Starts writing a submission. Nothing is visible until
@@ -665,4 +679,14 @@ pub trait Store {
 
     /// Checks the database and the agreement between its tables.
     fn check(&self) -> Result<Integrity, StoreError>;
+    /// Every indicator with at least one sighting `filter` lets through
+    /// and, with `marking`, at least one such sighting marked `marking` (an
+    /// unmarked one counting as `filter.unmarked`), with the earliest and
+    /// latest receipt time of the submissions of its visible sightings;
+    /// ordered by key. Only visible sightings decide anything here.
+    fn receipts(
+        &self,
+        filter: &SightingFilter,
+        marking: Option<Tlp>,
+    ) -> Result<Vec<Receipt>, StoreError>;
 }

@@ -1955,6 +1955,62 @@ impl Store for SqliteStore {
             Ok(Integrity { engine, problems })
         })
     }
+
+    fn receipts(
+        &self,
+        filter: &SightingFilter,
+        marking: Option<Tlp>,
+    ) -> Result<Vec<crate::Receipt>, StoreError> {
+        self.read(|c| receipts(c, filter, marking))
+    }
+}
+
+/// [`Store::receipts`]: one scan of the visible sightings with their
+/// submissions' receipt times, grouped by indicator.
+fn receipts(
+    c: &Connection,
+    filter: &SightingFilter,
+    marking: Option<Tlp>,
+) -> Result<Vec<crate::Receipt>, StoreError> {
+    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let marking = marking.map(tlp_rank);
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT i.kind, i.value, MIN(sb.received_at), MAX(sb.received_at)
+         FROM sightings s JOIN indicators i ON i.id = s.indicator_id
+           JOIN submissions sb ON sb.id = s.submission_id
+         WHERE {VISIBLE}
+         GROUP BY s.indicator_id
+         HAVING :marking IS NULL OR SUM(COALESCE(s.tlp, :unmarked) = :marking) > 0"
+    ))?;
+    let rows = stmt.query_map(
+        &[
+            (":marking", &marking as &dyn rusqlite::ToSql),
+            (u_name, &u),
+            (m_name, &m),
+            (o_name, &o),
+            (r_name, &rd),
+        ],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        },
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (kind, value, first, last) = row?;
+        out.push(crate::Receipt {
+            key: format!("{kind}:{value}"),
+            first_received: from_unix(first)?,
+            last_received: from_unix(last)?,
+        });
+    }
+    // Ordered by key as Rust orders strings.
+    out.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
 }
 
 /// Latest schema version (for `pelita` diagnostics).
