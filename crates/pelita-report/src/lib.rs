@@ -683,7 +683,7 @@ pub struct OperationReport {
     pub reader_max_tlp: Tlp,
     /// Whether the store holds a synthetic scenario.
     pub synthetic: bool,
-    /// Submissions made to the operation.
+    /// Submissions made to the operation that hold sightings the reader may see.
     pub submissions: u64,
     /// What each partner contributed, and the overlap between partners.
     pub stats: OperationStats,
@@ -767,7 +767,10 @@ pub fn operation_report_with(
         marking,
         reader_max_tlp: filter.max_tlp,
         synthetic: store.is_synthetic()?,
-        submissions: operation.submissions,
+        // Counted over what the reader may see (a submission of only
+        // hidden sightings is not there for it), never the operation's
+        // total: that count would tell a partner how much it is not shown.
+        submissions: stats.by_source.values().map(|c| c.submissions).sum(),
         stats,
         corroborating_only,
         countries: lines,

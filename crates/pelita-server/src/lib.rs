@@ -97,6 +97,9 @@ pub struct Config {
     /// Whether requests without a token may read TLP:CLEAR data (lookups,
     /// stats, blocklists). Off by default.
     pub anonymous_read: bool,
+    /// Answer as of this instant instead of the clock (decay, report
+    /// periods): reproducible answers for training runs and tests.
+    pub as_of: Option<time::OffsetDateTime>,
 }
 
 impl Default for Config {
@@ -107,6 +110,7 @@ impl Default for Config {
             requests_per_second: 200.0,
             request_timeout: std::time::Duration::from_secs(120),
             anonymous_read: false,
+            as_of: None,
         }
     }
 }

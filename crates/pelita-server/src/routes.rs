@@ -174,7 +174,12 @@ pub(crate) async fn with_view<T: Send + 'static>(
     as_caller(state, headers, scope, move |state, headers, caller| {
         state.audit.healthy()?;
         let caller = break_glass(state, headers, caller)?;
-        f(&ReaderView::new(&state.reader, &caller, &state.audit))
+        f(&ReaderView::new(
+            &state.reader,
+            &caller,
+            &state.audit,
+            state.config.as_of,
+        ))
     })
     .await
 }
@@ -195,7 +200,12 @@ pub(crate) async fn with_quick_view<T: Send + 'static>(
     let caller = authenticate(&state, &headers, scope)?;
     state.audit.healthy()?;
     let caller = break_glass(&state, &headers, caller)?;
-    f(&ReaderView::new(&state.reader, &caller, &state.audit))
+    f(&ReaderView::new(
+        &state.reader,
+        &caller,
+        &state.audit,
+        state.config.as_of,
+    ))
 }
 
 /// Runs `f` with the caller's view of the store, for a token that holds
@@ -211,7 +221,12 @@ pub(crate) async fn with_view_any<T: Send + 'static>(
         let caller = crate::auth::authenticate_any(&state, &headers, scopes)?;
         state.audit.healthy()?;
         let caller = break_glass(&state, &headers, caller)?;
-        f(&ReaderView::new(&state.reader, &caller, &state.audit))
+        f(&ReaderView::new(
+            &state.reader,
+            &caller,
+            &state.audit,
+            state.config.as_of,
+        ))
     });
     within(limit, task).await
 }

@@ -13,6 +13,8 @@ use crate::error::ApiError;
 /// caller's sharing filter, which a handler cannot choose or widen.
 pub struct ReaderView<'a> {
     store: &'a SqliteStore,
+    /// The instant reads are made as of (decay, report periods).
+    now: OffsetDateTime,
     filter: SightingFilter,
     caller: &'a Caller,
     audit: &'a AuditQueue,
@@ -45,9 +47,15 @@ fn entry(caller: &Caller, action: &str, detail: String, result_size: u64) -> Aud
 
 impl<'a> ReaderView<'a> {
     /// The view of `caller`.
-    pub fn new(store: &'a SqliteStore, caller: &'a Caller, audit: &'a AuditQueue) -> Self {
+    pub fn new(
+        store: &'a SqliteStore,
+        caller: &'a Caller,
+        audit: &'a AuditQueue,
+        as_of: Option<OffsetDateTime>,
+    ) -> Self {
         ReaderView {
             store,
+            now: as_of.unwrap_or_else(OffsetDateTime::now_utc),
             filter: filter_of(caller),
             caller,
             audit,
@@ -56,8 +64,7 @@ impl<'a> ReaderView<'a> {
 
     /// A value in any notation, as the caller may see it.
     pub fn lookup(&self, value: &str) -> Result<Option<Lookup>, pelita_store::StoreError> {
-        self.store
-            .lookup(value, &self.filter, OffsetDateTime::now_utc())
+        self.store.lookup(value, &self.filter, self.now)
     }
 
     /// Counts over what the caller may see.
@@ -77,7 +84,7 @@ impl<'a> ReaderView<'a> {
             &pelita_report::ReportScope {
                 since,
                 operation: None,
-                now: OffsetDateTime::now_utc(),
+                now: self.now,
             },
             &self.filter,
         )
@@ -102,7 +109,7 @@ impl<'a> ReaderView<'a> {
             self.store,
             &op,
             &self.filter,
-            OffsetDateTime::now_utc(),
+            self.now,
             &mut ignore,
         )?))
     }
@@ -112,8 +119,7 @@ impl<'a> ReaderView<'a> {
         &self,
         query: &pelita_store::IndicatorQuery,
     ) -> Result<Vec<pelita_store::IndicatorView>, pelita_store::StoreError> {
-        self.store
-            .indicators(query, &self.filter, OffsetDateTime::now_utc())
+        self.store.indicators(query, &self.filter, self.now)
     }
 
     /// The same caller's view, narrowed: at most `ceiling`, and only the
@@ -149,8 +155,7 @@ impl<'a> ReaderView<'a> {
         &self,
         key: &str,
     ) -> Result<Option<pelita_store::IndicatorView>, pelita_store::StoreError> {
-        self.store
-            .indicator(key, &self.filter, OffsetDateTime::now_utc())
+        self.store.indicator(key, &self.filter, self.now)
     }
 
     /// A view as a report row (its marking from the caller's filter).

@@ -139,6 +139,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 args.timeout_secs.or(file.timeout_secs).unwrap_or(120),
             ),
             anonymous_read,
+            as_of: None,
         },
     )?;
     if anonymous_read {

@@ -20,6 +20,18 @@ use serde_json::Value;
 /// A token with a cheap argon2id hash (the server reads the cost from the
 /// hash; production tokens use the OWASP parameters).
 pub fn token(store: &mut SqliteStore, n: u8, org: &str, role: Role, scopes: &[Scope]) -> String {
+    token_capped(store, n, org, role, scopes, None)
+}
+
+/// [`token`] with a marking ceiling (`n` at most 24: the secret is made of it).
+pub fn token_capped(
+    store: &mut SqliteStore,
+    n: u8,
+    org: &str,
+    role: Role,
+    scopes: &[Scope],
+    max_tlp: Option<pelita_model::Tlp>,
+) -> String {
     let id = format!("{n:016x}");
     let c = char::from(b'B' + n);
     let secret: String = std::iter::repeat_n(c, 42)
@@ -44,7 +56,7 @@ pub fn token(store: &mut SqliteStore, n: u8, org: &str, role: Role, scopes: &[Sc
                 org: org.into(),
                 role,
                 scopes: scopes.to_vec(),
-                max_tlp: None,
+                max_tlp,
                 expires_at: None,
                 revoked: false,
             },
@@ -130,6 +142,7 @@ pub fn config(dir: &std::path::Path, max_body: usize, rate: f64) -> pelita_serve
         requests_per_second: rate,
         request_timeout: std::time::Duration::from_secs(60),
         anonymous_read: false,
+        as_of: None,
     }
 }
 
