@@ -124,6 +124,9 @@ fn answers(addr: std::net::SocketAddr, token: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// A reader, its (organisation, ceiling) token indices, and its ceiling.
+type ReaderCase = (Reader, Option<(usize, usize)>, Tlp);
+
 #[test]
 fn every_reader_gets_what_a_store_of_only_its_sightings_answers() {
     let target: u64 = std::env::var("PELITA_HTTP_SHARING_CASES")
@@ -148,7 +151,7 @@ fn every_reader_gets_what_a_store_of_only_its_sightings_answers() {
             &ceilings,
         );
         // The readers: each organisation under each ceiling, and the anonymous reader.
-        let mut readers: Vec<(Reader, Option<(usize, usize)>, Tlp)> = Vec::new();
+        let mut readers: Vec<ReaderCase> = Vec::new();
         for i in 0..ORGS.len() {
             for (j, c) in ceilings.iter().enumerate() {
                 let member = Reader::Member(OrgId(i64::try_from(i).unwrap()));
