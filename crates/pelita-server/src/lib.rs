@@ -18,7 +18,19 @@
 //!   an indicator the caller may not see is `not_found`, exactly like one
 //!   that was never submitted.
 //! - Every request is written to the tamper-evident audit log with the
-//!   organisation, the token id, the query and the result size.
+//!   organisation, the token id, the query and the result size: writes
+//!   before their answer, reads through [`audit_log::AuditQueue`] (one
+//!   commit per few milliseconds; see there for what that costs).
+//! - Reads go through [`AppState::reader`], a second handle on the store
+//!   with its own connections, so a read never waits for a partner's
+//!   submission to be written through [`AppState::writer`].
+//! - Breaking the glass ([`auth::break_glass`]): a token issued with the
+//!   `break-glass` scope (never by default) may read past the sharing
+//!   policy on a request that states why in the `Pelita-Break-Glass`
+//!   header; the reason is committed to the audit log before the read.
+//! - Anonymous reading ([`Config::anonymous_read`], off by default): a
+//!   request without a token reads TLP:CLEAR data only (look-ups, search,
+//!   stats, blocklists).
 //! - Hardening: a request body limit, security headers on every response
 //!   (`nosniff`, `no-store`, a `default-src 'none'` CSP, no framing; the
 //!   API explorer's files alone get [`docs::CSP`], which lets its page load
@@ -36,11 +48,17 @@
 //! | --- | --- | --- |
 //! | `GET /api/v1/indicators/{v}` | read | the fused view, containing networks, parent domains |
 //! | `GET /api/v1/stats` | read | counts by kind, class, country, ASN, source |
+//! | `POST /api/v1/search` | read | every indicator in a pasted text (prose, Markdown, HTML, defanged or not), each as the caller may see it |
 //! | `GET /api/v1/reports/country/{cc}` | report | the Cyber Activity Report as the caller may see it |
-//! | `POST /api/v1/submissions?format=&tlp=&operation=&share_with=` | submit | a package (raw body) → 202 with its report |
+//! | `GET /api/v1/reports/operation/{name}` | report | an operation's report, for its members (others: 404) |
+//! | `POST /api/v1/submissions?format=&tlp=&operation=&share_with=` | submit | a package (raw body, or the `file` of a multipart form) → 202 with its report |
 //! | `GET /api/v1/submissions/{sha256}` | submit | the status and located errors of one's own submission |
 //! | `GET /api/v1/exports/blocklist?kind=` | read | one canonical value per line, suppressed values left out |
 //! | `GET /api/v1/exports/{csv,stix}?country=` | report | a country's indicators as CSV or a STIX 2.1 bundle |
+//! | `GET /api/v1/exports/misp-feed/{manifest.json,hashes.csv,UUID.json}` | report | the caller's view as a MISP feed, one event per country |
+//! | `GET, PUT /api/v1/organisations[/{name}]` | admin | organisations and their roles |
+//! | `GET, POST /api/v1/tokens`, `DELETE /api/v1/tokens/{id}` | admin | tokens (the secret shown once), revocation |
+//! | `GET /api/v1/audit?from=&limit=`, `GET /api/v1/audit/verify` | audit | the audit log in pages, and its chain check |
 //! | `GET /api/v1/me` | any | who the token is |
 //! | `GET /openapi.json` | none | the OpenAPI 3.1 document of the routes above ([`openapi`]) |
 //! | `GET /api/docs` | none | the API explorer: Swagger UI, embedded, nothing from another origin ([`docs`]) |
