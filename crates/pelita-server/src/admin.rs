@@ -71,6 +71,7 @@ pub async fn put_organisation(
     Path(name): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let again = state.clone();
     let org = with_writer(state, headers, Scope::Admin, move |w| {
         // Read after the token is checked: an unauthenticated caller learns nothing.
         let body: OrgBody = json_body(&body)?;
@@ -83,6 +84,7 @@ pub async fn put_organisation(
         )?)
     })
     .await?;
+    again.invalidate_grants();
     Ok(Json(json!({"name": org.name, "role": org.role})).into_response())
 }
 
@@ -131,6 +133,7 @@ pub async fn create_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let again = state.clone();
     let v = with_writer(state, headers, Scope::Admin, move |w| {
         let body: TokenBody = json_body(&body)?;
         let actor = w.actor()?;
@@ -145,6 +148,7 @@ pub async fn create_token(
         Ok(json!({ "token": t.secret, "id": row.id, "details": row }))
     })
     .await?;
+    again.invalidate_grants();
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -154,6 +158,7 @@ pub async fn revoke_token(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let again = state.clone();
     with_writer(state, headers, Scope::Admin, move |w| {
         let actor = w.actor()?;
         if admin::revoke_token(w.store(), &actor, &id)? {
@@ -163,6 +168,7 @@ pub async fn revoke_token(
         }
     })
     .await?;
+    again.invalidate_grants();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -3,6 +3,8 @@
 use axum::http::HeaderMap;
 use pelita_auth::{Scope, TokenGrant};
 use pelita_store::{OrgId, Store as _};
+use std::sync::atomic::Ordering;
+
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
@@ -106,14 +108,29 @@ pub fn authenticate_any(
         .trim();
     let (id, secret) = pelita_auth::parse_token(presented)
         .map_err(|_| unauth("the token is not a Pelita token"))?;
-    // The token and its organisation's identity, under one lock.
-    let (row, org_id) = {
-        let store = &state.reader;
-        let row = store
-            .token(id.as_str())?
-            .ok_or_else(|| unauth("unknown token"))?;
-        let org_id = store.org_id(&row.grant.org)?;
-        (row, org_id)
+    // The token and its organisation's identity: cached for a moment.
+    let generation = state.grant_generation.load(Ordering::SeqCst);
+    let fresh = state.grants.lock().ok().and_then(|m| {
+        m.get(id.as_str())
+            .filter(|(_, _, at, g)| *g == generation && at.elapsed() < crate::GRANT_TTL)
+            .map(|(row, org, _, _)| (row.clone(), *org))
+    });
+    let (row, org_id) = match fresh {
+        Some(found) => found,
+        None => {
+            let store = &state.reader;
+            let row = store
+                .token(id.as_str())?
+                .ok_or_else(|| unauth("unknown token"))?;
+            let org_id = store.org_id(&row.grant.org)?;
+            if let Ok(mut m) = state.grants.lock() {
+                m.insert(
+                    id.as_str().to_owned(),
+                    (row.clone(), org_id, std::time::Instant::now(), generation),
+                );
+            }
+            (row, org_id)
+        }
     };
     let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
     let cached = state

@@ -150,10 +150,40 @@ pub struct AppState {
     /// process: id → SHA-256 of the secret (argon2 is slow by design; a
     /// request must not pay it every time).
     pub verified: Arc<Mutex<std::collections::HashMap<String, [u8; 32]>>>,
+    /// Token grants read recently: id → (the stored token, its
+    /// organisation's id, when read, the generation it was read in). A
+    /// busy token is not read from the store on every request; see
+    /// [`GRANT_TTL`] for how fresh an entry must be.
+    pub grants: Arc<Mutex<std::collections::HashMap<String, CachedGrant>>>,
+    /// Bumped by every change the server makes to organisations or tokens:
+    /// a cached grant from an older generation is read again.
+    pub grant_generation: Arc<std::sync::atomic::AtomicU64>,
     /// Per-token request budgets: id → (tokens left, when last refilled).
     pub budgets: Arc<Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>>,
     /// The configuration.
     pub config: Arc<Config>,
+}
+
+/// How long a token's grant read from the store is trusted without
+/// reading it again. Changes made through this server (revocation, a new
+/// role) apply at once; a change made at the console on the same store
+/// (`pelita token revoke`) applies within this time.
+pub const GRANT_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A token grant as [`AppState::grants`] keeps it.
+pub type CachedGrant = (
+    pelita_store::TokenRow,
+    Option<pelita_store::OrgId>,
+    std::time::Instant,
+    u64,
+);
+
+impl AppState {
+    /// Forgets every cached grant (after a change to organisations or tokens).
+    pub fn invalidate_grants(&self) {
+        self.grant_generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Why the server could not start.
@@ -179,6 +209,8 @@ impl AppState {
             writer,
             archive: Arc::new(archive),
             verified: Arc::new(Mutex::new(std::collections::HashMap::new())),
+            grants: Arc::new(Mutex::new(std::collections::HashMap::new())),
+            grant_generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             budgets: Arc::new(Mutex::new(std::collections::HashMap::new())),
             config: Arc::new(config),
         })
