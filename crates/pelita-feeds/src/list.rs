@@ -150,7 +150,13 @@ pub(crate) fn run_list<R: BufRead>(
 ) {
     each_line(input, ctx, out, |line, info, out| {
         match list_observation(line, info, ctx, opts) {
-            Some(o) => emit_value(o, ctx, out, opts.hook),
+            Some(mut o) => {
+                let more = more_values(line, info, ctx, opts, &mut o);
+                emit_value(o, ctx, out, opts.hook);
+                for m in more {
+                    emit_value(m, ctx, out, opts.hook);
+                }
+            }
             None => out.problem(Problem::error(
                 "feed.missing-value",
                 "the line has only a comment",
@@ -160,8 +166,60 @@ pub(crate) fn run_list<R: BufRead>(
     });
 }
 
+/// Several values on one line (`198.51.100.1 198.51.100.2`, as hand-made
+/// lists and MISP free-text imports have them): when *every* blank-separated
+/// word after the first value is itself an indicator, each is a record of
+/// its own, located at its column, and `first` loses them from its
+/// context. A second column that is anything else (a file name beside a
+/// hash, a note) stays the first value's context: nothing is dropped
+/// either way.
+fn more_values(
+    line: &str,
+    info: LineInfo,
+    ctx: &ParseContext,
+    opts: &ListOptions,
+    first: &mut Observation,
+) -> Vec<Observation> {
+    let Some(e) = entry(line) else {
+        return Vec::new();
+    };
+    let Some(rest) = e.rest else {
+        return Vec::new();
+    };
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let parse = pelita_model::ParseOptions::default();
+    let all_values = words
+        .iter()
+        .all(|w| pelita_model::Indicator::parse(w, opts.kind, &parse).is_ok());
+    if !all_values {
+        return Vec::new();
+    }
+    // The first value's context was the rest of the line: now only the comment.
+    first.context = e.comment.filter(|_| !opts.comment_is_id).map(str::to_owned);
+    let mut out = Vec::with_capacity(words.len());
+    let mut from = e.start + e.value.len();
+    for w in words {
+        let Some(at) = line.get(from..).and_then(|t| t.find(w)).map(|i| i + from) else {
+            continue;
+        };
+        from = at + w.len();
+        let before = line.get(..at).unwrap_or_default();
+        let loc = ctx
+            .location()
+            .with_line(info.number)
+            .with_column(before.chars().count() as u64 + 1)
+            .with_offset(info.offset + at as u64);
+        let mut o = Observation::new(opts.kind, w, loc);
+        o.hints.clone_from(&opts.hints);
+        o.tags.clone_from(&opts.tags);
+        out.push(o);
+    }
+    out
+}
+
 /// Reads a plain list: one value per line, as written (defanged values
-/// included), kind left to inference.
+/// included), kind left to inference; several values on a line, each an
+/// indicator, are several records.
 ///
 /// Blank lines and lines starting with `#`, `;` or `//` are skipped; a
 /// trailing comment after a blank (`1.2.3.4 # note`, `1.2.3.4 ; SBL123`)
@@ -218,6 +276,35 @@ mod tests {
         assert_eq!(o[2].location.column, Some(3));
         assert_eq!(o[3].port, Some(8080));
         assert_eq!(o[4].location.line, Some(9));
+    }
+
+    #[test]
+    fn several_values_on_a_line_are_several_records() {
+        let input = b"198.51.100.1 198.51.100.2	203.0.113[.]9 # three
+d41d8cd98f00b204e9800998ecf8427e  evil.exe
+";
+        let mut sink = Collect::default();
+        parse_list(&input[..], &ParseContext::named("l.txt"), &mut sink);
+        assert!(sink.problems.is_empty(), "{:?}", sink.problems);
+        let got: Vec<(&str, Option<u64>, Option<&str>)> = sink
+            .observations
+            .iter()
+            .map(|o| (o.value.as_str(), o.location.column, o.context.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("198.51.100.1", Some(1), Some("three")),
+                ("198.51.100.2", Some(14), None),
+                ("203.0.113[.]9", Some(27), None),
+                // A file name beside a hash is the hash's context, not a value.
+                (
+                    "d41d8cd98f00b204e9800998ecf8427e",
+                    Some(1),
+                    Some("evil.exe")
+                ),
+            ]
+        );
     }
 
     #[test]
