@@ -93,6 +93,7 @@ pub mod openapi;
 pub mod routes;
 pub mod taxii;
 pub mod view;
+pub mod web;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
