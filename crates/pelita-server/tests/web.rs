@@ -437,6 +437,7 @@ fn every_post_form_rejects_a_missing_or_wrong_csrf_token() {
         let bad = ana.post(path, &[("csrf", &wrong), ("q", "198.51.100.7")]);
         assert_eq!((missing.status, bad.status), (403, 403), "{path}");
         assert!(bad.text.contains("reload the page"), "{}", bad.text);
+        assert!(bad.text.contains("data-org=\"cert-a\""), "{}", bad.text);
     }
     for csrf in [None, Some(wrong.as_str())] {
         let mut fields = vec![("text", None, "198.51.100.40\n"), ("format", None, "list")];

@@ -115,6 +115,10 @@ pub enum WebError {
     /// Anything the API would answer with an error.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// An error after the session was verified: the page still names the
+    /// viewer's organisation.
+    #[error("{1}")]
+    For(String, Box<WebError>),
 }
 
 impl From<pelita_store::StoreError> for WebError {
@@ -125,11 +129,16 @@ impl From<pelita_store::StoreError> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let (status, message) = match &self {
+        let (org, error) = match self {
+            WebError::For(org, inner) => (Some(org), *inner),
+            other => (None, other),
+        };
+        let (status, message) = match &error {
             WebError::SignedOut => {
                 return see_other("/ui/login");
             }
-            WebError::Csrf => (StatusCode::FORBIDDEN, self.to_string()),
+            WebError::Csrf => (StatusCode::FORBIDDEN, error.to_string()),
+            WebError::For(_, inner) => (StatusCode::INTERNAL_SERVER_ERROR, inner.to_string()),
             WebError::Api(e) => {
                 if let ApiError::Internal(detail) = e {
                     eprintln!("pelita serve: internal error: {detail}");
@@ -137,7 +146,7 @@ impl IntoResponse for WebError {
                 (e.status(), e.to_string())
             }
         };
-        let mut r = pages::error_page(status, &message);
+        let mut r = pages::error_page(status, &message, org.as_deref());
         *r.status_mut() = status;
         r
     }

@@ -106,11 +106,15 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-/// The error page (without the viewer's organisation: an error may come
-/// before the session is known).
-pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
+/// The error page (with the viewer's organisation once the session is
+/// known).
+pub(super) fn error_page(status: StatusCode, message: &str, org: Option<&str>) -> Response {
+    let mut chrome = Chrome::signed_out();
+    if let Some(org) = org {
+        chrome.org = org.to_owned();
+    }
     html(&ErrorPage {
-        chrome: Chrome::signed_out(),
+        chrome,
         status: format!(
             "{} {}",
             status.as_u16(),
@@ -133,17 +137,19 @@ async fn with_session<T: Send + 'static>(
     let task = tokio::task::spawn_blocking(move || {
         let session = authenticate_session(&state, &headers, OffsetDateTime::now_utc())?
             .ok_or(WebError::SignedOut)?;
+        let org = session.caller.grant().org.clone();
+        let signed = |e: WebError| WebError::For(org.clone(), Box::new(e));
         if let Some(presented) = csrf {
-            check_csrf(presented.as_deref(), &session.csrf)?;
+            check_csrf(presented.as_deref(), &session.csrf).map_err(signed)?;
         }
-        state.audit.healthy()?;
+        state.audit.healthy().map_err(|e| signed(e.into()))?;
         let view = ReaderView::new(
             &state.reader,
             &session.caller,
             &state.audit,
             state.config.as_of,
         );
-        f(&state, &session, &view)
+        f(&state, &session, &view).map_err(signed)
     });
     match tokio::time::timeout(limit, task).await {
         Ok(Ok(done)) => done,
@@ -184,7 +190,7 @@ struct LoginPage {
 /// The sign-in page, with a fresh pre-session CSRF cookie.
 fn login_response(headers: &HeaderMap, status: StatusCode, message: Option<String>) -> Response {
     let Ok(token) = pelita_auth::random_secret() else {
-        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "internal error", None);
     };
     let mut r = html(&LoginPage {
         chrome: Chrome::signed_out(),
