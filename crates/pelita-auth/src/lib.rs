@@ -55,6 +55,12 @@
 //! parameters from the PHC string, so they can be raised later without
 //! invalidating stored hashes.
 //!
+//! # People
+//!
+//! People sign in to the web interface with a password, hashed like a
+//! token's secret ([`hash_password`], [`verify_password`]); their session is
+//! a [`random_secret`] of which the store keeps only a digest.
+//!
 //! # Roles and scopes
 //!
 //! Every organisation has a [`Role`]; every token lists [`Scope`]s. A use of
@@ -82,10 +88,15 @@
 //! unknown name is an error listing the valid ones.
 
 mod grant;
+mod password;
 mod role;
 mod token;
 
 pub use grant::{Denied, TokenGrant};
+pub use password::{
+    PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, PasswordError, hash_password, is_random_secret,
+    random_secret, verify_password,
+};
 pub use role::{ParseRoleError, ParseScopeError, Role, Scope};
 pub use token::{
     ARGON2_M_COST_KIB, ARGON2_P_COST, ARGON2_T_COST, NewToken, SECRET_BYTES, SECRET_LEN,

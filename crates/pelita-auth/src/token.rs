@@ -200,7 +200,7 @@ fn hash_secret(secret: &str) -> Result<String, AuthError> {
 }
 
 /// [`hash_secret`] with explicit parameters (cheap ones in unit tests).
-fn hash_with(secret: &str, params: Params) -> Result<String, AuthError> {
+pub(crate) fn hash_with(secret: &str, params: Params) -> Result<String, AuthError> {
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let mut salt_bytes = [0u8; SALT_BYTES];
     fill(&mut salt_bytes)?;
@@ -212,7 +212,7 @@ fn hash_with(secret: &str, params: Params) -> Result<String, AuthError> {
 }
 
 /// Fills `buf` from the OS (`getrandom`), reporting failure instead of panicking.
-fn fill(buf: &mut [u8]) -> Result<(), AuthError> {
+pub(crate) fn fill(buf: &mut [u8]) -> Result<(), AuthError> {
     OsRng
         .try_fill_bytes(buf)
         .map_err(|e| AuthError::Random(e.to_string()))
@@ -221,7 +221,7 @@ fn fill(buf: &mut [u8]) -> Result<(), AuthError> {
 /// Whether `s` is the canonical unpadded base64url form of 32 bytes: 43
 /// alphabet characters, the last carrying 4 data bits and 2 zero bits (so
 /// every secret has exactly one spelling).
-fn is_secret(s: &str) -> bool {
+pub(crate) fn is_secret(s: &str) -> bool {
     let b = s.as_bytes();
     let Some((&last, body)) = b.split_last() else {
         return false;
@@ -243,7 +243,7 @@ fn b64_value(c: u8) -> Option<u8> {
 }
 
 /// Unpadded base64url (RFC 4648 §5).
-fn base64url(bytes: &[u8]) -> String {
+pub(crate) fn base64url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     let mut push = |v: u32| {
         if let Some(&c) = B64URL.get((v & 0x3f) as usize) {

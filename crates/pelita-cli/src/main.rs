@@ -48,6 +48,7 @@ enum Command {
     Audit(cmd::audit::Args),
     Org(cmd::access::OrgArgs),
     Token(cmd::access::TokenArgs),
+    User(cmd::access::UserArgs),
     Serve(cmd::serve::Args),
 }
 
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd::audit::run(&args),
         Command::Org(args) => cmd::access::run_org(&args),
         Command::Token(args) => cmd::access::run_token(&args),
+        Command::User(args) => cmd::access::run_user(&args),
         Command::Serve(args) => cmd::serve::run(&args),
     };
     match result {

@@ -141,3 +141,91 @@ fn organisations_tokens_scopes_and_revocation() {
     // org add ×2, token create, token revoke (refused commands change nothing).
     assert!(out(&verify).contains("4 entries"), "{}", out(&verify));
 }
+
+/// `pelita ARGS --data-dir DIR` with `stdin` on standard input.
+fn pelita_stdin(dir: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = common::command(dir, args)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn user_accounts_take_the_password_from_stdin_only_and_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(
+        pelita(d, &["org", "add", "cert-a", "--role", "analyst"])
+            .status
+            .success()
+    );
+    let password = "a long enough passphrase";
+    let add = pelita_stdin(
+        d,
+        &["user", "add", "ana", "--org", "cert-a", "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert!(add.status.success(), "{}", out(&add));
+    assert!(!out(&add).contains(password), "{}", out(&add));
+    // There is no way to give the password on the command line.
+    let argv = pelita(
+        d,
+        &["user", "add", "bob", "--org", "cert-a", "--password", "x"],
+    );
+    assert_eq!(argv.status.code(), Some(2), "{}", out(&argv));
+    let short = pelita_stdin(d, &["user", "add", "bob", "--org", "cert-a"], "short\n");
+    assert_eq!(short.status.code(), Some(2), "{}", out(&short));
+    let nobody = pelita_stdin(
+        d,
+        &["user", "add", "bob", "--org", "nobody"],
+        &format!("{password}\n"),
+    );
+    assert_eq!(nobody.status.code(), Some(2));
+    assert!(
+        out(&nobody).contains("pelita org add nobody"),
+        "{}",
+        out(&nobody)
+    );
+    let twice = pelita_stdin(
+        d,
+        &["user", "add", "ana", "--org", "cert-a"],
+        &format!("{password}\n"),
+    );
+    assert_eq!(twice.status.code(), Some(2), "{}", out(&twice));
+
+    let listed = out(&pelita(d, &["user", "list"]));
+    assert!(
+        listed.contains("ana") && listed.contains("cert-a") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(!listed.contains("argon2"), "{listed}");
+
+    // Only the argon2id hash is stored, and it verifies.
+    let store = SqliteStore::open(&d.join("pelita.db")).unwrap();
+    let user = store.user("ana").unwrap().unwrap();
+    assert!(user.hash.starts_with("$argon2id$"), "{}", user.hash);
+    assert!(pelita_auth::verify_password(password, &user.hash));
+    assert!(!pelita_auth::verify_password(
+        "a long enough passphrasE",
+        &user.hash
+    ));
+    let audit = store.audit_entries(1, 100).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.entry.action == "user.add" && e.entry.detail.contains("ana")),
+        "{audit:?}"
+    );
+}

@@ -256,3 +256,132 @@ fn spend(state: &AppState, token: &str) -> Result<(), ApiError> {
     *left -= 1.0;
     Ok(())
 }
+
+/// The web interface's session cookie.
+pub const SESSION_COOKIE: &str = "pelita_session";
+/// A session ends after this long without a request.
+pub const SESSION_IDLE: time::Duration = time::Duration::hours(8);
+/// A session ends this long after sign-in, whatever happens.
+pub const SESSION_ABSOLUTE: time::Duration = time::Duration::hours(24);
+/// Requests within this interval of the last recorded one do not write
+/// `last_seen` again (one write per minute per session at most).
+const TOUCH_EVERY: time::Duration = time::Duration::seconds(60);
+
+/// A signed-in person's verified session: only [`authenticate_session`]
+/// makes one.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The caller: the person's organisation, under its role.
+    pub caller: Caller,
+    /// The person's sign-in name.
+    pub user: String,
+    /// The session's CSRF secret (every form sends it back).
+    pub csrf: String,
+    /// The SHA-256 (hex) of the session id, as the store keys it.
+    pub id_hash: String,
+}
+
+/// The SHA-256 (lowercase hex) of a session id: what the store keeps.
+pub fn session_id_hash(id: &str) -> String {
+    use std::fmt::Write as _;
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(n, v)| (n == name).then_some(v))
+}
+
+/// The person's session from the `pelita_session` cookie, checked: the id
+/// has the shape of a random secret, its hash is stored, neither the idle
+/// ([`SESSION_IDLE`]) nor the absolute ([`SESSION_ABSOLUTE`]) expiry has
+/// passed (an expired session is deleted), the account is not disabled and
+/// its organisation exists. `Ok(None)`: not signed in.
+///
+/// The [`Caller`] it holds is the organisation's, as one of its tokens
+/// would be: the organisation's current role, that role's default scopes
+/// (never `break-glass`), no marking ceiling beyond the sharing policy, and
+/// `session:<name>` in the audit log where a token id would be.
+pub fn authenticate_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    now: OffsetDateTime,
+) -> Result<Option<Session>, ApiError> {
+    let Some(id) = cookie(headers, SESSION_COOKIE).filter(|id| pelita_auth::is_random_secret(id))
+    else {
+        return Ok(None);
+    };
+    let id_hash = session_id_hash(id);
+    let Some(session) = state.reader.session(&id_hash)? else {
+        return Ok(None);
+    };
+    let lock = || {
+        state
+            .writer
+            .lock()
+            .map_err(|_| ApiError::Internal("store lock poisoned".into()))
+    };
+    if session.expires_at <= now || session.last_seen + SESSION_IDLE <= now {
+        lock()?.delete_session(&id_hash)?;
+        return Ok(None);
+    }
+    let Some(user) = state.reader.user(&session.user)?.filter(|u| !u.disabled) else {
+        return Ok(None);
+    };
+    let Some(org) = state
+        .reader
+        .organisations()?
+        .into_iter()
+        .find(|o| o.name == user.org)
+    else {
+        return Ok(None);
+    };
+    let token_id = format!("session:{}", user.name);
+    spend(state, &token_id)?;
+    if session.last_seen + TOUCH_EVERY <= now {
+        lock()?.touch_session(&id_hash, now)?;
+    }
+    Ok(Some(Session {
+        caller: Caller {
+            token_id,
+            org_id: Some(org.id),
+            grant: TokenGrant {
+                org: org.name,
+                role: org.role,
+                scopes: org.role.default_scopes(),
+                max_tlp: None,
+                expires_at: Some(session.expires_at),
+                revoked: false,
+            },
+            broke_glass: false,
+        },
+        user: user.name,
+        csrf: session.csrf,
+        id_hash,
+    }))
+}
+
+/// Takes one sign-in attempt for `name` from its budget (the same token
+/// bucket as a token's requests), so that guessing passwords is slow.
+pub fn spend_sign_in(state: &AppState, name: &str) -> Result<(), ApiError> {
+    spend(state, &format!("sign-in:{name}"))
+}
+
+/// Whether two secrets are equal, in time independent of where they
+/// differ (their SHA-256 digests are compared).
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let da: [u8; 32] = Sha256::digest(a.as_bytes()).into();
+    let db: [u8; 32] = Sha256::digest(b.as_bytes()).into();
+    same(&da, &db)
+}

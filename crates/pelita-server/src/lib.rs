@@ -1,4 +1,5 @@
-//! Pelita's sharing server: the REST API over the fusion store.
+//! Pelita's sharing server: the REST API, TAXII 2.1 and the web interface
+//! over the fusion store.
 //!
 //! Partners only share with a fusion centre they can trust, so this crate
 //! is built so that a handler *cannot* read the store except as the
@@ -31,6 +32,9 @@
 //! - Anonymous reading ([`Config::anonymous_read`], off by default): a
 //!   request without a token reads TLP:CLEAR data only (look-ups, search,
 //!   stats, blocklists).
+//! - People ([`web`]): a session, verified by [`auth::authenticate_session`]
+//!   (the only other way to a `Caller`), reads and writes as the person's
+//!   organisation through the same views; every form is CSRF-checked.
 //! - Hardening: a request body limit, security headers on every response
 //!   (`nosniff`, `no-store`, a `default-src 'none'` CSP, no framing; the
 //!   API explorer's files alone get [`docs::CSP`], which lets its page load
@@ -80,6 +84,20 @@
 //! | `POST /taxii2/api/collections/inbox/objects/?tlp=` | submit | an envelope → a STIX submission of the caller's organisation → 202 with a status resource |
 //! | `GET /taxii2/api/status/{status_id}/` | submit | that status again (the submitter's only) |
 //!
+//! The web interface ([`web`]; HTML, for people with an account made by
+//! `pelita user add`; a session cookie instead of a token, and a CSRF token
+//! in every form):
+//!
+//! | method and path | what |
+//! | --- | --- |
+//! | `GET, POST /ui/login` | the sign-in form (double-submit CSRF cookie) → the `pelita_session` cookie |
+//! | `POST /ui/logout` | ends the session on the server |
+//! | `GET /ui/` | dashboard: counts by country, class, kind; the organisation's newest submissions; its operations |
+//! | `GET /ui/search?q=`, `POST /ui/search` | every indicator in pasted text, as the viewer may see it (`search` above) |
+//! | `GET /ui/indicator/{v}` | one value's fused view, sightings by source, related indicators (hidden = unknown) |
+//! | `GET, POST /ui/submit` | a package (upload or paste, format, marking, operation) → its report with located errors |
+//! | `GET /ui/assets/*` | htmx and the stylesheet, embedded |
+//!
 //! Each token has a request budget ([`Config::requests_per_second`], burst
 //! twice that): over it, `429 rate_limited` with `Retry-After`. A request
 //! that runs longer than [`Config::request_timeout`] answers `503 timeout`.
@@ -93,6 +111,7 @@ pub mod openapi;
 pub mod routes;
 pub mod taxii;
 pub mod view;
+pub mod web;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use crate::auth::{authenticate, authenticate_any, break_glass};
 use crate::error::ApiError;
 use crate::view::{ReaderView, WriterView};
-use crate::{AppState, admin, docs, openapi, taxii};
+use crate::{AppState, admin, docs, openapi, taxii, web};
 
 /// Defines [`ROUTES`] and the router of the API from one table, so that a
 /// route cannot be served without being listed (and `tests/openapi.rs`
@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route(openapi::PATH, get(openapi::serve))
         .merge(docs::routes())
         .merge(taxii::routes())
+        .merge(web::routes())
         .fallback(|uri: axum::http::Uri| async move {
             let e = ApiError::NotFound("no such route".into());
             if taxii::is_taxii_path(uri.path()) {
@@ -102,6 +103,8 @@ pub const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 async fn security_headers(req: Request, next: Next) -> Response {
     let csp = if docs::is_docs_path(req.uri().path()) {
         docs::CSP
+    } else if web::is_web_path(req.uri().path()) {
+        web::CSP
     } else {
         STRICT_CSP
     };
@@ -285,10 +288,7 @@ async fn indicator(
     Path(value): Path<String>,
 ) -> Result<Response, ApiError> {
     let v = with_quick_view(state, headers, Scope::Read, move |view| {
-        let found = view.lookup(&value)?;
-        let found = found.filter(|l| {
-            l.exact.is_some() || !l.containing_networks.is_empty() || !l.parent_domains.is_empty()
-        });
+        let found = visible(view.lookup(&value)?);
         let size = found.as_ref().map_or(0, |l| {
             u64::from(l.exact.is_some())
                 + l.containing_networks.len() as u64
@@ -436,75 +436,114 @@ async fn submit(
                 _ => ApiError::BadRequest(e.body_text()),
             })?
     };
-    // Never a mapping file path: a caller must not make the server read its files.
-    let format = FormatChoice::parse_untrusted(q.get("format").map_or("auto", String::as_str))
-        .map_err(|e| ApiError::BadRequest(format!("format: {e}")))?;
-    let tlp = q
-        .get("tlp")
-        .map(|t| {
-            t.parse::<Tlp>()
-                .map_err(|e| ApiError::BadRequest(format!("tlp: {e}")))
-        })
-        .transpose()?;
-    let name = q
-        .get("name")
-        .cloned()
-        .unwrap_or_else(|| "api-submission".into());
-    let recipients: Vec<String> = q
-        .get("share_with")
-        .map(|s| {
-            s.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
-    let operation = q.get("operation").cloned();
+    let params = SubmitParams::from_query(&q)?;
     let archive = state.archive.clone();
     let v = with_writer(state, headers, Scope::Submit, move |view| {
-        let org = view.organisation().to_owned();
-        let options = IngestOptions {
-            format,
-            source: Some(org.clone()),
-            tlp,
-            ..IngestOptions::default()
-        };
-        let sub = pelita_ingest::submit_reader(&archive, &name, body.as_ref(), &options.limits)
-            .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-        let store = view.store();
-        let operation = match &operation {
-            Some(n) => Some(
-                store
-                    .operation(n)?
-                    .ok_or_else(|| ApiError::BadRequest(format!("no operation named {n:?}")))?
-                    .id,
-            ),
-            None => None,
-        };
-        let (report, stored) = store_submission(
-            store,
-            &archive,
-            &sub,
-            &options,
-            Destination {
-                operation,
-                received_at: OffsetDateTime::now_utc(),
-                recipients,
-                also: None,
-            },
-            &mut NoProgress,
-        )
-        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-        view.audit(
-            "submit",
-            format!("{} sha256={}", report.name, report.sha256),
-            stored.sightings_added,
-        )?;
+        let (report, stored) = submit_package(view, &archive, body.as_ref(), params)?;
         Ok(json!({ "submission": report.sha256, "report": report, "stored": stored }))
     })
     .await?;
     Ok(json_response(StatusCode::ACCEPTED, v))
+}
+
+/// A submission's options, read from untrusted text (the API's query or
+/// multipart fields, the web interface's form).
+#[derive(Debug, Clone)]
+pub(crate) struct SubmitParams {
+    /// The format (never a mapping file path).
+    pub format: FormatChoice,
+    /// The marking of records that carry none.
+    pub tlp: Option<Tlp>,
+    /// The submission's name.
+    pub name: String,
+    /// Organisations named to receive AMBER and above.
+    pub recipients: Vec<String>,
+    /// The operation it belongs to, by name.
+    pub operation: Option<String>,
+}
+
+impl SubmitParams {
+    /// From fields named `format`, `tlp`, `name`, `share_with`,
+    /// `operation` (empty ones count as absent).
+    pub(crate) fn from_query(q: &HashMap<String, String>) -> Result<SubmitParams, ApiError> {
+        let field = |k: &str| q.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        // Never a mapping file path: a caller must not make the server read its files.
+        let format = FormatChoice::parse_untrusted(field("format").unwrap_or("auto"))
+            .map_err(|e| ApiError::BadRequest(format!("format: {e}")))?;
+        let tlp = field("tlp")
+            .map(|t| {
+                t.parse::<Tlp>()
+                    .map_err(|e| ApiError::BadRequest(format!("tlp: {e}")))
+            })
+            .transpose()?;
+        let name = field("name").unwrap_or("api-submission").to_owned();
+        let recipients: Vec<String> = field("share_with")
+            .map(|s| {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(SubmitParams {
+            format,
+            tlp,
+            name,
+            recipients,
+            operation: field("operation").map(str::to_owned),
+        })
+    }
+}
+
+/// Archives `body` and stores it as a submission of the writer's
+/// organisation, audited before this returns: the one submission path of
+/// the API and the web interface.
+pub(crate) fn submit_package(
+    view: &mut WriterView<'_>,
+    archive: &pelita_ingest::Archive,
+    body: &[u8],
+    params: SubmitParams,
+) -> Result<(pelita_ingest::SubmissionReport, pelita_store::CommitStats), ApiError> {
+    let org = view.organisation().to_owned();
+    let options = IngestOptions {
+        format: params.format,
+        source: Some(org),
+        tlp: params.tlp,
+        ..IngestOptions::default()
+    };
+    let sub = pelita_ingest::submit_reader(archive, &params.name, body, &options.limits)
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let store = view.store();
+    let operation = match &params.operation {
+        Some(n) => Some(
+            store
+                .operation(n)?
+                .ok_or_else(|| ApiError::BadRequest(format!("no operation named {n:?}")))?
+                .id,
+        ),
+        None => None,
+    };
+    let (report, stored) = store_submission(
+        store,
+        archive,
+        &sub,
+        &options,
+        Destination {
+            operation,
+            received_at: OffsetDateTime::now_utc(),
+            recipients: params.recipients,
+            also: None,
+        },
+        &mut NoProgress,
+    )
+    .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    view.audit(
+        "submit",
+        format!("{} sha256={}", report.name, report.sha256),
+        stored.sightings_added,
+    )?;
+    Ok((report, stored))
 }
 
 async fn submission_status(
@@ -679,7 +718,95 @@ async fn operation_report(
 }
 
 /// Most distinct values one search looks up.
-const SEARCH_VALUES_MAX: usize = 1_000;
+pub(crate) const SEARCH_VALUES_MAX: usize = 1_000;
+
+/// One value a search found in the text it was given.
+#[derive(Debug)]
+pub(crate) struct SearchHit {
+    /// The canonical key.
+    pub key: String,
+    /// The value as it was written in the text (defanged or not).
+    pub as_written: String,
+    /// Its line in the text.
+    pub line: Option<u64>,
+    /// What the caller may see of it (`None`: not found, hidden or unknown alike).
+    pub found: Option<pelita_store::Lookup>,
+}
+
+/// What a search found.
+#[derive(Debug)]
+pub(crate) struct SearchOutcome {
+    /// Each distinct value, in the order of the text.
+    pub hits: Vec<SearchHit>,
+    /// Whether more than [`SEARCH_VALUES_MAX`] values were in the text.
+    pub truncated: bool,
+}
+
+/// Every indicator in `text` (prose, Markdown, HTML, defanged or not),
+/// each looked up as the caller of `view` may see it, and the read
+/// audited (`via` says which front end asked). The one search of the API
+/// and the web interface.
+pub(crate) fn search_text(
+    view: &ReaderView<'_>,
+    text: &[u8],
+    via: &str,
+) -> Result<SearchOutcome, ApiError> {
+    let mut sink = pelita_model::Collect::default();
+    let ctx = pelita_model::ParseContext::named("search");
+    pelita_extract::extract(
+        text,
+        pelita_extract::ProseFormat::default(),
+        &ctx,
+        &mut sink,
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    let mut hits = Vec::new();
+    let mut truncated = false;
+    for o in &sink.observations {
+        let Ok(parsed) = pelita_model::Indicator::parse(
+            &o.value,
+            o.kind,
+            &pelita_model::ParseOptions::default(),
+        ) else {
+            continue;
+        };
+        let key = parsed.indicator.key();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        if hits.len() == SEARCH_VALUES_MAX {
+            truncated = true;
+            break;
+        }
+        let found = visible(view.lookup(&key_value(&key))?);
+        hits.push(SearchHit {
+            key,
+            as_written: o.value.clone(),
+            line: o.location.line,
+            found,
+        });
+    }
+    let found = hits.iter().filter(|h| h.found.is_some()).count();
+    let via = if via.is_empty() {
+        String::new()
+    } else {
+        format!(" via={via}")
+    };
+    view.audit(
+        "read.search",
+        format!("values={} bytes={}{via}", hits.len(), text.len()),
+        found as u64,
+    )?;
+    Ok(SearchOutcome { hits, truncated })
+}
+
+/// A look-up's answer if it shows anything (the value itself, a network
+/// containing it or a parent domain); otherwise not found.
+pub(crate) fn visible(found: Option<pelita_store::Lookup>) -> Option<pelita_store::Lookup> {
+    found.filter(|l| {
+        l.exact.is_some() || !l.containing_networks.is_empty() || !l.parent_domains.is_empty()
+    })
+}
 
 /// `POST /api/v1/search`: any text (one value, a list, a whole report in
 /// prose, Markdown or HTML, defanged or not) → every indicator in it,
@@ -690,55 +817,24 @@ async fn search(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let v = with_view(state, headers, Scope::Read, move |view| {
-        let mut sink = pelita_model::Collect::default();
-        let ctx = pelita_model::ParseContext::named("search");
-        pelita_extract::extract(
-            body.as_ref(),
-            pelita_extract::ProseFormat::default(),
-            &ctx,
-            &mut sink,
-        );
-        let mut seen = std::collections::BTreeSet::new();
-        let mut results = Vec::new();
-        let mut truncated = false;
-        for o in &sink.observations {
-            let Ok(parsed) = pelita_model::Indicator::parse(
-                &o.value,
-                o.kind,
-                &pelita_model::ParseOptions::default(),
-            ) else {
-                continue;
-            };
-            let key = parsed.indicator.key();
-            if !seen.insert(key.clone()) {
-                continue;
-            }
-            if results.len() == SEARCH_VALUES_MAX {
-                truncated = true;
-                break;
-            }
-            let found = view.lookup(&key_value(&key))?.filter(|l| {
-                l.exact.is_some()
-                    || !l.containing_networks.is_empty()
-                    || !l.parent_domains.is_empty()
-            });
-            results.push(json!({
-                "key": key,
-                "as_written": o.value,
-                "line": o.location.line,
-                "found": found,
-            }));
-        }
-        let found = results.iter().filter(|r| !r["found"].is_null()).count();
-        view.audit(
-            "read.search",
-            format!("values={} bytes={}", results.len(), body.len()),
-            found as u64,
-        )?;
+        let outcome = search_text(view, body.as_ref(), "")?;
+        let found = outcome.hits.iter().filter(|h| h.found.is_some()).count();
+        let results: Vec<Value> = outcome
+            .hits
+            .into_iter()
+            .map(|h| {
+                json!({
+                    "key": h.key,
+                    "as_written": h.as_written,
+                    "line": h.line,
+                    "found": h.found,
+                })
+            })
+            .collect();
         Ok(json!({
             "values": results.len(),
             "found": found,
-            "truncated": truncated,
+            "truncated": outcome.truncated,
             "results": results,
         }))
     })

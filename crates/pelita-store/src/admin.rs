@@ -7,7 +7,7 @@ use pelita_auth::{NewToken, Role, Scope, TokenGrant, generate_token};
 use pelita_model::Tlp;
 use time::OffsetDateTime;
 
-use crate::{AuditEntry, Store, StoreError, TokenRow};
+use crate::{AuditEntry, Store, StoreError, TokenRow, UserRow};
 
 /// Why an administrative change was refused.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,12 @@ pub enum AdminError {
     /// An expiry in the past.
     #[error("the expiry {0} is in the past")]
     ExpiryPast(OffsetDateTime),
+    /// An account name that is taken.
+    #[error("there is already an account named {0:?}")]
+    UserExists(String),
+    /// The account does not exist.
+    #[error("no account {0:?}")]
+    NoUser(String),
     /// Making the secret failed.
     #[error("cannot make a token: {0}")]
     Token(String),
@@ -178,4 +184,55 @@ pub fn revoke_token(store: &mut dyn Store, actor: &Actor, id: &str) -> Result<bo
         audit(store, actor, "token.revoke", format!("id={id}"))?;
     }
     Ok(done)
+}
+
+/// Adds a person's account to an organisation, with the argon2id hash of
+/// their password (`pelita_auth::hash_password`; the password itself never
+/// reaches the store), and records it.
+pub fn add_user(
+    store: &mut dyn Store,
+    actor: &Actor,
+    name: &str,
+    org: &str,
+    password_hash: String,
+    now: OffsetDateTime,
+) -> Result<UserRow, AdminError> {
+    if !valid_org_name(name) {
+        return Err(AdminError::BadName(name.to_owned()));
+    }
+    if !store.organisations()?.iter().any(|o| o.name == org) {
+        return Err(AdminError::NoOrganisation(org.to_owned()));
+    }
+    if store.user(name)?.is_some() {
+        return Err(AdminError::UserExists(name.to_owned()));
+    }
+    let row = UserRow {
+        name: name.to_owned(),
+        org: org.to_owned(),
+        hash: password_hash,
+        created_at: now,
+        disabled: false,
+    };
+    store.put_user(&row)?;
+    audit(store, actor, "user.add", format!("{name} org={org}"))?;
+    Ok(row)
+}
+
+/// Disables (or enables again) an account; disabling ends its sessions.
+pub fn set_user_disabled(
+    store: &mut dyn Store,
+    actor: &Actor,
+    name: &str,
+    disabled: bool,
+) -> Result<(), AdminError> {
+    if !store.set_user_disabled(name, disabled)? {
+        return Err(AdminError::NoUser(name.to_owned()));
+    }
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    audit(store, actor, action, name.to_owned())?;
+    Ok(())
 }

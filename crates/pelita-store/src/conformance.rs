@@ -85,6 +85,10 @@ pub const CHECKS: &[Check] = &[
         "receipts_follow_visible_sightings",
         receipts_follow_visible_sightings,
     ),
+    (
+        "users_and_sessions_round_trip",
+        users_and_sessions_round_trip,
+    ),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -1179,6 +1183,102 @@ fn organisations_and_tokens_round_trip(make: Factory<'_>) -> Result<(), String> 
     ensure(store.put_token(&orphan).is_err(), || {
         "a token for an unknown organisation was stored".into()
     })
+}
+
+fn users_and_sessions_round_trip(make: Factory<'_>) -> Result<(), String> {
+    use pelita_auth::Role;
+    let mut store = make();
+    let e = |e: crate::StoreError| e.to_string();
+    store.put_organisation("cert-a", Role::Analyst).map_err(e)?;
+    let user = crate::UserRow {
+        name: "ana".into(),
+        org: "cert-a".into(),
+        hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+        created_at: now(),
+        disabled: false,
+    };
+    store.put_user(&user).map_err(e)?;
+    let got = store
+        .user("ana")
+        .map_err(e)?
+        .ok_or("the account is missing")?;
+    ensure(got == user, || format!("account read back as {got:?}"))?;
+    ensure(store.put_user(&user).is_err(), || {
+        "an existing account was replaced".into()
+    })?;
+    let mut orphan = user.clone();
+    orphan.name = "bob".into();
+    orphan.org = "nobody".into();
+    ensure(store.put_user(&orphan).is_err(), || {
+        "an account for an unknown organisation was stored".into()
+    })?;
+    ensure(store.user("bob").map_err(e)?.is_none(), || {
+        "an unknown account was found".into()
+    })?;
+    let session = |id: &str, created: OffsetDateTime| crate::SessionRow {
+        id_hash: id.repeat(64),
+        user: "ana".into(),
+        csrf: "csrf-secret".into(),
+        created_at: created,
+        expires_at: created + Duration::hours(24),
+        last_seen: created,
+    };
+    let old = session("a", now() - Duration::hours(30));
+    let idle = session("b", now() - Duration::hours(10));
+    let fresh = session("c", now() - Duration::hours(1));
+    for s in [&old, &idle, &fresh] {
+        store.put_session(s).map_err(e)?;
+    }
+    let got = store
+        .session(&fresh.id_hash)
+        .map_err(e)?
+        .ok_or("the session is missing")?;
+    ensure(got == fresh, || format!("session read back as {got:?}"))?;
+    ensure(
+        store.touch_session(&fresh.id_hash, now()).map_err(e)?,
+        || "touch said the session is missing".into(),
+    )?;
+    let got = store
+        .session(&fresh.id_hash)
+        .map_err(e)?
+        .ok_or("the session is missing")?;
+    ensure(got.last_seen == now(), || {
+        format!("last_seen after touch: {}", got.last_seen)
+    })?;
+    // Absolute expiry (`old`) and idle expiry (`idle`, 8 h) both end a session.
+    let gone = store
+        .delete_expired_sessions(now(), now() - Duration::hours(8))
+        .map_err(e)?;
+    ensure(gone == 2, || format!("{gone} sessions expired, not 2"))?;
+    ensure(
+        store.session(&old.id_hash).map_err(e)?.is_none()
+            && store.session(&idle.id_hash).map_err(e)?.is_none(),
+        || "an expired session is still there".into(),
+    )?;
+    // Disabling an account ends its sessions.
+    ensure(store.set_user_disabled("ana", true).map_err(e)?, || {
+        "disable said the account is missing".into()
+    })?;
+    ensure(store.session(&fresh.id_hash).map_err(e)?.is_none(), || {
+        "a disabled account kept its session".into()
+    })?;
+    ensure(
+        store.user("ana").map_err(e)?.is_some_and(|u| u.disabled),
+        || "the account is not disabled".into(),
+    )?;
+    ensure(!store.set_user_disabled("bob", true).map_err(e)?, || {
+        "disabling an unknown account said yes".into()
+    })?;
+    store.set_user_disabled("ana", false).map_err(e)?;
+    store.put_session(&fresh).map_err(e)?;
+    ensure(store.delete_session(&fresh.id_hash).map_err(e)?, || {
+        "delete said the session is missing".into()
+    })?;
+    ensure(!store.delete_session(&fresh.id_hash).map_err(e)?, || {
+        "a deleted session was deleted again".into()
+    })?;
+    let all = store.users().map_err(e)?;
+    ensure(all.len() == 1, || format!("users(): {all:?}"))
 }
 
 fn receipts_follow_visible_sightings(make: Factory<'_>) -> Result<(), String> {

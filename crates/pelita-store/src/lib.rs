@@ -512,6 +512,42 @@ pub struct TokenRow {
     pub created_at: OffsetDateTime,
 }
 
+/// A person's account for the web interface (never the password: only
+/// its argon2id hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRow {
+    /// The sign-in name (the same alphabet as organisation names).
+    pub name: String,
+    /// The organisation the person reads and writes as.
+    pub org: String,
+    /// The argon2id hash of the password (PHC string).
+    #[serde(skip)]
+    pub hash: String,
+    /// When the account was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Whether sign-in is refused (and the person's sessions ended).
+    pub disabled: bool,
+}
+
+/// A server-side web session. The browser holds the random id; the store
+/// holds only its SHA-256, so a copy of the database opens no session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    /// The SHA-256 of the session id, 64 lowercase hex digits.
+    pub id_hash: String,
+    /// The signed-in person ([`UserRow::name`]).
+    pub user: String,
+    /// The session's CSRF secret (sent back in every form).
+    pub csrf: String,
+    /// When the person signed in.
+    pub created_at: OffsetDateTime,
+    /// When the session ends whatever happens (absolute expiry).
+    pub expires_at: OffsetDateTime,
+    /// The last request seen (for the idle expiry).
+    pub last_seen: OffsetDateTime,
+}
+
 /// The result of an integrity check.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Integrity {
@@ -659,6 +695,40 @@ pub trait Store {
 
     /// Revokes a token; returns whether it existed.
     fn revoke_token(&mut self, id: &str) -> Result<bool, StoreError>;
+
+    /// Stores a new account for an existing organisation (an existing name
+    /// is an error: accounts are never silently replaced).
+    fn put_user(&mut self, user: &UserRow) -> Result<(), StoreError>;
+
+    /// An account by name (with its organisation's name).
+    fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError>;
+
+    /// Every account, by name.
+    fn users(&self) -> Result<Vec<UserRow>, StoreError>;
+
+    /// Disables or enables an account (disabling ends its sessions);
+    /// returns whether it existed.
+    fn set_user_disabled(&mut self, name: &str, disabled: bool) -> Result<bool, StoreError>;
+
+    /// Stores a new session.
+    fn put_session(&mut self, session: &SessionRow) -> Result<(), StoreError>;
+
+    /// A session by the SHA-256 (hex) of its id.
+    fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError>;
+
+    /// Records a request on a session; returns whether it existed.
+    fn touch_session(&mut self, id_hash: &str, at: OffsetDateTime) -> Result<bool, StoreError>;
+
+    /// Ends a session; returns whether it existed.
+    fn delete_session(&mut self, id_hash: &str) -> Result<bool, StoreError>;
+
+    /// Ends every session whose absolute expiry is at or before `now`, or
+    /// that was last seen at or before `idle_before`; returns how many.
+    fn delete_expired_sessions(
+        &mut self,
+        now: OffsetDateTime,
+        idle_before: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 
     /// Appends an entry to the audit log ([`audit`]) and returns it as stored.
     fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError> {

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_relationship_markings.sql"),
     include_str!("../migrations/0006_audit.sql"),
     include_str!("../migrations/0007_access.sql"),
+    include_str!("../migrations/0008_people.sql"),
 ];
 
 /// The newest schema version this build knows.

@@ -24,8 +24,8 @@ use crate::policy::OrgId;
 use crate::{
     ActionState, ActionStatus, AuditEntry, AuditRecord, AuditVerdict, CommitStats, IndicatorQuery,
     IndicatorView, Integrity, Lookup, Operation, OperationId, OperationSpec, OperationStats,
-    Organisation, RelatedView, SightingFilter, SourceView, Stats, Store, StoreError,
-    SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow, schema,
+    Organisation, RelatedView, SessionRow, SightingFilter, SourceView, Stats, Store, StoreError,
+    SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow, UserRow, schema,
 };
 
 /// How many idle reader connections are kept. A server answers reads on
@@ -338,6 +338,37 @@ fn token_rows(c: &Connection, id: Option<&str>) -> Result<Vec<crate::TokenRow>, 
                 })
             },
         )
+        .collect()
+}
+
+/// Accounts (one by name, or all), with their organisation's name.
+fn user_rows(c: &Connection, name: Option<&str>) -> Result<Vec<UserRow>, StoreError> {
+    let mut stmt = c.prepare_cached(
+        "SELECT u.name, o.name, u.hash, u.created_at, u.disabled
+         FROM users u JOIN organisations o ON o.id = u.org_id
+         WHERE (?1 IS NULL OR u.name = ?1) ORDER BY u.name",
+    )?;
+    let rows = stmt
+        .query_map(params![name], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(name, org, hash, created, disabled)| {
+            Ok(UserRow {
+                name,
+                org,
+                hash,
+                created_at: from_unix(created)?,
+                disabled,
+            })
+        })
         .collect()
 }
 
@@ -1859,6 +1890,120 @@ impl Store for SqliteStore {
             .get()
             .execute("UPDATE tokens SET revoked = 1 WHERE id = ?1", params![id])?
             > 0)
+    }
+
+    fn put_user(&mut self, user: &UserRow) -> Result<(), StoreError> {
+        let conn = self.writer.get();
+        let org: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM organisations WHERE name = ?1",
+                params![user.org],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let org =
+            org.ok_or_else(|| StoreError::Corrupt(format!("no organisation {:?}", user.org)))?;
+        conn.execute(
+            "INSERT INTO users (name, org_id, hash, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user.name, org, user.hash, unix(user.created_at), user.disabled],
+        )?;
+        Ok(())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
+        Ok(self.read(|c| user_rows(c, Some(name)))?.into_iter().next())
+    }
+
+    fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        self.read(|c| user_rows(c, None))
+    }
+
+    fn set_user_disabled(&mut self, name: &str, disabled: bool) -> Result<bool, StoreError> {
+        let tx = self.writer.get().transaction()?;
+        let n = tx.execute(
+            "UPDATE users SET disabled = ?2 WHERE name = ?1",
+            params![name, disabled],
+        )?;
+        if disabled {
+            tx.execute("DELETE FROM sessions WHERE user_name = ?1", params![name])?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    fn put_session(&mut self, session: &SessionRow) -> Result<(), StoreError> {
+        self.writer.get().execute(
+            "INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                session.id_hash,
+                session.user,
+                session.csrf,
+                unix(session.created_at),
+                unix(session.expires_at),
+                unix(session.last_seen)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+        self.read(|c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT id_hash, user_name, csrf, created_at, expires_at, last_seen
+                     FROM sessions WHERE id_hash = ?1",
+                )?
+                .query_row(params![id_hash], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })
+                .optional()?;
+            row.map(|(id_hash, user, csrf, created, expires, seen)| {
+                Ok(SessionRow {
+                    id_hash,
+                    user,
+                    csrf,
+                    created_at: from_unix(created)?,
+                    expires_at: from_unix(expires)?,
+                    last_seen: from_unix(seen)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn touch_session(&mut self, id_hash: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
+        Ok(self.writer.get().execute(
+            "UPDATE sessions SET last_seen = max(last_seen, ?2) WHERE id_hash = ?1",
+            params![id_hash, unix(at)],
+        )? > 0)
+    }
+
+    fn delete_session(&mut self, id_hash: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .writer
+            .get()
+            .execute("DELETE FROM sessions WHERE id_hash = ?1", params![id_hash])?
+            > 0)
+    }
+
+    fn delete_expired_sessions(
+        &mut self,
+        now: OffsetDateTime,
+        idle_before: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let n = self.writer.get().execute(
+            "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen <= ?2",
+            params![unix(now), unix(idle_before)],
+        )?;
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
     fn audit_append_all(&mut self, entries: &[AuditEntry]) -> Result<Vec<AuditRecord>, StoreError> {

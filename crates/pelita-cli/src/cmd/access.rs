@@ -1,4 +1,5 @@
-//! `pelita org` and `pelita token`: organisations, their roles, and API tokens.
+//! `pelita org`, `pelita token` and `pelita user`: organisations, their
+//! roles, API tokens, and people's accounts for the web interface.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -109,6 +110,112 @@ enum TokenCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+/// Manage people's accounts for the web interface (`pelita serve`, `/ui/`).
+///
+/// A person signs in with a name and a password and then reads and writes as
+/// their organisation, under its role and the sharing policy, exactly as one
+/// of its tokens would. The password is read from standard input (the first
+/// line), never from the command line, and only its argon2id hash is kept.
+///
+/// Examples:
+///
+///   printf '%s\n' "$PASSWORD" | pelita user add ana --org cert-sg --password-stdin
+///
+///   pelita user list
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    command: UserCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum UserCommand {
+    /// Add an account (the password: the first line of standard input).
+    Add {
+        /// The sign-in name (letters, digits, `-`, `_`, `.`).
+        name: String,
+        /// The organisation the person works for.
+        #[arg(long)]
+        org: String,
+        /// Read the password from standard input (the default; stated for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List accounts (never their passwords or hashes).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// The password: the first line of standard input, without its line end.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!(
+            "password (at least {} characters; shown as typed): ",
+            pelita_auth::PASSWORD_MIN_CHARS
+        );
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(password)
+}
+
+/// Runs `pelita user`.
+pub fn run_user(args: &UserArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        UserCommand::Add {
+            name,
+            org,
+            password_stdin: _,
+            store,
+        } => {
+            let password = read_password()?;
+            let hash = pelita_auth::hash_password(&password)?;
+            let mut s = store.open_or_create()?;
+            match admin::add_user(
+                &mut s,
+                &operator(),
+                name,
+                org,
+                hash,
+                OffsetDateTime::now_utc(),
+            ) {
+                Err(admin::AdminError::NoOrganisation(org)) => {
+                    anyhow::bail!("no organisation {org:?}: add it with `pelita org add {org}`")
+                }
+                other => other?,
+            };
+            super::output::print(&format!("account {name} for {org} added\n"))?;
+        }
+        UserCommand::List { json, store } => {
+            let s = store.open_existing()?;
+            let users = s.users()?;
+            if *json {
+                super::output::print(&format!("{}\n", serde_json::to_string_pretty(&users)?))?;
+            } else {
+                let mut out = String::new();
+                for u in &users {
+                    let state = if u.disabled { "disabled" } else { "active" };
+                    let _ = writeln!(out, "{:<32} {:<32} {state}", u.name, u.org);
+                }
+                super::output::print(&out)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `pelita org`.

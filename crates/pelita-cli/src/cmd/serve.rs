@@ -158,6 +158,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             listener.local_addr()?,
             db.display()
         );
+        eprintln!(
+            "pelita serve: web interface at http://{}/ui/ (accounts: pelita user add)",
+            listener.local_addr()?
+        );
         axum::serve(listener, pelita_server::router(state.clone()))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -76,6 +76,8 @@ pub struct Reply {
     pub body: Value,
     /// The body as text.
     pub text: String,
+    /// The head as sent (case kept: cookie values are case-sensitive).
+    pub raw_head: String,
 }
 
 impl Reply {
@@ -126,6 +128,7 @@ pub fn http_with(
         headers: head.to_ascii_lowercase(),
         body: serde_json::from_str(rest).unwrap_or(Value::Null),
         text: rest.to_owned(),
+        raw_head: head.to_owned(),
     }
 }
 
@@ -168,4 +171,71 @@ pub fn serve_with(
         });
     });
     (addr, handle)
+}
+
+/// A person's account with a cheap argon2id hash of `password`.
+pub fn user(store: &mut SqliteStore, name: &str, org: &str, password: &str) {
+    let argon = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8, 1, 1, None).unwrap(),
+    );
+    let salt = SaltString::encode_b64(b"pelita-test-salt").unwrap();
+    let hash = argon
+        .hash_password(password.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    store
+        .put_user(&pelita_store::UserRow {
+            name: name.into(),
+            org: org.into(),
+            hash,
+            created_at: time::OffsetDateTime::now_utc(),
+            disabled: false,
+        })
+        .unwrap();
+}
+
+/// The password of every account [`web_fixture`] makes.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A value only cert-a may see (TLP:RED, submitted by cert-a).
+pub const RED_OF_A: &str = "198.51.100.7";
+/// A value everyone may see (TLP:GREEN, submitted by firm-b).
+pub const GREEN_OF_B: &str = "203.0.113.9";
+/// A value nobody submitted.
+pub const UNKNOWN: &str = "198.51.100.99";
+
+/// Two organisations (cert-a, firm-b, both analysts) with one account
+/// each (`ana`, `bob`, password [`PASSWORD`]); cert-a has shared
+/// [`RED_OF_A`] as TLP:RED, firm-b [`GREEN_OF_B`] as TLP:GREEN, through the
+/// API. Returns the address and the state.
+pub fn web_fixture(dir: &std::path::Path) -> (SocketAddr, pelita_server::AppState) {
+    let mut store = SqliteStore::open(&dir.join("pelita.db")).unwrap();
+    store.put_organisation("cert-a", Role::Analyst).unwrap();
+    store.put_organisation("firm-b", Role::Analyst).unwrap();
+    store.mark_synthetic().unwrap();
+    let all = [Scope::Read, Scope::Submit, Scope::Report];
+    let a = token(&mut store, 1, "cert-a", Role::Analyst, &all);
+    let b = token(&mut store, 2, "firm-b", Role::Analyst, &all);
+    user(&mut store, "ana", "cert-a", PASSWORD);
+    user(&mut store, "bob", "firm-b", PASSWORD);
+    let (addr, state) = serve_with(store, config(dir, 1 << 20, 1000.0));
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=red&name=a-red.txt",
+        Some(&a),
+        format!("{RED_OF_A}\n").as_bytes(),
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=green&name=b-green.txt",
+        Some(&b),
+        format!("{GREEN_OF_B}\n").as_bytes(),
+    );
+    assert_eq!(r.status, 202, "{}", r.text);
+    (addr, state)
 }
