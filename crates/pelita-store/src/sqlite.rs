@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use pelita_enrich::{Enricher, classify};
 use pelita_fuse::{Policy, Sighting, Suppression, fuse};
@@ -831,11 +831,15 @@ fn view(
         return Ok(None);
     };
     let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {SIGHTING_COLUMNS}
-         FROM sightings s JOIN organisations o ON o.id = s.org_id
-         WHERE s.indicator_id = :id AND {VISIBLE}"
-    ))?;
+    // Built once: a look-up runs this for every value it shows.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {SIGHTING_COLUMNS}
+             FROM sightings s JOIN organisations o ON o.id = s.org_id
+             WHERE s.indicator_id = :id AND {VISIBLE}"
+        )
+    });
+    let mut stmt = conn.prepare_cached(&SQL)?;
     let rows: Vec<SightingRow> = stmt
         .query_map(
             &[
@@ -953,13 +957,16 @@ fn related_of(
     filter: &SightingFilter,
 ) -> Result<BTreeSet<RelatedView>, StoreError> {
     let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-    let mut related_stmt = conn.prepare_cached(&format!(
-        "SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
-           WHERE r.src = :id AND {REL_VISIBLE}
-         UNION
-         SELECT r.relation, 0, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.src
-           WHERE r.dst = :id AND {REL_VISIBLE}"
-    ))?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
+               WHERE r.src = :id AND {REL_VISIBLE}
+             UNION
+             SELECT r.relation, 0, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.src
+               WHERE r.dst = :id AND {REL_VISIBLE}"
+        )
+    });
+    let mut related_stmt = conn.prepare_cached(&SQL)?;
     let related: BTreeSet<RelatedView> = related_stmt
         .query_map(
             &[
@@ -984,22 +991,23 @@ fn related_of(
 /// The compromised-site evidence counts of one site.
 fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<SiteAgg, StoreError> {
     let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-    Ok(conn
-        .prepare_cached(&format!(
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
             "SELECT {SITE_AGG_COLUMNS}
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id
              WHERE i.site = :site AND {VISIBLE}"
-        ))?
-        .query_row(
-            &[
-                (":site", &site as &dyn rusqlite::ToSql),
-                (u_name, &u),
-                (m_name, &m),
-                (o_name, &o),
-                (r_name, &rd),
-            ],
-            |r| site_agg_row(r, 0),
-        )?)
+        )
+    });
+    Ok(conn.prepare_cached(&SQL)?.query_row(
+        &[
+            (":site", &site as &dyn rusqlite::ToSql),
+            (u_name, &u),
+            (m_name, &m),
+            (o_name, &o),
+            (r_name, &rd),
+        ],
+        |r| site_agg_row(r, 0),
+    )?)
 }
 
 /// The visible relationships of `r` (as in [`related_of`]).
