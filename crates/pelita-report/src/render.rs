@@ -410,6 +410,19 @@ fn tlp_badge(t: Tlp) -> String {
     )
 }
 
+/// A marking badge styled by class (`tlp tlp-amber`), for a page whose own
+/// stylesheet colours it and whose policy forbids inline style.
+fn tlp_badge_class(t: Tlp) -> String {
+    let class = match t {
+        Tlp::Clear => "tlp-clear",
+        Tlp::Green => "tlp-green",
+        Tlp::Amber => "tlp-amber",
+        Tlp::AmberStrict => "tlp-amber-strict",
+        Tlp::Red => "tlp-red",
+    };
+    format!("<span class=\"tlp {class}\">{}</span>", t.label())
+}
+
 fn html_page(title: &str, marking: Tlp, synthetic: bool, body: &str) -> String {
     let mut out = String::with_capacity(body.len() + 4096);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -689,6 +702,25 @@ pub fn html(r: &CountryReport) -> Result<String, ReportError> {
 /// [`html`] with the CSV and STIX appendices already rendered (a caller
 /// that also writes them as files renders them once).
 pub fn html_with(r: &CountryReport, csv: &str, stix: &str) -> Result<String, ReportError> {
+    let title = format!(
+        "Cyber Activity Report: {}",
+        country_title(&r.country, r.country_name.as_deref())
+    );
+    let b = html_body(r, Some((csv, stix)));
+    Ok(html_page(&title, r.marking, r.synthetic, &b))
+}
+
+/// The body of [`html`] without its page (no `<html>`, head, inline style
+/// or marking bars) and without the embedded appendices: for a page that
+/// has its own frame, styles and download links (the web interface). The
+/// caller shows `r.marking` itself.
+pub fn html_fragment(r: &CountryReport) -> String {
+    html_body(r, None)
+}
+
+/// The report's content; with `appendix` (CSV, STIX), the embedded
+/// download links of a self-contained file.
+fn html_body(r: &CountryReport, appendix: Option<(&str, &str)>) -> String {
     let mut b = String::new();
     let title = format!(
         "Cyber Activity Report: {}",
@@ -765,6 +797,9 @@ pub fn html_with(r: &CountryReport, csv: &str, stix: &str) -> Result<String, Rep
     for s in &r.sections {
         html_section(&mut b, s);
     }
+    let Some((csv, stix)) = appendix else {
+        return b;
+    };
     b.push_str("<h2>Appendix</h2>\n<p>The indicators with canonical (not defanged) values, for your own tools: ");
     for (n, (name, mime, body, label)) in [
         (
@@ -800,7 +835,7 @@ pub fn html_with(r: &CountryReport, csv: &str, stix: &str) -> Result<String, Rep
         }
     }
     b.push_str("</p>\n");
-    Ok(html_page(&title, r.marking, r.synthetic, &b))
+    b
 }
 
 // ---------------------------------------------------------------- JSON
@@ -1178,11 +1213,11 @@ pub fn index_html(ix: &Index) -> String {
         "Indicators by country",
     ));
     b.push_str("</div>\n");
-    html_lines_table(&mut b, &ix.countries);
+    html_lines_table(&mut b, &ix.countries, tlp_badge);
     html_page("Cyber Activity Reports", ix.marking, ix.synthetic, &b)
 }
 
-fn html_lines_table(b: &mut String, lines: &[CountryLine]) {
+fn html_lines_table(b: &mut String, lines: &[CountryLine], badge: fn(Tlp) -> String) {
     b.push_str("<div class=\"scroll\"><table><thead><tr>");
     for h in LINE_HEADERS {
         let _ = write!(b, "<th scope=\"col\">{h}</th>");
@@ -1199,7 +1234,7 @@ fn html_lines_table(b: &mut String, lines: &[CountryLine]) {
                     esc(cell)
                 );
             } else if i == 8 {
-                let _ = write!(b, "<td>{}</td>", tlp_badge(c.marking));
+                let _ = write!(b, "<td>{}</td>", badge(c.marking));
             } else {
                 let _ = write!(b, "<td class=\"num\">{}</td>", esc(cell));
             }
@@ -1294,6 +1329,21 @@ pub fn operation_markdown(op: &OperationReport) -> String {
 
 /// The HTML operation report.
 pub fn operation_html(op: &OperationReport) -> String {
+    html_page(
+        &format!("Operation {}", op.operation.title),
+        op.marking,
+        op.synthetic,
+        &operation_body(op, tlp_badge),
+    )
+}
+
+/// The body of [`operation_html`] without its page (see [`html_fragment`]);
+/// its markings are badges by class (`tlp tlp-red`), not inline style.
+pub fn operation_html_fragment(op: &OperationReport) -> String {
+    operation_body(op, tlp_badge_class)
+}
+
+fn operation_body(op: &OperationReport, badge: fn(Tlp) -> String) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "<h1>Operation {}</h1>", esc(&op.operation.title));
     let period = crate::Period {
@@ -1332,7 +1382,7 @@ pub fn operation_html(op: &OperationReport) -> String {
         .collect();
     b.push_str(&bar_chart("Indicators by partner", &bars, 560));
     b.push_str("</div></div>\n<h2>Countries</h2>\n");
-    html_lines_table(&mut b, &op.countries);
+    html_lines_table(&mut b, &op.countries, badge);
     b.push_str("<h2>Partners</h2>\n");
     html_table(
         &mut b,
@@ -1361,12 +1411,7 @@ pub fn operation_html(op: &OperationReport) -> String {
     b.push_str(&bar_chart("Actions by status", &status, 560));
     b.push_str("</div>\n");
     html_actions(&mut b, &op.actions);
-    html_page(
-        &format!("Operation {}", op.operation.title),
-        op.marking,
-        op.synthetic,
-        &b,
-    )
+    b
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use time::OffsetDateTime;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::{with_view, with_writer};
+use crate::view::{ReaderView, WriterView};
 
 impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
@@ -31,6 +32,65 @@ impl From<AdminError> for ApiError {
             other => ApiError::BadRequest(other.to_string()),
         }
     }
+}
+
+/// Adds organisation `name` or changes its role, as the writer's caller
+/// (administrators): the one path of the API and the web interface.
+pub(crate) fn put_organisation_as(
+    w: &mut WriterView<'_>,
+    name: &str,
+    role: Role,
+) -> Result<pelita_store::Organisation, ApiError> {
+    let actor = w.actor()?;
+    Ok(admin::put_organisation(w.store(), &actor, name, role)?)
+}
+
+/// Issues a token as the writer's caller (administrators): its secret
+/// (shown once) and its row.
+pub(crate) fn issue_token_as(
+    w: &mut WriterView<'_>,
+    request: &TokenRequest,
+) -> Result<(String, pelita_store::TokenRow), ApiError> {
+    let actor = w.actor()?;
+    let (t, row) = admin::issue_token(w.store(), &actor, request, OffsetDateTime::now_utc())?;
+    Ok((t.secret, row))
+}
+
+/// Revokes token `id` as the writer's caller (administrators); an unknown
+/// id is not found.
+pub(crate) fn revoke_token_as(w: &mut WriterView<'_>, id: &str) -> Result<(), ApiError> {
+    let actor = w.actor()?;
+    if admin::revoke_token(w.store(), &actor, id)? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(format!("no token {id:?}")))
+    }
+}
+
+/// Most audit entries in one answer.
+pub(crate) const AUDIT_PAGE_MAX: usize = 1_000;
+
+/// One page of the audit log from `from` (at most `limit` entries, oldest
+/// first) and the first sequence number of the next page, the read
+/// audited (`via` in the detail when not the API).
+pub(crate) fn audit_page(
+    view: &ReaderView<'_>,
+    from: i64,
+    limit: usize,
+    via: Option<&str>,
+) -> Result<(Vec<pelita_store::AuditRecord>, Option<i64>), ApiError> {
+    // One more than asked for says whether there is a next page.
+    let mut entries = view.audit_entries(from, limit + 1)?;
+    let next = (entries.len() > limit)
+        .then(|| entries.pop().map(|e| e.seq))
+        .flatten();
+    let via = via.map(|v| format!(" via={v}")).unwrap_or_default();
+    view.audit(
+        "read.audit",
+        format!("from={from} limit={limit}{via}"),
+        entries.len() as u64,
+    )?;
+    Ok((entries, next))
 }
 
 /// A JSON request body (whatever its `Content-Type` says), or a 400 that
@@ -75,13 +135,7 @@ pub async fn put_organisation(
     let org = with_writer(state, headers, Scope::Admin, move |w| {
         // Read after the token is checked: an unauthenticated caller learns nothing.
         let body: OrgBody = json_body(&body)?;
-        let actor = w.actor()?;
-        Ok(admin::put_organisation(
-            w.store(),
-            &actor,
-            &name,
-            body.role,
-        )?)
+        put_organisation_as(w, &name, body.role)
     })
     .await?;
     again.invalidate_grants();
@@ -136,7 +190,6 @@ pub async fn create_token(
     let again = state.clone();
     let v = with_writer(state, headers, Scope::Admin, move |w| {
         let body: TokenBody = json_body(&body)?;
-        let actor = w.actor()?;
         let request = TokenRequest {
             org: body.org,
             name: body.name,
@@ -144,8 +197,8 @@ pub async fn create_token(
             max_tlp: body.max_tlp,
             expires_at: body.expires_at,
         };
-        let (t, row) = admin::issue_token(w.store(), &actor, &request, OffsetDateTime::now_utc())?;
-        Ok(json!({ "token": t.secret, "id": row.id, "details": row }))
+        let (secret, row) = issue_token_as(w, &request)?;
+        Ok(json!({ "token": secret, "id": row.id, "details": row }))
     })
     .await?;
     again.invalidate_grants();
@@ -160,20 +213,12 @@ pub async fn revoke_token(
 ) -> Result<Response, ApiError> {
     let again = state.clone();
     with_writer(state, headers, Scope::Admin, move |w| {
-        let actor = w.actor()?;
-        if admin::revoke_token(w.store(), &actor, &id)? {
-            Ok(())
-        } else {
-            Err(ApiError::NotFound(format!("no token {id:?}")))
-        }
+        revoke_token_as(w, &id)
     })
     .await?;
     again.invalidate_grants();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
-
-/// Most audit entries in one answer.
-const AUDIT_PAGE_MAX: usize = 1_000;
 
 /// `GET /api/v1/audit?from=SEQ&limit=N`: the audit log, oldest first,
 /// with `next` for the following page.
@@ -193,16 +238,7 @@ pub async fn audit_log(
         .unwrap_or(AUDIT_PAGE_MAX)
         .clamp(1, AUDIT_PAGE_MAX);
     let v = with_view(state, headers, Scope::Audit, move |view| {
-        // One more than asked for says whether there is a next page.
-        let mut entries = view.audit_entries(from, limit + 1)?;
-        let next = (entries.len() > limit)
-            .then(|| entries.pop().map(|e| e.seq))
-            .flatten();
-        view.audit(
-            "read.audit",
-            format!("from={from} limit={limit}"),
-            entries.len() as u64,
-        )?;
+        let (entries, next) = audit_page(view, from, limit, None)?;
         Ok(json!({ "entries": entries, "next": next }))
     })
     .await?;

@@ -331,18 +331,24 @@ fn parse_since(q: &HashMap<String, String>) -> Result<Option<OffsetDateTime>, Ap
         .transpose()
 }
 
-async fn country_report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(cc): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
+/// An ISO 3166-1 alpha-2 code in upper case, or a 400.
+pub(crate) fn country_code(cc: &str) -> Result<String, ApiError> {
     let code = cc.trim().to_ascii_uppercase();
     if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(ApiError::BadRequest(format!(
             "{cc:?} is not an ISO 3166-1 alpha-2 country code"
         )));
     }
+    Ok(code)
+}
+
+async fn country_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(cc): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let code = country_code(&cc)?;
     let since = parse_since(&q)?;
     let v = with_view(state, headers, Scope::Report, move |view| {
         let r = view.country_report(&code, since)?;
@@ -701,6 +707,12 @@ async fn misp_feed(
     Ok(([(header::CONTENT_TYPE, mime)], body).into_response())
 }
 
+/// What a caller learns of an operation that does not exist or that they
+/// are not part of: the same.
+pub(crate) fn no_operation(name: &str) -> ApiError {
+    ApiError::NotFound(format!("no operation {name:?} of yours"))
+}
+
 async fn operation_report(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -709,7 +721,7 @@ async fn operation_report(
     let v = with_view(state, headers, Scope::Report, move |view| {
         let r = view
             .operation_report(&name)?
-            .ok_or_else(|| ApiError::NotFound(format!("no operation {name:?} of yours")))?;
+            .ok_or_else(|| no_operation(&name))?;
         view.audit("read.report", format!("operation={name}"), r.submissions)?;
         serde_json::to_value(&r).map_err(|e| ApiError::Internal(e.to_string()))
     })

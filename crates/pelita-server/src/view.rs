@@ -62,6 +62,11 @@ impl<'a> ReaderView<'a> {
         }
     }
 
+    /// The instant reads are made as of.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
     /// A value in any notation, as the caller may see it.
     pub fn lookup(&self, value: &str) -> Result<Option<Lookup>, pelita_store::StoreError> {
         self.store.lookup(value, &self.filter, self.now)

@@ -24,7 +24,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{GREEN_OF_B, PASSWORD, RED_OF_A, UNKNOWN, web_fixture};
+use common::{GREEN_OF_B, PASSWORD, RED_OF_A, UNKNOWN, WEB_COUNTRY, WEB_OPERATION, web_fixture};
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -312,11 +312,95 @@ async fn run(addr: SocketAddr, driver: &Driver, work: &Path) {
     assert_eq!(banner(&c).await.1, "TLP:AMBER");
     shot(&c, "submit-report-cert-a").await;
 
+    // The dashboard's map links the country page: the report in the page.
+    c.goto(&format!("{base}/ui/")).await.unwrap();
+    c.find(Locator::Css("[data-chart=map] svg")).await.unwrap();
+    shot(&c, "dashboard-map-cert-a").await;
+    c.find(Locator::Css(&format!(
+        "a[href='/ui/country/{WEB_COUNTRY}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::Css("article.report"))
+        .await
+        .unwrap();
+    let report = main_text(&c).await;
+    assert!(report.contains("Cyber Activity Report"), "{report}");
+    assert!(report.contains("198[.]51[.]100[.]7"), "{report}");
+    assert_eq!(banner(&c).await.1, "TLP:RED");
+    c.find(Locator::Css("a[data-format=csv]")).await.unwrap();
+    shot(&c, "country-cert-a").await;
+    c.goto(&format!("{base}/ui/operation/{WEB_OPERATION}"))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("article.report"))
+        .await
+        .unwrap();
+    shot(&c, "operation-cert-a").await;
+    c.goto(&format!("{base}/ui/admin")).await.unwrap();
+    assert!(main_text(&c).await.contains("403"), "not an administrator");
+
     // At phone width the page still works.
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{base}/ui/")).await.unwrap();
     shot(&c, "dashboard-cert-a-phone").await;
+    c.goto(&format!("{base}/ui/country/{WEB_COUNTRY}"))
+        .await
+        .unwrap();
+    shot(&c, "country-cert-a-phone").await;
     c.set_window_size(1280, 900).await.unwrap();
+    sign_out(&c).await;
+
+    // An administrator: organisations and tokens, then the audit log.
+    sign_in(&c, &base, "ada").await;
+    c.find(Locator::Css("a[href='/ui/admin']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("table[data-table=tokens]"))
+        .await
+        .unwrap();
+    let admin = main_text(&c).await;
+    assert!(
+        admin.contains("cert-a") && admin.contains("firm-b"),
+        "{admin}"
+    );
+    shot(&c, "admin").await;
+    c.find(Locator::Id("org-name"))
+        .await
+        .unwrap()
+        .send_keys("cert-c")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action='/ui/admin/organisation'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("tr[data-org-row=cert-c]"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("a[href='/ui/audit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("[data-chain=intact]"))
+        .await
+        .unwrap();
+    shot(&c, "audit").await;
     sign_out(&c).await;
     c.goto(&format!("{base}/ui/")).await.unwrap();
     c.wait().for_element(Locator::Id("password")).await.unwrap();

@@ -15,7 +15,10 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::{GREEN_OF_B, PASSWORD, RED_OF_A, Reply, UNKNOWN, http_with, web_fixture};
+use common::{
+    GREEN_OF_B, PASSWORD, RED_OF_A, Reply, UNKNOWN, WEB_COUNTRY, WEB_OPERATION, http, http_with,
+    web_fixture,
+};
 
 /// `name=value` of every `Set-Cookie` for `name`, with its attributes.
 fn set_cookie<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
@@ -557,4 +560,391 @@ fn no_page_refers_to_another_host_and_no_script_is_inline() {
         let r = http_with(addr, "GET", path, None, &[], b"");
         assert_eq!(r.status, 200, "{path}");
     }
+}
+
+/// Asserts that `page` is an interface page that loads nothing from
+/// another host and runs no inline script; returns how many references it checked.
+fn assert_self_contained(page: &Reply) -> usize {
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html"),
+        "{}",
+        page.raw_head
+    );
+    assert_eq!(
+        page.header("content-security-policy"),
+        Some(pelita_server::web::CSP)
+    );
+    let refs = references(&page.text);
+    for r in &refs {
+        let lower = r.to_ascii_lowercase();
+        assert!(
+            !(lower.starts_with("http:")
+                || lower.starts_with("https:")
+                || lower.starts_with("//")
+                || lower.starts_with("data:")),
+            "an external reference {r:?} in {}",
+            page.text
+        );
+    }
+    for (i, _) in page.text.match_indices("<script") {
+        let tag = page.text[i..].split('>').next().unwrap();
+        assert!(tag.contains("src=\"/ui/assets/"), "an inline script: {tag}");
+    }
+    assert!(!page.text.contains(" style=\""), "an inline style");
+    refs.len()
+}
+
+/// The "N indicators" card of a rendered country report.
+fn report_indicators(html: &str) -> &str {
+    let at = html
+        .find("</b><span>indicators</span>")
+        .expect("the indicators card");
+    html[..at].rsplit("<b>").next().unwrap()
+}
+
+#[test]
+fn country_pages_and_downloads_show_what_each_may_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, state) = web_fixture(dir.path());
+    let ana = sign_in(addr, "ana");
+    let bob = sign_in(addr, "bob");
+    let path = format!("/ui/country/{WEB_COUNTRY}");
+
+    // The dashboard: a map, the charts, and a link to the country page.
+    let home = ana.get("/ui/");
+    for chart in ["map", "class", "first-seen", "last-seen"] {
+        assert!(
+            home.text.contains(&format!("data-chart=\"{chart}\"")),
+            "{chart}: {}",
+            home.text
+        );
+    }
+    assert!(
+        home.text.contains(&format!("href=\"{path}\"")),
+        "{}",
+        home.text
+    );
+    assert!(home.text.contains("<svg"), "{}", home.text);
+
+    let a = ana.get(&path);
+    let b = bob.get(&path);
+    assert_eq!((a.status, b.status), (200, 200), "{}", b.text);
+    assert!(a.text.contains("Cyber Activity Report"), "{}", a.text);
+    assert!(a.text.contains("198[.]51[.]100[.]7"), "{}", a.text);
+    assert!(a.text.contains("data-marking=\"TLP:RED\""));
+    assert_eq!(report_indicators(&a.text), "2");
+    // firm-b: neither cert-a's RED value nor its count.
+    assert!(!b.text.contains("198[.]51[.]100[.]7") && !b.text.contains(RED_OF_A));
+    assert!(b.text.contains("203[.]0[.]113[.]9"), "{}", b.text);
+    assert!(b.text.contains("data-marking=\"TLP:GREEN\""), "{}", b.text);
+    assert_eq!(report_indicators(&b.text), "1");
+    assert_self_contained(&a);
+    assert_self_contained(&b);
+
+    // Every format, as an attachment of the right type, filtered the same way.
+    for (ext, content_type) in [
+        ("md", "text/markdown; charset=utf-8"),
+        ("html", "text/html; charset=utf-8"),
+        ("json", "application/json"),
+        ("csv", "text/csv; charset=utf-8"),
+        ("stix.json", "application/stix+json;version=2.1"),
+    ] {
+        let href = format!("{path}/report.{ext}");
+        assert!(a.text.contains(&format!("href=\"{href}\"")), "{href}");
+        let da = ana.get(&href);
+        let db = bob.get(&href);
+        for d in [&da, &db] {
+            assert_eq!(d.status, 200, "{href}: {}", d.text);
+            assert_eq!(d.header("content-type"), Some(content_type), "{href}");
+            assert_eq!(
+                d.header("content-disposition"),
+                Some(
+                    format!("attachment; filename=\"{WEB_COUNTRY}.{ext}\"")
+                        .to_ascii_lowercase()
+                        .as_str()
+                ),
+                "{href}"
+            );
+        }
+        let has_red = |t: &str| t.contains(RED_OF_A) || t.contains("198[.]51[.]100[.]7");
+        assert!(has_red(&da.text), "{href}: cert-a's own value");
+        assert!(!has_red(&db.text), "{href} for firm-b: {}", db.text);
+        assert!(
+            db.text.contains(GREEN_OF_B) || db.text.contains("203[.]0[.]113[.]9"),
+            "{href}: {}",
+            db.text
+        );
+    }
+    assert_eq!(ana.get(&format!("{path}/report.exe")).status, 404);
+    assert_eq!(ana.get("/ui/country/S1").status, 400);
+    let signed_out = http_with(addr, "GET", &format!("{path}/report.csv"), None, &[], b"");
+    assert_eq!(
+        (signed_out.status, signed_out.header("location")),
+        (303, Some("/ui/login"))
+    );
+
+    // Audited as each reader, through the view.
+    state.audit.flush().unwrap();
+    use pelita_store::Store as _;
+    let log = state.reader.audit_entries(1, 10_000).unwrap();
+    assert!(log.iter().any(|e| e.entry.action == "read.report"
+        && e.entry.token == "session:bob"
+        && e.entry.detail == format!("country={WEB_COUNTRY} format=csv via=ui")
+        && e.entry.result_size == 1));
+}
+
+#[test]
+fn an_operation_page_is_for_members_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _state) = web_fixture(dir.path());
+    let ana = sign_in(addr, "ana");
+    let bob = sign_in(addr, "bob");
+    let path = format!("/ui/operation/{WEB_OPERATION}");
+    assert!(ana.get("/ui/").text.contains(&format!("href=\"{path}\"")));
+    assert!(!bob.get("/ui/").text.contains(&format!("href=\"{path}\"")));
+
+    let mine = ana.get(&path);
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert!(
+        mine.text.contains("Operation A (synthetic)"),
+        "{}",
+        mine.text
+    );
+    assert_self_contained(&mine);
+    for (ext, content_type) in [
+        ("md", "text/markdown; charset=utf-8"),
+        ("html", "text/html; charset=utf-8"),
+        ("json", "application/json"),
+    ] {
+        let d = ana.get(&format!("{path}/report.{ext}"));
+        assert_eq!(d.status, 200, "{ext}");
+        assert_eq!(d.header("content-type"), Some(content_type));
+        assert_eq!(
+            d.header("content-disposition"),
+            Some(format!("attachment; filename=\"{WEB_OPERATION}.{ext}\"").as_str())
+        );
+    }
+
+    // Not a member: exactly what an operation that does not exist gets.
+    for suffix in ["", "/report.md", "/report.json"] {
+        let hidden = bob.get(&format!("{path}{suffix}"));
+        let absent = bob.get(&format!("/ui/operation/op-zz{suffix}"));
+        assert_eq!((hidden.status, absent.status), (404, 404), "{suffix}");
+        assert_eq!(
+            hidden.text.replace(WEB_OPERATION, "N"),
+            absent.text.replace("op-zz", "N"),
+            "{suffix}"
+        );
+        assert!(!hidden.text.contains("Operation A"));
+    }
+}
+
+/// The value of `data-<attr>="…"` in `html`.
+fn data_attr(html: &str, attr: &str) -> String {
+    let key = format!("data-{attr}=\"");
+    let at = html.find(&key).unwrap_or_else(|| panic!("{key} in {html}")) + key.len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn administration_is_for_administrators_and_goes_through_the_admin_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, state) = web_fixture(dir.path());
+    let ana = sign_in(addr, "ana");
+    let ada = sign_in(addr, "ada");
+
+    // Not an administrator: 403 pages, and a valid form changes nothing.
+    assert!(!ana.get("/ui/").text.contains("href=\"/ui/admin\""));
+    assert!(ada.get("/ui/").text.contains("href=\"/ui/admin\""));
+    for path in ["/ui/admin", "/ui/audit"] {
+        let r = ana.get(path);
+        assert_eq!(r.status, 403, "{path}");
+        assert!(r.text.contains("data-org=\"cert-a\""));
+    }
+    let refused = ana.post(
+        "/ui/admin/organisation",
+        &[
+            ("csrf", &ana.csrf),
+            ("name", "evil-org"),
+            ("role", "administrator"),
+        ],
+    );
+    assert_eq!(refused.status, 403);
+    assert!(!ada.get("/ui/admin").text.contains("evil-org"));
+
+    // Lists: organisations and tokens, never a secret or a hash.
+    let page = ada.get("/ui/admin");
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(
+        page.text.contains("data-org-row=\"cert-a\""),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("data-token-row=\""), "{}", page.text);
+    assert!(!page.text.contains("$argon2"));
+    assert_self_contained(&page);
+
+    // Add an organisation.
+    let r = ada.post(
+        "/ui/admin/organisation",
+        &[("csrf", &ada.csrf), ("name", "cert-c"), ("role", "analyst")],
+    );
+    assert_eq!((r.status, r.header("location")), (303, Some("/ui/admin")));
+    let page = ada.get("/ui/admin");
+    assert!(
+        page.text
+            .contains("data-org-row=\"cert-c\"><td>cert-c</td><td>analyst</td>")
+    );
+    let bad = ada.post(
+        "/ui/admin/organisation",
+        &[
+            ("csrf", &ada.csrf),
+            ("name", "Bad Name!"),
+            ("role", "analyst"),
+        ],
+    );
+    assert_eq!(bad.status, 400, "{}", bad.text);
+
+    // Issue a token: the secret is on the result page only, and it works.
+    let issued = ada.post(
+        "/ui/admin/token",
+        &[
+            ("csrf", &ada.csrf),
+            ("org", "cert-c"),
+            ("name", "cert-c laptop"),
+            ("scopes", "read"),
+            ("max_tlp", "amber"),
+            ("expires", "2099-01-01"),
+        ],
+    );
+    assert_eq!(issued.status, 200, "{}", issued.text);
+    assert_self_contained(&issued);
+    let secret = data_attr(&issued.text, "secret");
+    let id = data_attr(&issued.text, "token-id");
+    assert_eq!(
+        http(addr, "GET", "/api/v1/me", Some(&secret), b"").status,
+        200
+    );
+    let page = ada.get("/ui/admin");
+    assert!(page.text.contains(&format!("data-token-row=\"{id}\"")));
+    assert!(!page.text.contains(&secret), "the secret is shown once");
+
+    // Revoke it.
+    let r = ada.post(
+        "/ui/admin/token/revoke",
+        &[("csrf", &ada.csrf), ("id", &id)],
+    );
+    assert_eq!((r.status, r.header("location")), (303, Some("/ui/admin")));
+    assert_eq!(
+        http(addr, "GET", "/api/v1/me", Some(&secret), b"").status,
+        401
+    );
+    let page = ada.get("/ui/admin");
+    let row = page
+        .text
+        .split(&format!("data-token-row=\"{id}\""))
+        .nth(1)
+        .unwrap();
+    assert!(
+        row.split("</tr>")
+            .next()
+            .unwrap()
+            .contains("data-state=\"revoked\"")
+    );
+    assert_eq!(
+        ada.post(
+            "/ui/admin/token/revoke",
+            &[("csrf", &ada.csrf), ("id", "nope")]
+        )
+        .status,
+        404
+    );
+
+    // Each change audited as the administrator's session.
+    state.audit.flush().unwrap();
+    use pelita_store::Store as _;
+    let log = state.reader.audit_entries(1, 10_000).unwrap();
+    for action in ["org.put", "token.create", "token.revoke"] {
+        assert!(
+            log.iter().any(|e| e.entry.action == action
+                && e.entry.org == "centre"
+                && e.entry.token == "session:ada"),
+            "{action}"
+        );
+    }
+    assert!(
+        log.iter()
+            .any(|e| e.entry.action == "admin.token.list" && e.entry.detail == "via=ui")
+    );
+}
+
+#[test]
+fn the_audit_page_pages_and_checks_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, state) = web_fixture(dir.path());
+    let ada = sign_in(addr, "ada");
+    for _ in 0..30 {
+        assert_eq!(ada.get("/ui/").status, 200);
+    }
+    state.audit.flush().unwrap();
+    let first = ada.get("/ui/audit");
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_self_contained(&first);
+    assert_eq!(data_attr(&first.text, "chain"), "intact");
+    assert_eq!(first.text.matches("<tr data-seq=").count(), 50);
+    assert!(first.text.contains("<tr data-seq=\"1\">"));
+    assert!(first.text.contains("data-marking=\"TLP:RED\""));
+    let next = data_attr(&first.text, "next");
+    assert_eq!(next, "51");
+    let second = ada.get(&format!("/ui/audit?from={next}"));
+    assert_eq!(second.status, 200);
+    assert!(second.text.contains("<tr data-seq=\"51\">"));
+    assert!(!second.text.contains("<tr data-seq=\"50\">"));
+    assert!(second.text.contains("href=\"/ui/audit?from=1\""));
+    assert_eq!(ada.get("/ui/audit?from=x").status, 400);
+    // The read of the log is itself audited.
+    state.audit.flush().unwrap();
+    use pelita_store::Store as _;
+    let log = state.reader.audit_entries(1, 10_000).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.entry.action == "read.audit" && e.entry.detail == "from=51 limit=50 via=ui")
+    );
+}
+
+#[test]
+fn every_new_form_rejects_a_missing_or_wrong_csrf_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _state) = web_fixture(dir.path());
+    let ada = sign_in(addr, "ada");
+    let ana = sign_in(addr, "ana");
+    let wrong = pelita_auth::random_secret().unwrap();
+    let page = ada.get("/ui/admin");
+    let id = data_attr(&page.text, "token-row");
+    let forms: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "/ui/admin/organisation",
+            vec![("name", "cert-x"), ("role", "analyst")],
+        ),
+        ("/ui/admin/token", vec![("org", "cert-a"), ("name", "x")]),
+        ("/ui/admin/token/revoke", vec![("id", &id)]),
+    ];
+    for (path, fields) in &forms {
+        for csrf in [None, Some(wrong.as_str()), Some(ana.csrf.as_str())] {
+            let mut f = fields.clone();
+            if let Some(c) = csrf {
+                f.push(("csrf", c));
+            }
+            let r = ada.post(path, &f);
+            assert_eq!(r.status, 403, "{path} {csrf:?}: {}", r.text);
+            assert!(r.text.contains("reload the page"), "{}", r.text);
+            assert!(!r.text.contains("data-secret"));
+        }
+    }
+    let page = ada.get("/ui/admin");
+    assert!(!page.text.contains("cert-x"));
+    assert_eq!(page.text.matches("data-token-row=").count(), 2);
+    assert!(!page.text.contains("data-state=\"revoked\""));
 }

@@ -2,6 +2,19 @@
 //! in `templates/web/`) with htmx for partial updates, every asset embedded
 //! in the binary and served from this origin.
 //!
+//! # Pages
+//!
+//! | Path | What |
+//! |---|---|
+//! | `/ui/login`, `/ui/logout` | sign-in and sign-out |
+//! | `/ui/` | dashboard: region map, charts by class and by week (inline SVG), counts, own submissions, operations |
+//! | `/ui/search`, `/ui/indicator/{value}` | search of pasted text; an indicator's fused view |
+//! | `/ui/submit` | submission with located errors |
+//! | `/ui/country/{cc}`, `…/report.{md,html,json,csv,stix.json}` | the country's Cyber Activity Report, and its downloads |
+//! | `/ui/operation/{name}`, `…/report.{md,html,json}` | an operation's report (members only), and its downloads |
+//! | `/ui/admin` (+ `POST …/organisation`, `…/token`, `…/token/revoke`) | organisations and tokens (administrators) |
+//! | `/ui/audit?from=N` | the audit log, 50 entries a page, and the chain check (`audit` scope) |
+//!
 //! # Why a module of this crate, not a crate of its own
 //!
 //! The interface must be a client of exactly the server's access path: a
@@ -37,13 +50,23 @@
 //!   the same functions as the API (`routes::search_text`,
 //!   `routes::submit_package`). A value the viewer may not see is "nothing
 //!   known", exactly like a value never submitted.
+//! - **Reports and administration are the API's.** Country and operation
+//!   pages (`reports`) render `ReaderView::country_report` /
+//!   `operation_report` with `pelita_report::render`'s fragments and serve
+//!   every format of the same report as an attachment; an operation the
+//!   viewer is not part of is the page of one that does not exist.
+//!   Administration and the audit log (`admin`) call the API's helpers in
+//!   [`crate::admin`] over `pelita_store::admin`, and the view refuses
+//!   (a 403 page) a viewer whose role lacks `admin` / `audit`.
 //! - **Nothing from elsewhere.** Pages load only `/ui/assets/*` (htmx,
 //!   vendored under `assets/htmx/`, and Pelita's stylesheet) under
 //!   [`CSP`]: scripts and styles from this origin only, no inline script.
 //! - Every page shows the viewer's organisation and the most restrictive
 //!   TLP marking of what it shows, in the FIRST TLP 2.0 colours.
 
+mod admin;
 mod pages;
+mod reports;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -100,7 +123,10 @@ pub fn routes() -> Router<AppState> {
                 get(move || async move { ([(header::CONTENT_TYPE, content_type)], bytes) }),
             )
         });
-    pages::routes().merge(assets)
+    pages::routes()
+        .merge(reports::routes())
+        .merge(admin::routes())
+        .merge(assets)
 }
 
 /// Why a page could not be shown.

@@ -11,7 +11,9 @@ use axum::extract::{FromRequest as _, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use pelita_auth::Scope;
 use pelita_model::Tlp;
+use pelita_report::render;
 use pelita_store::{IndicatorView, Lookup, Store as _};
 use time::OffsetDateTime;
 
@@ -37,25 +39,33 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// What every page shows around its content.
-struct Chrome {
-    org: String,
-    user: String,
-    csrf: String,
-    signed_in: bool,
+pub(super) struct Chrome {
+    pub(super) org: String,
+    pub(super) user: String,
+    pub(super) csrf: String,
+    pub(super) signed_in: bool,
+    /// Whether the viewer may administer (the navigation links it).
+    pub(super) admin: bool,
+    /// Whether the viewer may read the audit log.
+    pub(super) auditor: bool,
     /// `TLP:AMBER`.
-    marking: String,
+    pub(super) marking: String,
     /// `tlp-amber`.
-    marking_class: &'static str,
+    pub(super) marking_class: &'static str,
 }
 
 impl Chrome {
-    fn of(session: &Session, marking: Option<Tlp>) -> Chrome {
+    pub(super) fn of(session: &Session, marking: Option<Tlp>) -> Chrome {
         let marking = marking.unwrap_or(Tlp::Clear);
+        let now = OffsetDateTime::now_utc();
+        let grant = session.caller.grant();
         Chrome {
-            org: session.caller.grant().org.clone(),
+            org: grant.org.clone(),
             user: session.user.clone(),
             csrf: session.csrf.clone(),
             signed_in: true,
+            admin: grant.permits(Scope::Admin, now).is_ok(),
+            auditor: grant.permits(Scope::Audit, now).is_ok(),
             marking: tlp_label(marking),
             marking_class: tlp_class(marking),
         }
@@ -67,13 +77,15 @@ impl Chrome {
             user: String::new(),
             csrf: String::new(),
             signed_in: false,
+            admin: false,
+            auditor: false,
             marking: tlp_label(Tlp::Clear),
             marking_class: tlp_class(Tlp::Clear),
         }
     }
 }
 
-fn tlp_label(t: Tlp) -> String {
+pub(super) fn tlp_label(t: Tlp) -> String {
     format!("TLP:{}", t.as_str().to_ascii_uppercase())
 }
 
@@ -88,7 +100,7 @@ fn tlp_class(t: Tlp) -> &'static str {
 }
 
 /// A rendered template as an HTML answer.
-fn html<T: Template>(page: &T) -> Response {
+pub(super) fn html<T: Template>(page: &T) -> Response {
     match page.render() {
         Ok(body) => Html(body).into_response(),
         Err(e) => {
@@ -127,7 +139,7 @@ pub(super) fn error_page(status: StatusCode, message: &str, org: Option<&str>) -
 /// Runs `f` on a blocking thread with the signed-in person's session and
 /// their [`ReaderView`], within the request time limit; with `csrf`, only
 /// if it is the session's CSRF secret.
-async fn with_session<T: Send + 'static>(
+pub(super) async fn with_session<T: Send + 'static>(
     state: AppState,
     headers: HeaderMap,
     csrf: Option<Option<String>>,
@@ -171,7 +183,7 @@ fn check_csrf(presented: Option<&str>, expected: &str) -> Result<(), WebError> {
 }
 
 /// A URL-encoded form body (fields once each; the last one wins).
-fn form(body: &[u8]) -> Result<HashMap<String, String>, WebError> {
+pub(super) fn form(body: &[u8]) -> Result<HashMap<String, String>, WebError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|e| ApiError::BadRequest(format!("the form cannot be read: {e}")))?;
     Ok(pairs.into_iter().collect())
@@ -360,7 +372,14 @@ struct Dashboard {
     indicators: u64,
     sightings: u64,
     sources: u64,
-    by_country: Vec<(String, u64)>,
+    /// (code, name, indicators), each linking its country page.
+    by_country: Vec<(String, String, u64)>,
+    /// The region map, inline SVG (empty: nothing to map).
+    map_svg: String,
+    /// Bar charts, inline SVG: by class, by week first seen, by week last seen.
+    class_svg: String,
+    first_seen_svg: String,
+    last_seen_svg: String,
     by_class: Vec<(String, u64)>,
     by_kind: Vec<(String, u64)>,
     submissions: Vec<OwnSubmission>,
@@ -375,6 +394,55 @@ fn largest(counts: std::collections::BTreeMap<String, u64>) -> Vec<(String, u64)
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v.truncate(DASHBOARD_ROWS);
     v
+}
+
+/// Weeks in the dashboard's charts over time.
+const CHART_WEEKS: i64 = 12;
+
+/// The Monday (UTC) of the week of `t`.
+fn monday(t: OffsetDateTime) -> time::Date {
+    let d = t.date();
+    d - time::Duration::days(i64::from(d.weekday().number_days_from_monday()))
+}
+
+/// Indicators the viewer may see by week first seen and by week last seen,
+/// over the last [`CHART_WEEKS`] weeks (oldest first, empty weeks
+/// included), and how many indicators were read.
+#[allow(clippy::type_complexity, reason = "two series and a count")]
+fn weekly(
+    view: &ReaderView<'_>,
+) -> Result<(Vec<(String, u64)>, Vec<(String, u64)>, u64), WebError> {
+    let this_week = monday(view.now());
+    let first_week = this_week - time::Duration::weeks(CHART_WEEKS - 1);
+    let since = first_week.midnight().assume_utc();
+    let views = view.indicators(&pelita_store::IndicatorQuery {
+        since: Some(since),
+        ..Default::default()
+    })?;
+    let weeks: Vec<time::Date> = (0..CHART_WEEKS)
+        .map(|i| first_week + time::Duration::weeks(i))
+        .collect();
+    let count = |pick: fn(&IndicatorView) -> OffsetDateTime| -> Vec<(String, u64)> {
+        let mut n = vec![0u64; weeks.len()];
+        for v in &views {
+            let w = monday(pick(v));
+            if let Some(i) = weeks.iter().position(|d| *d == w)
+                && let Some(slot) = n.get_mut(i)
+            {
+                *slot += 1;
+            }
+        }
+        weeks
+            .iter()
+            .zip(n)
+            .map(|(d, n)| (format!("week of {}", day(d.midnight().assume_utc())), n))
+            .collect()
+    };
+    Ok((
+        count(|v| v.fused.first_seen),
+        count(|v| v.fused.last_seen),
+        views.len() as u64,
+    ))
 }
 
 async fn dashboard(
@@ -405,12 +473,50 @@ async fn dashboard(
             "via=ui page=dashboard".into(),
             stats.indicators,
         )?;
+        let (first_seen, last_seen, read) = weekly(view)?;
+        view.audit(
+            "read.indicators",
+            format!("via=ui page=dashboard weeks={CHART_WEEKS}"),
+            read,
+        )?;
+        let countries: Vec<(String, u64)> = stats.by_country.clone().into_iter().collect();
+        let map_svg = if countries.is_empty() {
+            String::new()
+        } else {
+            let focus: Vec<String> = largest(stats.by_country.clone())
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect();
+            render::region_map(&countries, &focus, None, "Indicators by country")
+        };
+        let classes: Vec<(String, u64)> = largest(stats.by_class.clone())
+            .into_iter()
+            .map(|(c, n)| (pelita_report::class_title(&c), n))
+            .collect();
         Ok(Dashboard {
             chrome: Chrome::of(session, marking),
             indicators: stats.indicators,
             sightings: stats.sightings,
             sources: stats.sources,
-            by_country: largest(stats.by_country),
+            by_country: largest(stats.by_country)
+                .into_iter()
+                .map(|(code, n)| {
+                    let name = pelita_report::country_name(&code).unwrap_or_else(|| code.clone());
+                    (code, name, n)
+                })
+                .collect(),
+            map_svg,
+            class_svg: render::bar_chart("Indicators by ENISA class", &classes, 560),
+            first_seen_svg: render::bar_chart(
+                "New indicators by week first seen",
+                &first_seen,
+                560,
+            ),
+            last_seen_svg: render::bar_chart(
+                "Active indicators by week last seen",
+                &last_seen,
+                560,
+            ),
             by_class: largest(stats.by_class),
             by_kind: largest(stats.by_kind),
             submissions,
@@ -592,7 +698,7 @@ struct IndicatorPage {
     related: Vec<RelatedRow>,
 }
 
-fn day(t: OffsetDateTime) -> String {
+pub(super) fn day(t: OffsetDateTime) -> String {
     let d = t.date();
     format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }

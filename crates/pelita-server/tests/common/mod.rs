@@ -203,6 +203,10 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const RED_OF_A: &str = "198.51.100.7";
 /// A value everyone may see (TLP:GREEN, submitted by firm-b).
 pub const GREEN_OF_B: &str = "203.0.113.9";
+/// The country [`web_fixture`]'s values are in.
+pub const WEB_COUNTRY: &str = "SG";
+/// The operation of [`web_fixture`] (cert-a only).
+pub const WEB_OPERATION: &str = "op-a";
 /// A value nobody submitted.
 pub const UNKNOWN: &str = "198.51.100.99";
 
@@ -210,10 +214,41 @@ pub const UNKNOWN: &str = "198.51.100.99";
 /// each (`ana`, `bob`, password [`PASSWORD`]); cert-a has shared
 /// [`RED_OF_A`] as TLP:RED, firm-b [`GREEN_OF_B`] as TLP:GREEN, through the
 /// API. Returns the address and the state.
+///
+/// Both values are placed in [`WEB_COUNTRY`] (an enrichment override for
+/// the documentation networks); the administrators' organisation `centre`
+/// has the account `ada`; operation [`WEB_OPERATION`] has cert-a as its
+/// only member.
 pub fn web_fixture(dir: &std::path::Path) -> (SocketAddr, pelita_server::AppState) {
     let mut store = SqliteStore::open(&dir.join("pelita.db")).unwrap();
+    store.set_enricher(
+        pelita_enrich::Enricher::builtin()
+            .add_csv_overrides_text(
+                "test",
+                "network,country,asn,as name\n\
+                 198.51.100.0/24,SG,64496,Test Hosting SG (synthetic)\n\
+                 203.0.113.0/24,SG,64496,Test Hosting SG (synthetic)\n",
+            )
+            .unwrap()
+            .without_benign_lists(&["rfc5735"]),
+    );
     store.put_organisation("cert-a", Role::Analyst).unwrap();
     store.put_organisation("firm-b", Role::Analyst).unwrap();
+    store
+        .put_organisation("centre", Role::Administrator)
+        .unwrap();
+    store
+        .put_operation(&pelita_store::OperationSpec {
+            name: WEB_OPERATION.into(),
+            title: "Operation A (synthetic)".into(),
+            starts_at: None,
+            ends_at: None,
+            countries: vec![WEB_COUNTRY.into()],
+            organisations: vec!["cert-a".into()],
+            scope: "C2 takedown".into(),
+        })
+        .unwrap();
+    user(&mut store, "ada", "centre", PASSWORD);
     store.mark_synthetic().unwrap();
     let all = [Scope::Read, Scope::Submit, Scope::Report];
     let a = token(&mut store, 1, "cert-a", Role::Analyst, &all);
