@@ -182,7 +182,9 @@ impl<'a> ReaderView<'a> {
     }
 
     /// The operations the caller takes part in (every one, past the glass;
-    /// none for the anonymous reader), by name.
+    /// none for the anonymous reader), by name. Each one's `submissions`
+    /// counts only the submissions holding sightings the caller may see:
+    /// the operation's total would tell a partner how much it is not shown.
     pub fn member_operations(
         &self,
     ) -> Result<Vec<pelita_store::Operation>, pelita_store::StoreError> {
@@ -191,6 +193,12 @@ impl<'a> ReaderView<'a> {
             let org = &self.caller.grant.org;
             let member = self.caller.org_id.is_some();
             ops.retain(|o| member && o.spec.organisations.iter().any(|n| n == org));
+        }
+        for o in &mut ops {
+            let stats = self
+                .store
+                .operation_stats(o.id, &self.filter.in_operation(o.id))?;
+            o.submissions = stats.by_source.values().map(|c| c.submissions).sum();
         }
         Ok(ops)
     }
