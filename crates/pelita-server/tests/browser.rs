@@ -245,6 +245,11 @@ async fn run(addr: SocketAddr, driver: &Driver, work: &Path) {
         dash.contains("a-red.txt") && !dash.contains("b-green.txt"),
         "{dash}"
     );
+    // The operation's action status arrives after the page (htmx).
+    c.wait()
+        .for_element(Locator::Css("span.actions[data-actions]"))
+        .await
+        .unwrap();
     shot(&c, "dashboard-cert-a").await;
 
     let results = search(

@@ -739,6 +739,40 @@ fn an_operation_page_is_for_members_only() {
         );
         assert!(!hidden.text.contains("Operation A"));
     }
+
+    // The dashboard loads each operation's action status after the page.
+    let dash = ana.get("/ui/");
+    assert!(
+        dash.text.contains(&format!("hx-get=\"{path}/actions\"")),
+        "{}",
+        dash.text
+    );
+    let actions = ana.get(&format!("{path}/actions"));
+    assert_eq!(actions.status, 200, "{}", actions.text);
+    assert!(
+        actions.text.starts_with("<span class=\"actions\""),
+        "{}",
+        actions.text
+    );
+    assert!(
+        actions.text.contains("no recommended actions") || actions.text.contains("actions: "),
+        "{}",
+        actions.text
+    );
+    let hidden = bob.get(&format!("{path}/actions"));
+    let absent = bob.get("/ui/operation/op-zz/actions");
+    assert_eq!((hidden.status, absent.status), (404, 404));
+    assert_eq!(
+        hidden.text.replace(WEB_OPERATION, "N"),
+        absent.text.replace("op-zz", "N")
+    );
+    // The upload progress script is served from here, like htmx.
+    let js = ana.get("/ui/assets/pelita.js");
+    assert_eq!(
+        js.header("content-type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert!(js.text.contains("htmx:xhr:progress"));
 }
 
 /// The value of `data-<attr>="…"` in `html`.

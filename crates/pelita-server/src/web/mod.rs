@@ -107,6 +107,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/htmx/LICENSE"),
     ),
     (
+        "/ui/assets/pelita.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/web/pelita.js"),
+    ),
+    (
         "/ui/assets/pelita.css",
         "text/css; charset=utf-8",
         include_bytes!("../../assets/web/pelita.css"),

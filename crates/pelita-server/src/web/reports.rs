@@ -25,6 +25,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/ui/country/{cc}", get(country_page))
         .route("/ui/country/{cc}/{file}", get(country_download))
         .route("/ui/operation/{name}", get(operation_page))
+        .route("/ui/operation/{name}/actions", get(operation_actions))
         .route("/ui/operation/{name}/{file}", get(operation_download))
 }
 
@@ -213,6 +214,54 @@ async fn operation_page(
     })
     .await?;
     Ok(html(&page))
+}
+
+/// `GET /ui/operation/{name}/actions`: the status of the operation's
+/// recommended actions, as an HTML fragment the dashboard loads after
+/// the page (htmx, `hx-trigger="load"`): computing an operation's actions
+/// means building its country reports, which the dashboard should not wait for.
+async fn operation_actions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, WebError> {
+    let fragment = with_session(state, headers, None, move |_, _, view| {
+        let found = operation_of(view, &name);
+        view.audit(
+            "read.report",
+            format!("operation={name} part=actions via=ui"),
+            found.as_ref().map_or(0, |r| r.actions.len() as u64),
+        )?;
+        let r = found?;
+        let parts: Vec<String> = pelita_store::ActionStatus::ALL
+            .iter()
+            .filter_map(|s| {
+                r.actions_by_status
+                    .get(s)
+                    .filter(|n| **n > 0)
+                    .map(|n| format!("{n} {}", s.as_str()))
+            })
+            .collect();
+        let text = if parts.is_empty() {
+            "no recommended actions".to_owned()
+        } else {
+            format!("actions: {}", parts.join(", "))
+        };
+        // Only digits, status names and fixed words: nothing to escape.
+        Ok(format!(
+            "<span class=\"actions\" data-actions=\"{}\">{text}</span>",
+            r.actions.len()
+        ))
+    })
+    .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        fragment,
+    )
+        .into_response())
 }
 
 async fn operation_download(
