@@ -982,3 +982,33 @@ fn every_new_form_rejects_a_missing_or_wrong_csrf_token() {
     assert_eq!(page.text.matches("data-token-row=").count(), 2);
     assert!(!page.text.contains("data-state=\"revoked\""));
 }
+
+/// In a build with the `pdf` feature, every report page also offers PDF.
+#[cfg(feature = "pdf")]
+#[test]
+fn reports_download_as_pdf_in_a_pdf_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _state) = web_fixture(dir.path());
+    let ana = sign_in(addr, "ana");
+    let bob = sign_in(addr, "bob");
+    for path in [
+        format!("/ui/country/{WEB_COUNTRY}"),
+        format!("/ui/operation/{WEB_OPERATION}"),
+    ] {
+        assert!(
+            ana.get(&path)
+                .text
+                .contains(&format!("href=\"{path}/report.pdf\"")),
+            "{path}"
+        );
+        let d = ana.get(&format!("{path}/report.pdf"));
+        assert_eq!(d.status, 200, "{path}");
+        assert_eq!(d.header("content-type"), Some("application/pdf"));
+        assert!(d.text.starts_with("%PDF-"), "{path}");
+    }
+    assert_eq!(
+        bob.get(&format!("/ui/operation/{WEB_OPERATION}/report.pdf"))
+            .status,
+        404
+    );
+}

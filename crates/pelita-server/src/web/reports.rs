@@ -56,9 +56,16 @@ struct Download {
     ext: &'static str,
 }
 
-fn downloads(base: &str, formats: &[(&'static str, &str, &'static str)]) -> Vec<Download> {
+/// PDF, in a build with the `pdf` feature (for both kinds of report).
+#[cfg(feature = "pdf")]
+const PDF: &[(&str, &str, &str)] = &[("pdf", "application/pdf", "PDF")];
+#[cfg(not(feature = "pdf"))]
+const PDF: &[(&str, &str, &str)] = &[];
+
+fn downloads(base: &str, formats: &[(&'static str, &'static str, &'static str)]) -> Vec<Download> {
     formats
         .iter()
+        .chain(PDF)
         .map(|&(ext, _, label)| Download {
             href: format!("{base}/report.{ext}"),
             label,
@@ -92,7 +99,7 @@ fn format_of<'f>(
     formats: &'f [(&'static str, &'static str, &'static str)],
 ) -> Result<&'f (&'static str, &'static str, &'static str), WebError> {
     file.strip_prefix("report.")
-        .and_then(|ext| formats.iter().find(|f| f.0 == ext))
+        .and_then(|ext| formats.iter().chain(PDF).find(|f| f.0 == ext))
         .ok_or_else(|| ApiError::NotFound(format!("no such download: {file:?}")).into())
 }
 
@@ -110,7 +117,7 @@ fn file_stem(stem: &str) -> String {
 }
 
 /// A download answer: the body with its type, as an attachment.
-fn attachment(content_type: &'static str, name: &str, body: String) -> Response {
+fn attachment(content_type: &'static str, name: &str, body: Vec<u8>) -> Response {
     let mut r = ([(header::CONTENT_TYPE, content_type)], body).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
@@ -166,11 +173,13 @@ async fn country_download(
             r.summary.indicators,
         )?;
         let body = match ext {
-            "md" => render::markdown(&r),
-            "html" => render::html(&r).map_err(report_error)?,
-            "json" => render::json(&r).map_err(report_error)?,
-            "csv" => render::csv(&r),
-            _ => render::stix(&r).map_err(report_error)?,
+            "md" => render::markdown(&r).into_bytes(),
+            "html" => render::html(&r).map_err(report_error)?.into_bytes(),
+            "json" => render::json(&r).map_err(report_error)?.into_bytes(),
+            "csv" => render::csv(&r).into_bytes(),
+            #[cfg(feature = "pdf")]
+            "pdf" => pelita_report::pdf::country(&r),
+            _ => render::stix(&r).map_err(report_error)?.into_bytes(),
         };
         Ok((format!("{code}.{ext}"), body))
     })
@@ -279,9 +288,11 @@ async fn operation_download(
         )?;
         let r = found?;
         let body = match ext {
-            "md" => render::operation_markdown(&r),
-            "html" => render::operation_html(&r),
-            _ => render::json(&r).map_err(report_error)?,
+            "md" => render::operation_markdown(&r).into_bytes(),
+            "html" => render::operation_html(&r).into_bytes(),
+            #[cfg(feature = "pdf")]
+            "pdf" => pelita_report::pdf::operation(&r),
+            _ => render::json(&r).map_err(report_error)?.into_bytes(),
         };
         Ok((format!("{}.{ext}", file_stem(&name)), body))
     })
