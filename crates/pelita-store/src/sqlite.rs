@@ -215,6 +215,32 @@ impl SqliteStore {
     }
 }
 
+/// Writes one audit entry at `seq` with its place in the chain (`prev`, `hash`).
+fn insert_audit(
+    c: &Connection,
+    seq: i64,
+    entry: &AuditEntry,
+    prev: &str,
+    hash: &str,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        seq,
+        unix(entry.at),
+        entry.org,
+        entry.token,
+        entry.action,
+        entry.detail,
+        i64::try_from(entry.result_size).unwrap_or(i64::MAX),
+        prev,
+        hash
+    ])?;
+    Ok(())
+}
+
 /// The audit log's file: the entries, and the head (`settings.audit_head`).
 const AUDIT_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS audit (
@@ -244,21 +270,7 @@ fn move_audit_log(store: &Connection, audit: &mut Connection) -> Result<(), Stor
         let records = audit_records(store, i64::MIN, usize::MAX)?;
         let tx = audit.transaction()?;
         for r in &records {
-            tx.execute(
-                "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    r.seq,
-                    unix(r.entry.at),
-                    r.entry.org,
-                    r.entry.token,
-                    r.entry.action,
-                    r.entry.detail,
-                    i64::try_from(r.entry.result_size).unwrap_or(i64::MAX),
-                    r.prev,
-                    r.hash
-                ],
-            )?;
+            insert_audit(&tx, r.seq, &r.entry, &r.prev, &r.hash)?;
         }
         tx.execute(
             "INSERT INTO settings (key, value) VALUES ('audit_head', ?1)",
@@ -2021,32 +2033,16 @@ impl Store for SqliteStore {
             None => (0, crate::audit::GENESIS.to_owned()),
         };
         let mut out = Vec::with_capacity(entries.len());
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO audit (seq, at, org, token, action, detail, result_size, prev, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?;
-            for entry in entries {
-                seq += 1;
-                let hash = crate::audit::entry_hash(&prev, seq, entry);
-                insert.execute(params![
-                    seq,
-                    unix(entry.at),
-                    entry.org,
-                    entry.token,
-                    entry.action,
-                    entry.detail,
-                    i64::try_from(entry.result_size).unwrap_or(i64::MAX),
-                    prev,
-                    hash
-                ])?;
-                out.push(AuditRecord {
-                    seq,
-                    entry: entry.clone(),
-                    prev: std::mem::replace(&mut prev, hash.clone()),
-                    hash,
-                });
-            }
+        for entry in entries {
+            seq += 1;
+            let hash = crate::audit::entry_hash(&prev, seq, entry);
+            insert_audit(&tx, seq, entry, &prev, &hash)?;
+            out.push(AuditRecord {
+                seq,
+                entry: entry.clone(),
+                prev: std::mem::replace(&mut prev, hash.clone()),
+                hash,
+            });
         }
         if !entries.is_empty() {
             tx.execute(
