@@ -7,8 +7,7 @@
 //! bytes in base64url, like a token's secret part; the store keeps only its
 //! SHA-256 (a 256-bit random value needs no slow hash).
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params};
+use argon2::Params;
 
 use crate::AuthError;
 use crate::token::{ARGON2_M_COST_KIB, ARGON2_P_COST, ARGON2_T_COST, SECRET_BYTES};
@@ -51,18 +50,9 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
 /// (argon2's comparison is constant-time; the parameters come from the
 /// hash). False on anything malformed or over-long.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    if password.is_empty() || password.len() > PASSWORD_MAX_BYTES {
-        return false;
-    }
-    let Ok(parsed) = PasswordHash::new(hash) else {
-        return false;
-    };
-    if parsed.algorithm != Algorithm::Argon2id.ident() {
-        return false;
-    }
-    Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok()
+    !password.is_empty()
+        && password.len() <= PASSWORD_MAX_BYTES
+        && crate::token::verify_argon2id(password.as_bytes(), hash)
 }
 
 /// A new random secret: 32 bytes from the OS in unpadded base64url (43

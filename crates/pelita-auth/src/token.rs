@@ -176,19 +176,20 @@ pub fn parse_token(presented: &str) -> Result<(TokenId, &str), AuthError> {
 /// (rejected before hashing, so garbage costs no argon2 work), a hash that is
 /// not a PHC string, or a hash that is not argon2id.
 pub fn verify_secret(secret: &str, hash: &str) -> bool {
-    if !is_secret(secret) {
-        return false;
-    }
+    is_secret(secret) && verify_argon2id(secret.as_bytes(), hash)
+}
+
+/// Whether `bytes` match `hash`, an argon2id PHC string (anything else,
+/// malformed or another algorithm, is false). The parameters come from the
+/// PHC string itself; argon2's comparison is constant-time.
+pub(crate) fn verify_argon2id(bytes: &[u8], hash: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
     if parsed.algorithm != Algorithm::Argon2id.ident() {
         return false;
     }
-    // The parameters come from the PHC string itself.
-    Argon2::default()
-        .verify_password(secret.as_bytes(), &parsed)
-        .is_ok()
+    Argon2::default().verify_password(bytes, &parsed).is_ok()
 }
 
 /// The argon2id PHC string of `secret`, with the crate's parameters and a
