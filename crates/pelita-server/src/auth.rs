@@ -64,13 +64,22 @@ pub fn is_cheap(state: &AppState, headers: &HeaderMap) -> bool {
     else {
         return true;
     };
-    let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
+    verified_before(
+        state,
+        id.as_str(),
+        &Sha256::digest(secret.as_bytes()).into(),
+    )
+}
+
+/// Whether this process already verified the secret whose SHA-256 is
+/// `digest` against token `id`'s argon2id hash ([`AppState::verified`]).
+fn verified_before(state: &AppState, id: &str, digest: &[u8; 32]) -> bool {
     state
         .verified
         .lock()
         .ok()
-        .and_then(|m| m.get(id.as_str()).copied())
-        .is_some_and(|d| same(&d, &digest))
+        .and_then(|m| m.get(id).copied())
+        .is_some_and(|d| same(&d, digest))
 }
 
 /// Checks the `Authorization` header and that the token may use `scope` now.
@@ -133,13 +142,7 @@ pub fn authenticate_any(
         }
     };
     let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
-    let cached = state
-        .verified
-        .lock()
-        .ok()
-        .and_then(|m| m.get(id.as_str()).copied())
-        .is_some_and(|d| same(&d, &digest));
-    if !cached {
+    if !verified_before(state, id.as_str(), &digest) {
         if !pelita_auth::verify_secret(secret, &row.hash) {
             return Err(unauth("unknown token"));
         }

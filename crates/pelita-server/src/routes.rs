@@ -138,16 +138,17 @@ async fn security_headers(req: Request, next: Next) -> Response {
     r
 }
 
-/// Runs `f` on a blocking thread, as the caller, within the time limit.
+/// Runs `f` on a blocking thread, as a caller holding one of `scopes`,
+/// within the time limit.
 async fn as_caller<T: Send + 'static>(
     state: AppState,
     headers: HeaderMap,
-    scope: Scope,
+    scopes: impl AsRef<[Scope]> + Send + 'static,
     f: impl FnOnce(&AppState, &HeaderMap, crate::auth::Caller) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let limit = state.config.request_timeout;
     let task = tokio::task::spawn_blocking(move || {
-        let caller = authenticate(&state, &headers, scope)?;
+        let caller = authenticate_any(&state, &headers, scopes.as_ref())?;
         f(&state, &headers, caller)
     });
     within(limit, task).await
@@ -167,6 +168,25 @@ async fn within<T>(
     }
 }
 
+/// Runs `f` with `caller`'s view of the store: only while the audit log
+/// can be written, and past the policy only after an audited break-glass
+/// request ([`break_glass`]).
+fn read_as<T>(
+    state: &AppState,
+    headers: &HeaderMap,
+    caller: crate::auth::Caller,
+    f: impl FnOnce(&ReaderView<'_>) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    state.audit.healthy()?;
+    let caller = break_glass(state, headers, caller)?;
+    f(&ReaderView::new(
+        &state.reader,
+        &caller,
+        &state.audit,
+        state.config.as_of,
+    ))
+}
+
 /// Runs `f` with the caller's view of the store.
 pub(crate) async fn with_view<T: Send + 'static>(
     state: AppState,
@@ -174,17 +194,7 @@ pub(crate) async fn with_view<T: Send + 'static>(
     scope: Scope,
     f: impl FnOnce(&ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    as_caller(state, headers, scope, move |state, headers, caller| {
-        state.audit.healthy()?;
-        let caller = break_glass(state, headers, caller)?;
-        f(&ReaderView::new(
-            &state.reader,
-            &caller,
-            &state.audit,
-            state.config.as_of,
-        ))
-    })
-    .await
+    with_view_any(state, headers, [scope], f).await
 }
 
 /// Like [`with_view`] for reads that are short and bounded (one value's
@@ -201,14 +211,7 @@ pub(crate) async fn with_quick_view<T: Send + 'static>(
         return with_view(state, headers, scope, f).await;
     }
     let caller = authenticate(&state, &headers, scope)?;
-    state.audit.healthy()?;
-    let caller = break_glass(&state, &headers, caller)?;
-    f(&ReaderView::new(
-        &state.reader,
-        &caller,
-        &state.audit,
-        state.config.as_of,
-    ))
+    read_as(&state, &headers, caller, f)
 }
 
 /// Runs `f` with the caller's view of the store, for a token that holds
@@ -216,22 +219,13 @@ pub(crate) async fn with_quick_view<T: Send + 'static>(
 pub(crate) async fn with_view_any<T: Send + 'static>(
     state: AppState,
     headers: HeaderMap,
-    scopes: &'static [Scope],
+    scopes: impl AsRef<[Scope]> + Send + 'static,
     f: impl FnOnce(&ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let limit = state.config.request_timeout;
-    let task = tokio::task::spawn_blocking(move || {
-        let caller = crate::auth::authenticate_any(&state, &headers, scopes)?;
-        state.audit.healthy()?;
-        let caller = break_glass(&state, &headers, caller)?;
-        f(&ReaderView::new(
-            &state.reader,
-            &caller,
-            &state.audit,
-            state.config.as_of,
-        ))
-    });
-    within(limit, task).await
+    as_caller(state, headers, scopes, move |state, headers, caller| {
+        read_as(state, headers, caller, f)
+    })
+    .await
 }
 
 /// Runs `f` with the store's writer, as the caller.
@@ -241,7 +235,7 @@ pub(crate) async fn with_writer<T: Send + 'static>(
     scope: Scope,
     f: impl FnOnce(&mut WriterView<'_>) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    as_caller(state, headers, scope, move |state, _, caller| {
+    as_caller(state, headers, [scope], move |state, _, caller| {
         let mut store = state
             .writer
             .lock()
@@ -256,29 +250,24 @@ fn json_response(status: StatusCode, v: Value) -> Response {
 }
 
 async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let limit = state.config.request_timeout;
-    let task = tokio::task::spawn_blocking(move || {
-        // Any token that may do anything may ask who it is.
-        let c = authenticate_any(
-            &state,
-            &headers,
-            &[
-                Scope::Read,
-                Scope::Submit,
-                Scope::Report,
-                Scope::Admin,
-                Scope::Audit,
-            ],
-        )?;
-        Ok::<_, ApiError>(json!({
+    // Any token that may do anything may ask who it is.
+    let any = [
+        Scope::Read,
+        Scope::Submit,
+        Scope::Report,
+        Scope::Admin,
+        Scope::Audit,
+    ];
+    let v = as_caller(state, headers, any, |_, _, c| {
+        Ok(json!({
             "organisation": c.grant.org,
             "role": c.grant.role,
             "scopes": c.grant.scopes,
             "max_tlp": c.grant.max_tlp,
             "token": c.token_id,
         }))
-    });
-    let v = within(limit, task).await?;
+    })
+    .await?;
     Ok(json_response(StatusCode::OK, v))
 }
 
@@ -445,7 +434,7 @@ async fn submit(
     let params = SubmitParams::from_query(&q)?;
     let archive = state.archive.clone();
     let v = with_writer(state, headers, Scope::Submit, move |view| {
-        let (report, stored) = submit_package(view, &archive, body.as_ref(), params)?;
+        let (report, stored) = submit_package(view, &archive, body.as_ref(), params, "submit")?;
         Ok(json!({ "submission": report.sha256, "report": report, "stored": stored }))
     })
     .await?;
@@ -510,6 +499,7 @@ pub(crate) fn submit_package(
     archive: &pelita_ingest::Archive,
     body: &[u8],
     params: SubmitParams,
+    action: &str,
 ) -> Result<(pelita_ingest::SubmissionReport, pelita_store::CommitStats), ApiError> {
     let org = view.organisation().to_owned();
     let options = IngestOptions {
@@ -545,7 +535,7 @@ pub(crate) fn submit_package(
     )
     .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     view.audit(
-        "submit",
+        action,
         format!("{} sha256={}", report.name, report.sha256),
         stored.sightings_added,
     )?;

@@ -22,8 +22,8 @@
 //!   not exist for it: 404, exactly like a made-up id;
 //! - `inbox`, writable, not readable: `POST` an envelope of STIX objects,
 //!   stored as a STIX submission of the caller's organisation through
-//!   [`pelita_store::store_submission`], exactly like
-//!   `POST /api/v1/submissions?format=stix`.
+//!   the same code as `POST /api/v1/submissions?format=stix`
+//!   (`routes::submit_package`, then [`pelita_store::store_submission`]).
 //!
 //! # Objects, versions, dates
 //!
@@ -70,10 +70,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pelita_auth::Scope;
-use pelita_ingest::{FormatChoice, IngestOptions, NoProgress};
+use pelita_ingest::FormatChoice;
 use pelita_model::Tlp;
 use pelita_report::render::{fusion_centre_identity, stix_indicator, stix_time, uuid_from};
-use pelita_store::{Destination, Operation, store_submission};
+use pelita_store::Operation;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
@@ -925,40 +925,15 @@ async fn add_objects(
             "objects": objects,
         });
         let bytes = serde_json::to_vec(&bundle).map_err(internal)?;
-        let org = w.organisation().to_owned();
-        let format = FormatChoice::parse_untrusted("stix").map_err(internal)?;
-        let options = IngestOptions {
-            format,
-            source: Some(org),
+        let params = crate::routes::SubmitParams {
+            format: FormatChoice::parse_untrusted("stix").map_err(internal)?,
             tlp,
-            ..IngestOptions::default()
+            name: "taxii-inbox.json".into(),
+            recipients: Vec::new(),
+            operation: None,
         };
-        let sub = pelita_ingest::submit_reader(
-            &archive,
-            "taxii-inbox.json",
-            bytes.as_slice(),
-            &options.limits,
-        )
-        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-        let (report, stored) = store_submission(
-            w.store(),
-            &archive,
-            &sub,
-            &options,
-            Destination {
-                operation: None,
-                received_at: OffsetDateTime::now_utc(),
-                recipients: Vec::new(),
-                also: None,
-            },
-            &mut NoProgress,
-        )
-        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-        w.audit(
-            "taxii.submit",
-            format!("{} sha256={}", report.name, report.sha256),
-            stored.sightings_added,
-        )?;
+        let (report, _) =
+            crate::routes::submit_package(w, &archive, &bytes, params, "taxii.submit")?;
         let report = serde_json::to_value(&report).map_err(internal)?;
         let sha = report
             .get("sha256")

@@ -95,6 +95,14 @@ impl<'a> ReaderView<'a> {
         )
     }
 
+    /// Whether the caller takes part in `op` (a member organisation, never
+    /// the anonymous reader), or reads past the policy (break glass).
+    fn takes_part(&self, op: &pelita_store::Operation) -> bool {
+        self.caller.broke_glass
+            || (self.caller.org_id.is_some()
+                && op.spec.organisations.contains(&self.caller.grant.org))
+    }
+
     /// An operation's report as the caller may see it, if the caller
     /// takes part in it (an operation one is not part of is not found,
     /// its name included), or breaks the glass.
@@ -105,8 +113,7 @@ impl<'a> ReaderView<'a> {
         let Some(op) = self.store.operation(name)? else {
             return Ok(None);
         };
-        let member = op.spec.organisations.contains(&self.caller.grant.org);
-        if !member && !self.caller.broke_glass {
+        if !self.takes_part(&op) {
             return Ok(None);
         }
         let mut ignore = |_| Ok(());
@@ -189,11 +196,7 @@ impl<'a> ReaderView<'a> {
         &self,
     ) -> Result<Vec<pelita_store::Operation>, pelita_store::StoreError> {
         let mut ops = self.store.operations()?;
-        if !self.caller.broke_glass {
-            let org = &self.caller.grant.org;
-            let member = self.caller.org_id.is_some();
-            ops.retain(|o| member && o.spec.organisations.iter().any(|n| n == org));
-        }
+        ops.retain(|o| self.takes_part(o));
         for o in &mut ops {
             let stats = self
                 .store

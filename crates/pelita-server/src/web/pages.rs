@@ -963,7 +963,7 @@ async fn submit(State(state): State<AppState>, req: Request) -> Result<Response,
                 .lock()
                 .map_err(|_| ApiError::Internal("store lock poisoned".into()))?;
             let mut writer = WriterView::new(&mut store, &session.caller);
-            submit_package(&mut writer, &archive, body.as_ref(), params)?
+            submit_package(&mut writer, &archive, body.as_ref(), params, "submit")?
         };
         let mut errors = Vec::new();
         let mut error_count = 0;
