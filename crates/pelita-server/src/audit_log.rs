@@ -117,7 +117,7 @@ fn drain(rx: &Receiver<Msg>, writer: &Mutex<SqliteStore>, failed: &AtomicBool) {
         }
         if !entries.is_empty() {
             let result = match writer.lock() {
-                Ok(mut store) => store.audit_append_all(&entries).map(drop),
+                Ok(mut store) => store.audit_append_all(entries).map(drop),
                 Err(_) => Err(pelita_store::StoreError::Corrupt(
                     "store lock poisoned".into(),
                 )),

@@ -49,26 +49,21 @@ fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Whether checking this request's token is cheap: its secret was
-/// verified against its argon2id hash before (or it has no token), so
-/// authenticating it costs two indexed reads, not a slow hash.
-pub fn is_cheap(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
-        return true;
-    };
-    let Some((id, secret)) = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|t| pelita_auth::parse_token(t.trim()).ok())
-    else {
-        return true;
-    };
-    verified_before(
-        state,
-        id.as_str(),
-        &Sha256::digest(secret.as_bytes()).into(),
-    )
+/// Authenticates the request if that is cheap, `None` if it is not:
+/// without a token, or with a token whose secret this process verified
+/// against its argon2id hash before ([`AppState::verified`]), checking
+/// costs a cached grant and a SHA-256, not a slow hash. Look-ups use this
+/// to answer on the async worker itself.
+pub fn authenticate_if_cheap(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Option<Result<Caller, ApiError>> {
+    match presented(headers) {
+        Ok(Some(token)) if !verified_before(state, token.id.as_str(), &token.digest) => None,
+        Ok(token) => Some(check(state, token, &[scope])),
+        Err(e) => Some(Err(e)),
+    }
 }
 
 /// Whether this process already verified the secret whose SHA-256 is
@@ -98,15 +93,25 @@ pub fn authenticate_any(
     headers: &HeaderMap,
     scopes: &[Scope],
 ) -> Result<Caller, ApiError> {
-    let unauth = |m: &str| ApiError::Unauthenticated(m.to_owned());
+    check(state, presented(headers)?, scopes)
+}
+
+/// A bearer token as the request presents it, well-formed.
+struct Presented<'h> {
+    id: pelita_auth::TokenId,
+    secret: &'h str,
+    /// SHA-256 of the secret (what [`AppState::verified`] remembers).
+    digest: [u8; 32],
+}
+
+fn unauth(message: &str) -> ApiError {
+    ApiError::Unauthenticated(message.to_owned())
+}
+
+/// The request's bearer token (`None`: no `Authorization` header).
+fn presented(headers: &HeaderMap) -> Result<Option<Presented<'_>>, ApiError> {
     let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
-        if state.config.anonymous_read && scopes.contains(&Scope::Read) {
-            spend(state, ANONYMOUS)?;
-            return Ok(anonymous());
-        }
-        return Err(unauth(
-            "a token is required: send `Authorization: Bearer pelita_…`",
-        ));
+        return Ok(None);
     };
     let value = value
         .to_str()
@@ -117,6 +122,29 @@ pub fn authenticate_any(
         .trim();
     let (id, secret) = pelita_auth::parse_token(presented)
         .map_err(|_| unauth("the token is not a Pelita token"))?;
+    Ok(Some(Presented {
+        id,
+        secret,
+        digest: Sha256::digest(secret.as_bytes()).into(),
+    }))
+}
+
+/// The caller behind `token` (anonymous without one, if allowed), if its
+/// token may use at least one of `scopes` now.
+fn check(
+    state: &AppState,
+    token: Option<Presented<'_>>,
+    scopes: &[Scope],
+) -> Result<Caller, ApiError> {
+    let Some(Presented { id, secret, digest }) = token else {
+        if state.config.anonymous_read && scopes.contains(&Scope::Read) {
+            spend(state, ANONYMOUS)?;
+            return Ok(anonymous());
+        }
+        return Err(unauth(
+            "a token is required: send `Authorization: Bearer pelita_…`",
+        ));
+    };
     // The token and its organisation's identity: cached for a moment.
     let generation = state.grant_generation.load(Ordering::SeqCst);
     let fresh = state.grants.lock().ok().and_then(|m| {
@@ -141,7 +169,6 @@ pub fn authenticate_any(
             (row, org_id)
         }
     };
-    let digest: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
     if !verified_before(state, id.as_str(), &digest) {
         if !pelita_auth::verify_secret(secret, &row.hash) {
             return Err(unauth("unknown token"));
@@ -248,7 +275,12 @@ fn spend(state: &AppState, token: &str) -> Result<(), ApiError> {
         .budgets
         .lock()
         .map_err(|_| ApiError::Internal("budget lock poisoned".into()))?;
-    let (left, last) = budgets.entry(token.to_owned()).or_insert((cap, now));
+    if !budgets.contains_key(token) {
+        budgets.insert(token.to_owned(), (cap, now));
+    }
+    let Some((left, last)) = budgets.get_mut(token) else {
+        return Err(ApiError::Internal("budget lost".into()));
+    };
     *left = (*left + now.duration_since(*last).as_secs_f64() * rate).min(cap);
     *last = now;
     if *left < 1.0 {

@@ -16,7 +16,7 @@ use pelita_store::{Destination, Store as _, store_submission};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::auth::{authenticate, authenticate_any, break_glass};
+use crate::auth::{authenticate_any, break_glass};
 use crate::error::ApiError;
 use crate::view::{ReaderView, WriterView};
 use crate::{AppState, admin, docs, openapi, taxii, web};
@@ -207,11 +207,10 @@ pub(crate) async fn with_quick_view<T: Send + 'static>(
     scope: Scope,
     f: impl FnOnce(&ReaderView<'_>) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    if !crate::auth::is_cheap(&state, &headers) {
-        return with_view(state, headers, scope, f).await;
+    match crate::auth::authenticate_if_cheap(&state, &headers, scope) {
+        Some(caller) => read_as(&state, &headers, caller?, f),
+        None => with_view(state, headers, scope, f).await,
     }
-    let caller = authenticate(&state, &headers, scope)?;
-    read_as(&state, &headers, caller, f)
 }
 
 /// Runs `f` with the caller's view of the store, for a token that holds

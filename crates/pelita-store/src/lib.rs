@@ -732,14 +732,18 @@ pub trait Store {
 
     /// Appends an entry to the audit log ([`audit`]) and returns it as stored.
     fn audit_append(&mut self, entry: &AuditEntry) -> Result<AuditRecord, StoreError> {
-        self.audit_append_all(std::slice::from_ref(entry))?
+        self.audit_append_all(vec![entry.clone()])?
             .pop()
             .ok_or_else(|| StoreError::Corrupt("an audit append stored nothing".into()))
     }
 
     /// Appends entries to the audit log in order, all or none (one
-    /// transaction: a busy server commits a batch at a time).
-    fn audit_append_all(&mut self, entries: &[AuditEntry]) -> Result<Vec<AuditRecord>, StoreError>;
+    /// transaction: a busy server commits a batch at a time). Takes the
+    /// entries by value: each moves into its record, uncopied.
+    fn audit_append_all(
+        &mut self,
+        entries: Vec<AuditEntry>,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 
     /// The audit log, oldest first: at most `limit` entries from sequence number `from` on.
     fn audit_entries(&self, from: i64, limit: usize) -> Result<Vec<AuditRecord>, StoreError>;

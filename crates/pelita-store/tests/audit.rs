@@ -152,9 +152,9 @@ fn a_batch_appends_the_same_chain_as_one_at_a_time() {
     let mut store = SqliteStore::open(&path).unwrap();
     let entries: Vec<AuditEntry> = (1..=9).map(entry).collect();
     let (a, b) = entries.split_at(4);
-    let mut batched = store.audit_append_all(a).unwrap();
-    batched.extend(store.audit_append_all(b).unwrap());
-    assert!(store.audit_append_all(&[]).unwrap().is_empty());
+    let mut batched = store.audit_append_all(a.to_vec()).unwrap();
+    batched.extend(store.audit_append_all(b.to_vec()).unwrap());
+    assert!(store.audit_append_all(Vec::new()).unwrap().is_empty());
     let single = SqliteStore::open(&one_path)
         .unwrap()
         .audit_entries(1, 100)
