@@ -176,3 +176,62 @@ fn domain_resolutions_from_stix_and_misp_are_related_in_lookup() {
         "{human}"
     );
 }
+
+/// `pelita ingest --ip-overrides FILE.mmdb`: a user's MaxMind-format
+/// database places the addresses inside its networks, and the shipped data
+/// places the others.
+#[test]
+fn an_mmdb_override_reaches_lookup() {
+    use pelita_test_support::mmdb::{MmdbWriter, Value};
+    let t = TempDir::new("mmdb");
+    let root = &t.0;
+    let data = root.join("data");
+    let mut w = MmdbWriter::new("Pelita-Test-Override");
+    w.insert(
+        "8.8.8.0/24".parse().unwrap(),
+        Value::map([
+            ("country", Value::map([("iso_code", Value::str("FR"))])),
+            ("autonomous_system_number", Value::U32(64500)),
+            ("autonomous_system_organization", Value::str("Override Net")),
+        ]),
+    );
+    let mmdb = root.join("override.mmdb");
+    std::fs::write(&mmdb, w.to_bytes().unwrap()).unwrap();
+    let list = root.join("list.txt");
+    std::fs::write(&list, "8.8.8.8\n8.8.4.4\n").unwrap();
+    let out = pelita(
+        root,
+        &[
+            "ingest",
+            "--data-dir",
+            s(&data),
+            "--source",
+            "x",
+            "--ip-overrides",
+            s(&mmdb),
+            s(&list),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (_, v) = lookup_json(root, &data, "8.8.8.8");
+    let e = &v["exact"]["enrichment"];
+    assert_eq!(
+        (&e["country"], &e["asn"], &e["as_name"]),
+        (&"FR".into(), &64500.into(), &"Override Net".into()),
+        "{v}"
+    );
+    assert!(
+        e["dataset_version"]
+            .as_str()
+            .unwrap()
+            .contains("mmdb Pelita-Test-Override@"),
+        "{v}"
+    );
+    let (_, v) = lookup_json(root, &data, "8.8.4.4");
+    let e = &v["exact"]["enrichment"];
+    assert_eq!(
+        (&e["country"], &e["asn"]),
+        (&"US".into(), &15169.into()),
+        "{v}"
+    );
+}
