@@ -441,16 +441,35 @@ impl<'a> Ingest<'a> {
         let mut own = Vec::new();
         let mut ends = Vec::new();
         for cand in &reduction.candidates {
-            if let Some(o) = self.make(&c, cand.kind, &cand.value, ploc.clone()) {
+            if let Some(mut o) = self.make(&c, cand.kind, &cand.value, ploc.clone()) {
+                if cand.path == "domain-name:value" {
+                    // What the pattern says this domain resolves to.
+                    for r in reduction
+                        .resolutions
+                        .iter()
+                        .filter(|r| r.domain == cand.value)
+                    {
+                        let rel = Related {
+                            relation: Relation::ResolvesTo,
+                            kind: r.target_kind,
+                            value: r.target.clone(),
+                        };
+                        if !o.related.contains(&rel) {
+                            o.related.push(rel);
+                        }
+                    }
+                }
                 let role = match cand.path.as_str() {
                     "domain-name:value" => Some(Role::Domain),
                     "ipv4-addr:value" | "ipv6-addr:value" => Some(Role::Address),
                     _ => None,
                 };
                 if let Some(role) = role {
+                    let mut end = o.clone();
+                    end.related.clear();
                     ends.push(End {
                         role,
-                        observation: o.clone(),
+                        observation: end,
                     });
                 }
                 own.push(o);

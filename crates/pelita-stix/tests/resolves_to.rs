@@ -345,3 +345,44 @@ fn samples_with_forward_resolves_to_refs() {
         );
     }
 }
+
+/// MISP exports a `domain|ip` attribute as one pattern naming both: the
+/// domain's observation carries the address.
+#[test]
+fn a_pattern_naming_a_domain_and_what_it_resolves_to() {
+    let (c, s) = run(&[indicator(
+        IND_D,
+        "[domain-name:value = 'c2.example.org' AND domain-name:resolves_to_refs[*].value = '198.51.100.7']",
+    )]);
+    assert_eq!(s.patterns_reduced, 1);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    let values: Vec<_> = c.observations.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(values, ["c2.example.org", "198.51.100.7"]);
+    let r = &c.observations[0].related;
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        (r[0].relation, r[0].kind, r[0].value.as_str()),
+        (
+            Relation::ResolvesTo,
+            Some(pelita_model::IndicatorKind::Ipv4),
+            "198.51.100.7"
+        )
+    );
+    assert!(c.observations[1].related.is_empty());
+
+    let Some(path) = samples("misp-stix/conversion-pairs/test_event2_stix21.json") else {
+        return;
+    };
+    let bytes = std::fs::read(&path).unwrap();
+    let mut c = Collect::default();
+    parse(&bytes[..], &ParseContext::named("event2"), &mut c);
+    assert!(
+        c.observations.iter().any(|o| o.value == "circl.lu"
+            && o.location
+                .pointer
+                .as_deref()
+                .is_some_and(|p| p.ends_with("/pattern"))
+            && o.related.iter().any(|r| r.value == "149.13.33.14")),
+        "the indicator's pattern names circl.lu resolving to 149.13.33.14"
+    );
+}
