@@ -163,6 +163,108 @@ network,country,asn,as name
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A user's `.mmdb` (written here with the test-support writer, in both
+/// layouts `Mmdb` reads) overrides the shipped data inside its networks,
+/// field by field, and the shipped data answers everywhere else.
+#[test]
+fn mmdb_overrides_inside_its_networks_and_falls_back_outside() {
+    use pelita_test_support::mmdb::{MmdbWriter, Network, Value};
+    let net = |s: &str| s.parse::<Network>().unwrap();
+    let iso = |c: &str| Value::map([("iso_code", Value::str(c))]);
+    let mut w = MmdbWriter::new("Pelita-Test-Override").build_epoch(1_750_000_000);
+    // GeoIP2 / GeoLite2 layout.
+    w.insert(
+        net("8.8.8.0/24"),
+        Value::map([
+            ("country", iso("fr")),
+            ("autonomous_system_number", Value::U32(64500)),
+            ("autonomous_system_organization", Value::str("Override Net")),
+        ]),
+    );
+    // ip-location-db layout, a country only: the ASN comes from the shipped data.
+    w.insert(
+        net("1.1.1.0/24"),
+        Value::map([("country_code", Value::str("NL"))]),
+    );
+    // The registered country when there is no country.
+    w.insert(
+        net("9.9.9.0/24"),
+        Value::map([("registered_country", iso("CH"))]),
+    );
+    w.insert(
+        net("2001:4860:4860::/48"),
+        Value::map([
+            ("country", iso("DE")),
+            ("autonomous_system_number", Value::U32(64501)),
+            ("autonomous_system_organization", Value::str("Override Six")),
+        ]),
+    );
+    let dir = std::env::temp_dir().join(format!("pelita-enrich-mmdb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("override.mmdb");
+    std::fs::write(&path, w.to_bytes().unwrap()).unwrap();
+
+    let shipped = Enricher::builtin();
+    let e = Enricher::with_mmdb(&path).unwrap();
+    assert!(
+        e.version()
+            .contains("; mmdb Pelita-Test-Override@1750000000"),
+        "{}",
+        e.version()
+    );
+    let s = |ip_: &str| shipped.lookup_ip(ip(ip_));
+    // What the shipped data says, so that the override visibly changes it.
+    assert_eq!(
+        s("8.8.8.8"),
+        (Some("US".into()), Some(15169), Some("Google LLC".into()))
+    );
+    // Inside the override's networks: its answer.
+    assert_eq!(
+        e.lookup_ip(ip("8.8.8.8")),
+        (Some("FR".into()), Some(64500), Some("Override Net".into()))
+    );
+    assert_eq!(
+        e.lookup_ip(ip("2001:4860:4860::8888")),
+        (Some("DE".into()), Some(64501), Some("Override Six".into()))
+    );
+    // Field by field: the override's country, the shipped ASN.
+    assert_eq!(
+        e.lookup_ip(ip("1.1.1.1")),
+        (
+            Some("NL".into()),
+            Some(13335),
+            Some("Cloudflare, Inc.".into())
+        )
+    );
+    let (country, asn, _) = e.lookup_ip(ip("9.9.9.9"));
+    assert_eq!((country.as_deref(), asn), (Some("CH"), s("9.9.9.9").1));
+    // Outside them, even next door: the shipped data.
+    for outside in [
+        "8.8.4.4",
+        "8.8.9.1",
+        "1.0.0.1",
+        "2001:4860:4801::1",
+        "81.2.69.160",
+    ] {
+        assert_eq!(e.lookup_ip(ip(outside)), s(outside), "{outside}");
+    }
+    assert_ne!(s("8.8.4.4").0, None, "the fallback has data to show");
+    // Through enrichment, for an address and a URL on it.
+    assert_eq!(e.enrich(&ind("8.8.8.8")).country.as_deref(), Some("FR"));
+    assert_eq!(e.enrich(&ind("http://8.8.8.8/x")).asn, Some(64500));
+    assert_eq!(
+        e.enrich(&ind("8.8.4.4")).country,
+        shipped.enrich(&ind("8.8.4.4")).country
+    );
+    // A CSV override takes precedence over the .mmdb, field by field.
+    let layered = e.add_csv_overrides_text("t", "8.8.8.0/24,JP,,\n").unwrap();
+    assert_eq!(
+        layered.lookup_ip(ip("8.8.8.8")),
+        (Some("JP".into()), Some(64500), Some("Override Net".into()))
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 fn arb_ranges() -> impl Strategy<Value = Vec<(u32, u32, u8)>> {
     // Sorted cut points give non-overlapping ranges; some are skipped (gaps).
     proptest::collection::vec((any::<u32>(), 0u8..4, any::<bool>()), 0..60).prop_map(|mut v| {

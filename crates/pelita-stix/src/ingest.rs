@@ -6,8 +6,10 @@
 //! (TLP, times, labels, types, revocation, id, name/description). What it
 //! remembers between objects is bounded ([`MEMORY_CAP`] entries per table):
 //! malware names, `indicates` relationships, TLP marking definitions, and
-//! cyber-observable values for `resolves-to`. Context that arrives *after*
-//! the object it concerns is not applied (best effort, single pass).
+//! the domains and addresses objects name, for `resolves-to` statements
+//! ([`crate::resolve`]). Context that arrives *after* the object it
+//! concerns is not applied (best effort, single pass), except a
+//! `resolves-to` statement, which is used whichever comes first.
 
 use std::collections::HashMap;
 
@@ -23,6 +25,7 @@ use crate::model::{Body, MarkingDefinition, ObjectClass, Sco, SpecVersion, StixO
 use crate::pattern::Pattern;
 use crate::pattern::parse_pattern;
 use crate::reduce::{domain_kind, hash_kind, ipv4_kind, ipv6_kind, reduce};
+use crate::resolve::{End, Resolver, Role, Statement};
 use crate::validate::{parse_timestamp, validate_object_keeping_pattern};
 
 /// Most entries kept in each cross-object table.
@@ -40,7 +43,7 @@ pub(crate) struct Ingest<'a> {
     malware: HashMap<String, (String, Vec<String>)>,
     indicates: HashMap<String, String>,
     tlp_defs: HashMap<String, Tlp>,
-    sco_values: HashMap<String, (Option<IndicatorKind>, String)>,
+    resolver: Resolver,
 }
 
 /// What an observation inherits from the object it came from.
@@ -96,7 +99,7 @@ impl<'a> Ingest<'a> {
             malware: HashMap::new(),
             indicates: HashMap::new(),
             tlp_defs: HashMap::new(),
-            sco_values: HashMap::new(),
+            resolver: Resolver::default(),
         }
     }
 
@@ -112,6 +115,48 @@ impl<'a> Ingest<'a> {
     fn observation(&mut self, o: Observation) {
         self.summary.observations += 1;
         self.sink.observation(o);
+    }
+
+    /// Emits an object's own observations, and the observations of the
+    /// `resolves-to` statements it completed: a statement that restates one
+    /// of them (same value, location and marking) adds its related values to
+    /// it instead of being a second observation.
+    fn emit_all(&mut self, mut own: Vec<Observation>, restated: Vec<Observation>) {
+        for r in restated {
+            let same = own.iter_mut().find(|o| {
+                o.value == r.value && o.kind == r.kind && o.location == r.location && o.tlp == r.tlp
+            });
+            match same {
+                Some(o) => {
+                    for rel in r.related {
+                        if !o.related.contains(&rel) {
+                            o.related.push(rel);
+                        }
+                    }
+                }
+                None => own.push(r),
+            }
+        }
+        for o in own {
+            self.observation(o);
+        }
+    }
+
+    /// Ends the submission: reports the `resolves-to` statements not used.
+    pub fn finish(&mut self) {
+        self.resolver.finish();
+        self.summary.resolves_to = self.resolver.resolved;
+        self.summary.resolves_to_unused = self.resolver.unresolved;
+        if let Some(loc) = self.resolver.first_unresolved.take() {
+            let n = self.resolver.unresolved;
+            self.problem(Problem::unsupported(
+                "stix.resolves-to-unused",
+                format!(
+                    "{n} resolves-to statement(s) (relationships or resolves_to_refs) name no domain and address in this submission, or exceed what is remembered; not used"
+                ),
+                loc,
+            ));
+        }
     }
 
     fn violation_severity(&self) -> Severity {
@@ -212,6 +257,25 @@ impl<'a> Ingest<'a> {
         loc: Location,
         related: Vec<Related>,
     ) -> bool {
+        match self.make(c, kind, value, loc) {
+            Some(mut o) => {
+                o.related = related;
+                self.observation(o);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The observation of `value` with the context `c`, or a located
+    /// problem when the value is too long.
+    fn make(
+        &mut self,
+        c: &Context,
+        kind: Option<IndicatorKind>,
+        value: &str,
+        loc: Location,
+    ) -> Option<Observation> {
         if value.len() > self.ctx.limits.max_value_bytes {
             self.problem(Problem::error(
                 "limit.value-too-long",
@@ -223,7 +287,7 @@ impl<'a> Ingest<'a> {
                 ),
                 loc,
             ));
-            return false;
+            return None;
         }
         let mut o = Observation::new(kind, value, loc);
         o.tlp = c.tlp;
@@ -235,9 +299,7 @@ impl<'a> Ingest<'a> {
         o.context.clone_from(&c.context);
         o.first_seen = c.first_seen;
         o.last_seen = c.last_seen;
-        o.related = related;
-        self.observation(o);
-        true
+        Some(o)
     }
 
     /// `parsed`: the pattern as validation parsed it, if it did.
@@ -268,24 +330,8 @@ impl<'a> Ingest<'a> {
             }
             Body::Sco(s) => {
                 let c = self.base_context(obj);
-                let related = obj
-                    .raw
-                    .get("resolves_to_refs")
-                    .and_then(Value::as_array)
-                    .map(|refs| {
-                        refs.iter()
-                            .filter_map(Value::as_str)
-                            .filter_map(|r| self.sco_values.get(r))
-                            .map(|(kind, value)| Related {
-                                relation: Relation::ResolvesTo,
-                                kind: *kind,
-                                value: value.clone(),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
                 let t = obj.common.object_type.clone();
-                self.sco(&c, &t, s, loc, related);
+                self.top_level_sco(obj, &c, &t, s, loc);
             }
             Body::Malware(m) => {
                 if let (Some(id), Some(name)) = (&obj.common.id, &m.name) {
@@ -303,6 +349,20 @@ impl<'a> Ingest<'a> {
                     && t.starts_with("malware--")
                 {
                     remember(&mut self.indicates, s.clone(), t.clone());
+                }
+                // A withdrawn statement is not used.
+                if r.relationship_type.as_deref() == Some("resolves-to")
+                    && !obj.common.revoked
+                    && let (Some(s), Some(t)) = (&r.source_ref, &r.target_ref)
+                {
+                    let restated = self.resolver.statement(Statement {
+                        source: s.clone(),
+                        target: t.clone(),
+                        tlp: self.tlp_of(obj),
+                        location: loc.clone(),
+                        stated_by: obj.common.id.clone(),
+                    });
+                    self.emit_all(Vec::new(), restated);
                 }
             }
             Body::MarkingDefinition(MarkingDefinition::Tlp(Some(t))) => {
@@ -378,12 +438,49 @@ impl<'a> Ingest<'a> {
             c.hints
                 .extend(types.iter().map(|t| format!("stix-malware-type:{t}")));
         }
-        let mut emitted = 0;
+        let mut own = Vec::new();
+        let mut ends = Vec::new();
         for cand in &reduction.candidates {
-            if self.emit(&c, cand.kind, &cand.value, ploc.clone(), Vec::new()) {
-                emitted += 1;
+            if let Some(mut o) = self.make(&c, cand.kind, &cand.value, ploc.clone()) {
+                if cand.path == "domain-name:value" {
+                    // What the pattern says this domain resolves to.
+                    for r in reduction
+                        .resolutions
+                        .iter()
+                        .filter(|r| r.domain == cand.value)
+                    {
+                        let rel = Related {
+                            relation: Relation::ResolvesTo,
+                            kind: r.target_kind,
+                            value: r.target.clone(),
+                        };
+                        if !o.related.contains(&rel) {
+                            o.related.push(rel);
+                        }
+                    }
+                }
+                let role = match cand.path.as_str() {
+                    "domain-name:value" => Some(Role::Domain),
+                    "ipv4-addr:value" | "ipv6-addr:value" => Some(Role::Address),
+                    _ => None,
+                };
+                if let Some(role) = role {
+                    let mut end = o.clone();
+                    end.related.clear();
+                    ends.push(End {
+                        role,
+                        observation: end,
+                    });
+                }
+                own.push(o);
             }
         }
+        let emitted = own.len();
+        let restated = match obj.id() {
+            Some(key) => self.resolver.arrived(key, ends),
+            None => Vec::new(),
+        };
+        self.emit_all(own, restated);
         if emitted > 0 {
             self.summary.patterns_reduced += 1;
         } else {
@@ -406,30 +503,89 @@ impl<'a> Ingest<'a> {
         }
     }
 
+    /// The observation of an observable with a `value` (addresses, names,
+    /// URLs); `None` for other observables, a missing value or one too long.
+    fn value_observation(
+        &mut self,
+        c: &Context,
+        t: &str,
+        sco: &Sco,
+        loc: &Location,
+    ) -> Option<Observation> {
+        let (Sco::Ipv4Addr(a)
+        | Sco::Ipv6Addr(a)
+        | Sco::DomainName(a)
+        | Sco::Url(a)
+        | Sco::EmailAddr(a)) = sco
+        else {
+            return None;
+        };
+        let v = a.value.as_ref()?;
+        let kind = match sco {
+            Sco::Ipv4Addr(_) => ipv4_kind(v),
+            Sco::Ipv6Addr(_) => ipv6_kind(v),
+            Sco::DomainName(_) => domain_kind(v),
+            Sco::Url(_) => Some(IndicatorKind::Url),
+            _ => Some(IndicatorKind::Email),
+        };
+        let mut c2 = c.clone();
+        c2.hints.push(format!("stix-observable:{t}"));
+        self.make(&c2, kind, v, loc.child("value"))
+    }
+
+    /// A top-level observable: a domain or an address is also remembered as
+    /// an end of `resolves-to` statements, and a domain's `resolves_to_refs`
+    /// are statements ([`crate::resolve`]).
+    fn top_level_sco(&mut self, obj: &StixObject, c: &Context, t: &str, sco: &Sco, loc: &Location) {
+        let (role, refs) = match sco {
+            Sco::DomainName(a) => (Role::Domain, a.resolves_to_refs.as_slice()),
+            Sco::Ipv4Addr(_) | Sco::Ipv6Addr(_) => (Role::Address, &[][..]),
+            _ => {
+                self.sco(c, t, sco, loc, Vec::new());
+                return;
+            }
+        };
+        let Some(o) = self.value_observation(c, t, sco, loc) else {
+            return;
+        };
+        // An observable without an id (invalid in 2.1, kept in lenient mode)
+        // is named by its place, which no reference can name.
+        let key = obj.id().map_or_else(
+            || format!("@{}", loc.pointer.as_deref().unwrap_or_default()),
+            str::to_owned,
+        );
+        let mut restated = self.resolver.arrived(
+            &key,
+            vec![End {
+                role,
+                observation: o.clone(),
+            }],
+        );
+        let refs_loc = loc.child("resolves_to_refs");
+        for (i, target) in refs.iter().enumerate() {
+            restated.extend(self.resolver.statement(Statement {
+                source: key.clone(),
+                target: target.clone(),
+                tlp: o.tlp,
+                location: refs_loc.child(i),
+                stated_by: obj.common.id.clone(),
+            }));
+        }
+        self.emit_all(vec![o], restated);
+    }
+
     fn sco(&mut self, c: &Context, t: &str, sco: &Sco, loc: &Location, related: Vec<Related>) {
         let id = c.source_id.clone();
         match sco {
-            Sco::Ipv4Addr(a)
-            | Sco::Ipv6Addr(a)
-            | Sco::DomainName(a)
-            | Sco::Url(a)
-            | Sco::EmailAddr(a) => {
-                let Some(v) = &a.value else { return };
-                let kind = match sco {
-                    Sco::Ipv4Addr(_) => ipv4_kind(v),
-                    Sco::Ipv6Addr(_) => ipv6_kind(v),
-                    Sco::DomainName(_) => domain_kind(v),
-                    Sco::Url(_) => Some(IndicatorKind::Url),
-                    _ => Some(IndicatorKind::Email),
-                };
-                if let Some(i) = &id
-                    && matches!(sco, Sco::Ipv4Addr(_) | Sco::Ipv6Addr(_))
-                {
-                    remember(&mut self.sco_values, i.clone(), (kind, v.clone()));
+            Sco::Ipv4Addr(_)
+            | Sco::Ipv6Addr(_)
+            | Sco::DomainName(_)
+            | Sco::Url(_)
+            | Sco::EmailAddr(_) => {
+                if let Some(mut o) = self.value_observation(c, t, sco, loc) {
+                    o.related = related;
+                    self.observation(o);
                 }
-                let mut c2 = c.clone();
-                c2.hints.push(format!("stix-observable:{t}"));
-                self.emit(&c2, kind, v, loc.child("value"), related);
             }
             Sco::File(f) => {
                 let hloc = loc.child("hashes");

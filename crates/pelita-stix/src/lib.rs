@@ -30,8 +30,9 @@
 //! bundle in memory: the `objects` array is visited element by element, each
 //! element is read as a raw JSON slice, checked for depth, parsed, validated,
 //! reduced and dropped before the next one is read. What is remembered across
-//! objects (malware names for `indicates`, TLP definitions, observable values
-//! for `resolves-to`) is capped. Input is any [`std::io::BufRead`]; a UTF-8
+//! objects (malware names for `indicates`, TLP definitions, the domains and
+//! addresses objects name and the statements waiting for them, for
+//! `resolves-to` in either order) is capped. Input is any [`std::io::BufRead`]; a UTF-8
 //! byte-order mark is skipped. Byte offsets and line numbers of each object
 //! are tracked by counting what the JSON reader consumes.
 //!
@@ -55,6 +56,7 @@ pub mod reduce;
 pub mod validate;
 
 mod ingest;
+mod resolve;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -94,6 +96,12 @@ pub struct Summary {
     pub patterns_unsupported: u64,
     /// Patterns that did not parse or were too long.
     pub patterns_invalid: u64,
+    /// `resolves-to` statements (relationships, `resolves_to_refs`) turned
+    /// into related values, whichever came first of the statement and its ends.
+    pub resolves_to: u64,
+    /// `resolves-to` statements not used: an end not in the submission or
+    /// naming no domain and address, or more than is remembered.
+    pub resolves_to_unused: u64,
     /// Problems of severity error.
     pub errors: u64,
     /// Problems of severity warning.
@@ -181,6 +189,7 @@ pub fn parse_with(
         }
         document += 1;
     }
+    state.ingest.finish();
     state.ingest.summary
 }
 

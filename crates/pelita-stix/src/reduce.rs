@@ -9,13 +9,21 @@
 //! `NOT`) is listed in [`Reduction::unsupported`]: valid STIX, not an
 //! indicator. Values are passed through as written (defanged or not); the
 //! canonicaliser decides what they are.
+//!
+//! A domain and what it resolves to, tested together in one observation
+//! (`[domain-name:value = 'a.example' AND
+//! domain-name:resolves_to_refs[*].value = '198.51.100.7']`, how MISP
+//! exports its `domain|ip` attributes), are both candidates, and the pair is
+//! a [`Resolution`]. Only a conjunction states it: in an `OR`, or across
+//! observations, the two values need not belong to one domain.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use pelita_model::IndicatorKind;
 
 use crate::pattern::{
-    Literal, ObjectPath, Operand, Operator, PathComponent, Pattern, property_tests,
+    ComparisonExpr, Literal, ObjectPath, ObservationExpr, Operand, Operator, PathComponent,
+    Pattern, PropertyTest, property_tests,
 };
 
 /// One indicator value found in a pattern.
@@ -36,6 +44,19 @@ pub struct Reduction {
     pub candidates: Vec<Candidate>,
     /// The comparisons not turned into indicators (`process:name =`, `url:value LIKE`).
     pub unsupported: Vec<String>,
+    /// Domains the pattern says resolve to a value, in the order found, without repeats.
+    pub resolutions: Vec<Resolution>,
+}
+
+/// A domain a pattern says resolves to a value (an address, or a domain for a CNAME).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// The domain, as written.
+    pub domain: String,
+    /// What it resolves to, as written.
+    pub target: String,
+    /// The kind of the target, when it is clear.
+    pub target_kind: Option<IndicatorKind>,
 }
 
 /// What kind of indicator an object path holds.
@@ -50,6 +71,8 @@ enum PathKind {
     Fixed(IndicatorKind),
     /// An address of any kind (network-traffic ends).
     Any,
+    /// What a domain resolves to: an address of either family, or a domain.
+    Resolved,
 }
 
 fn props(path: &ObjectPath) -> Option<Vec<&str>> {
@@ -62,7 +85,23 @@ fn props(path: &ObjectPath) -> Option<Vec<&str>> {
         .collect()
 }
 
+/// `domain-name:resolves_to_refs[*].value` (or `[n]`).
+fn is_resolves_to(path: &ObjectPath) -> bool {
+    path.object_type == "domain-name"
+        && matches!(
+            path.components.as_slice(),
+            [
+                PathComponent::Property(r),
+                PathComponent::AnyIndex | PathComponent::Index(_),
+                PathComponent::Property(v),
+            ] if r == "resolves_to_refs" && v == "value"
+        )
+}
+
 fn path_kind(path: &ObjectPath) -> Option<PathKind> {
+    if is_resolves_to(path) {
+        return Some(PathKind::Resolved);
+    }
     let props = props(path)?;
     let kind = match (path.object_type.as_str(), props.as_slice()) {
         ("ipv4-addr", ["value"]) => PathKind::Ipv4,
@@ -138,6 +177,9 @@ fn kind_for(pk: &PathKind, v: &str) -> Option<IndicatorKind> {
         PathKind::Domain => domain_kind(v),
         PathKind::Fixed(k) => Some(*k),
         PathKind::Any => None,
+        PathKind::Resolved => ipv4_kind(v)
+            .or_else(|| ipv6_kind(v))
+            .filter(|k| *k != IndicatorKind::Cidr),
     }
 }
 
@@ -180,7 +222,75 @@ pub fn reduce(p: &Pattern) -> Reduction {
                 .push(format!("{path} {} (no usable value)", t.op.as_str()));
         }
     }
+    r.resolutions = resolutions(&p.expression);
     r
+}
+
+/// The string values of a usable (`=`, `IN`, not negated) test of `path`.
+fn test_values(t: &PropertyTest, want: impl Fn(&ObjectPath) -> bool) -> Vec<&str> {
+    if t.negated || !matches!(t.op, Operator::Eq | Operator::In) || !want(&t.path) {
+        return Vec::new();
+    }
+    let literals: Vec<&Literal> = match &t.value {
+        Operand::Literal(l) => vec![l],
+        Operand::Set(v) => v.iter().collect(),
+    };
+    literals
+        .into_iter()
+        .filter_map(|l| match l {
+            Literal::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The domain/target pairs of the observations whose comparison is a
+/// conjunction of a domain's value and what it resolves to.
+fn resolutions(e: &ObservationExpr) -> Vec<Resolution> {
+    fn walk(e: &ObservationExpr, out: &mut Vec<Resolution>) {
+        match e {
+            ObservationExpr::Observation(c) => {
+                let conjuncts: Vec<&PropertyTest> = match c {
+                    ComparisonExpr::Test(t) => vec![t],
+                    ComparisonExpr::And(v) => v
+                        .iter()
+                        .filter_map(|c| match c {
+                            ComparisonExpr::Test(t) => Some(t),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let domains: Vec<&str> = conjuncts
+                    .iter()
+                    .flat_map(|t| test_values(t, |p| p.to_string() == "domain-name:value"))
+                    .collect();
+                let targets: Vec<&str> = conjuncts
+                    .iter()
+                    .flat_map(|t| test_values(t, is_resolves_to))
+                    .collect();
+                for d in &domains {
+                    for t in targets.iter().filter(|t| *t != d) {
+                        let r = Resolution {
+                            domain: (*d).to_owned(),
+                            target: (*t).to_owned(),
+                            target_kind: kind_for(&PathKind::Resolved, t),
+                        };
+                        if !out.contains(&r) {
+                            out.push(r);
+                        }
+                    }
+                }
+            }
+            ObservationExpr::Group(e) | ObservationExpr::Qualified(e, _) => walk(e, out),
+            ObservationExpr::And(v) | ObservationExpr::Or(v) | ObservationExpr::FollowedBy(v) => {
+                v.iter().for_each(|e| walk(e, out));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(e, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -220,6 +330,51 @@ mod tests {
         let r = red("[url:value LIKE '%x%' AND url:value NOT = 'http://a.example/']");
         assert!(r.candidates.is_empty());
         assert_eq!(r.unsupported.len(), 2);
+    }
+
+    #[test]
+    fn a_domain_and_what_it_resolves_to_in_one_observation() {
+        let r = red(
+            "[domain-name:value = 'circl.lu' AND domain-name:x_misp_port = '8443' AND domain-name:resolves_to_refs[*].value = '149.13.33.14']",
+        );
+        let values: Vec<_> = r
+            .candidates
+            .iter()
+            .map(|c| (c.kind, c.value.as_str()))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                (Some(IndicatorKind::Domain), "circl.lu"),
+                (Some(IndicatorKind::Ipv4), "149.13.33.14")
+            ]
+        );
+        assert_eq!(
+            r.candidates[1].path,
+            "domain-name:resolves_to_refs[*].value"
+        );
+        assert_eq!(
+            r.resolutions,
+            [Resolution {
+                domain: "circl.lu".into(),
+                target: "149.13.33.14".into(),
+                target_kind: Some(IndicatorKind::Ipv4),
+            }]
+        );
+        assert_eq!(r.unsupported, ["domain-name:x_misp_port =".to_owned()]);
+        let r = red(
+            "[domain-name:value IN ('a.example', 'b.example') AND domain-name:resolves_to_refs[0].value = '2001:db8::1']",
+        );
+        assert_eq!(r.resolutions.len(), 2);
+        assert_eq!(r.resolutions[1].target_kind, Some(IndicatorKind::Ipv6));
+        // Not stated together: no resolution, the values are still candidates.
+        for p in [
+            "[domain-name:value = 'a.example' OR domain-name:resolves_to_refs[*].value = '198.51.100.7']",
+            "[domain-name:value = 'a.example'] AND [domain-name:resolves_to_refs[*].value = '198.51.100.7']",
+            "[domain-name:value = 'a.example' AND domain-name:resolves_to_refs[*].value NOT = '198.51.100.7']",
+        ] {
+            assert!(red(p).resolutions.is_empty(), "{p}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! assert!(dir.join("fanged.txt").exists());
 //! ```
 
+pub mod mmdb;
 pub mod peers;
 
 use std::path::{Path, PathBuf};
