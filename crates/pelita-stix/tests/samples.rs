@@ -388,3 +388,26 @@ fn unit42_patterns_reduce_and_defanged_values_pass_through() {
     assert!(upgraded > 0);
     let _ = defanged;
 }
+
+/// STIX exported by MISP (PyMISP's `stix2.json`, misp-stix's 2.0 and 2.1
+/// conversions) is valid even in strict mode, and yields observations.
+#[test]
+fn stix_exported_by_misp_is_valid() {
+    let (Some(pairs), Some(pymisp)) = (
+        samples("misp-stix/conversion-pairs"),
+        samples("pymisp/stix2.json"),
+    ) else {
+        return;
+    };
+    let mut files: Vec<_> = files_below(&pairs)
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("_stix2"))
+        .collect();
+    assert!(files.len() >= 6, "{files:?}");
+    files.push(pymisp);
+    for f in files {
+        let (c, s) = run(&f, true);
+        assert!(errors(&c).is_empty(), "{}: {:#?}", f.display(), errors(&c));
+        assert!(s.observations > 0, "{}", f.display());
+    }
+}
