@@ -221,6 +221,34 @@ fn over_the_size_limit_is_a_clear_error() {
         "{}",
         text(&out.stderr)
     );
+    assert!(
+        text(&out.stderr).contains("(a limit: raise it with --max-size)"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The rest of the inputs still go through.
+    let small = t.0.join("small.txt");
+    std::fs::write(&small, "198.51.100.9\n").unwrap();
+    let out = pelita(&[
+        "ingest",
+        "--data-dir",
+        s(&t.0),
+        "--max-size",
+        "1K",
+        "--json",
+        s(&input),
+        s(&small),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["submissions"][0]["records"], 1, "{summary}");
+    assert!(
+        summary["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--max-size"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -250,4 +278,217 @@ fn forced_format_and_misp_feed_directory() {
     let records = json_lines(&std::fs::read(&out_file).unwrap());
     assert!(!records.is_empty());
     assert!(records.iter().all(|r| r["part"].is_string()));
+}
+
+/// A STIX 2.1 bundle of indicators, one per pattern, with `extra` JSON
+/// properties added to the indicator at the same index.
+fn bundle(patterns: &[&str], extra: &[(usize, &str)]) -> String {
+    let objects: Vec<String> = patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let more = extra
+                .iter()
+                .find(|(j, _)| *j == i)
+                .map_or(String::new(), |(_, e)| format!(", {e}"));
+            format!(
+                r#"{{"type": "indicator", "spec_version": "2.1",
+  "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd{i:02x}",
+  "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+  "pattern": "{p}", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"{more}}}"#
+            )
+        })
+        .collect();
+    format!(
+        "{{\"type\": \"bundle\", \"id\": \"bundle--d6a999f2-849c-4d1b-aba4-4445c4444444\",\n\"objects\": [\n{}\n]}}\n",
+        objects.join(",\n")
+    )
+}
+
+/// Runs `pelita ingest --json` with `limit_args` on one file; returns the
+/// exit code, the submission's JSON summary and the human summary of a
+/// second run (same arguments, no `--json`).
+fn ingest_with_limits(name: &str, content: &str, limit_args: &[&str]) -> (i32, Value, String) {
+    let t = TempDir::new(name);
+    let input = t.0.join(name);
+    std::fs::write(&input, content).unwrap();
+    let data = t.0.join("data");
+    let mut args = vec!["ingest", "--data-dir", s(&data), "--json"];
+    args.extend_from_slice(limit_args);
+    args.push(s(&input));
+    let out = pelita(&args);
+    let summary: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    args.retain(|a| *a != "--json");
+    let human = text(&pelita(&args).stdout);
+    (
+        out.status.code().unwrap(),
+        summary["submissions"][0].clone(),
+        human,
+    )
+}
+
+#[test]
+fn max_depth_drops_the_deep_object_and_keeps_the_rest() {
+    let nested = format!("\"x_nested\": {}1{}", "[".repeat(12), "]".repeat(12));
+    let content = bundle(
+        &[
+            "[ipv4-addr:value = '198.51.100.1']",
+            "[ipv4-addr:value = '198.51.100.2']",
+            "[ipv4-addr:value = '198.51.100.3']",
+        ],
+        &[(1, &nested)],
+    );
+    let (code, sub, human) = ingest_with_limits("deep.json", &content, &["--max-depth", "8"]);
+    assert_eq!(code, 1, "{sub}");
+    assert_eq!(sub["records"], 2, "{sub}");
+    let e = &sub["errors"]["limit.json-too-deep"];
+    assert_eq!(e["count"], 1, "{sub}");
+    let first = &e["first"][0];
+    assert_eq!(first["location"]["pointer"], "/objects/1", "{first}");
+    assert!(first["location"]["line"].as_u64().unwrap() >= 3, "{first}");
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .contains("the limit is 8"),
+        "{first}"
+    );
+    assert!(
+        human.contains("limit.json-too-deep: 1 (a limit: raise it with --max-depth)"),
+        "{human}"
+    );
+    // Under the default limit the same bundle is read whole.
+    let (code, sub, _) = ingest_with_limits("deep.json", &content, &[]);
+    assert_eq!((code, sub["records"].as_u64()), (0, Some(3)), "{sub}");
+}
+
+#[test]
+fn max_line_skips_the_long_line_and_keeps_the_rest() {
+    let content = format!(
+        "198.51.100.1\nhttp://example.com/{}\n198.51.100.2\n",
+        "a".repeat(100)
+    );
+    let (code, sub, human) = ingest_with_limits("lines.txt", &content, &["--max-line", "64"]);
+    assert_eq!(code, 1, "{sub}");
+    assert_eq!(sub["format"], "list");
+    assert_eq!(sub["records"], 2, "{sub}");
+    let e = &sub["errors"]["feed.line-too-long"];
+    assert_eq!(e["count"], 1, "{sub}");
+    assert_eq!(e["first"][0]["location"]["line"], 2);
+    assert_eq!(e["first"][0]["location"]["offset"], 13);
+    assert!(
+        e["first"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("longer than the limit of 64 bytes"),
+        "{e}"
+    );
+    assert!(
+        human.contains("(a limit: raise it with --max-line)"),
+        "{human}"
+    );
+    let (code, sub, _) = ingest_with_limits("lines.txt", &content, &["--max-line", "1K"]);
+    assert_eq!((code, sub["records"].as_u64()), (0, Some(3)), "{sub}");
+}
+
+#[test]
+fn max_records_stops_reading_and_keeps_what_came_before() {
+    // A list: values after the third are not read.
+    let list = "198.51.100.1\n198.51.100.2\n198.51.100.3\n198.51.100.4\n198.51.100.5\n";
+    let (code, sub, human) = ingest_with_limits("many.txt", list, &["--max-records", "3"]);
+    assert_eq!(code, 1, "{sub}");
+    assert_eq!(sub["records"], 3, "{sub}");
+    let e = &sub["errors"]["feed.too-many-records"];
+    assert_eq!(e["count"], 1, "{sub}");
+    assert_eq!(e["first"][0]["location"]["line"], 4, "{e}");
+    assert!(
+        human.contains("(a limit: raise it with --max-records)"),
+        "{human}"
+    );
+
+    // A STIX bundle: objects after the second are not read.
+    let content = bundle(
+        &[
+            "[ipv4-addr:value = '198.51.100.1']",
+            "[ipv4-addr:value = '198.51.100.2']",
+            "[ipv4-addr:value = '198.51.100.3']",
+            "[ipv4-addr:value = '198.51.100.4']",
+        ],
+        &[],
+    );
+    let (code, sub, _) = ingest_with_limits("many.json", &content, &["--max-records", "2"]);
+    assert_eq!(code, 1, "{sub}");
+    assert_eq!(sub["records"], 2, "{sub}");
+    let e = &sub["errors"]["limit.too-many-records"];
+    assert_eq!(e["count"], 1, "{sub}");
+    assert!(
+        e["first"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 2 objects"),
+        "{e}"
+    );
+    assert!(e["first"][0]["location"]["line"].is_u64(), "{e}");
+}
+
+#[test]
+fn max_value_rejects_the_long_value_only() {
+    let long = format!("[url:value = 'http://example.com/{}']", "a".repeat(100));
+    let content = bundle(
+        &[
+            "[ipv4-addr:value = '198.51.100.1']",
+            &long,
+            "[ipv4-addr:value = '198.51.100.3']",
+        ],
+        &[],
+    );
+    let (code, sub, human) = ingest_with_limits("values.json", &content, &["--max-value", "64"]);
+    assert_eq!(code, 1, "{sub}");
+    assert_eq!(sub["records"], 2, "{sub}");
+    let e = &sub["errors"]["limit.value-too-long"];
+    assert_eq!(e["count"], 1, "{sub}");
+    let first = &e["first"][0];
+    assert_eq!(
+        first["location"]["pointer"], "/objects/1/pattern",
+        "{first}"
+    );
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd01: pattern of"),
+        "{first}"
+    );
+    assert!(
+        human.contains("(a limit: raise it with --max-value)"),
+        "{human}"
+    );
+}
+
+#[test]
+fn limit_options_are_checked_and_explained() {
+    let t = TempDir::new("limit-usage");
+    let input = t.0.join("x.txt");
+    std::fs::write(&input, "198.51.100.1\n").unwrap();
+    for bad in [
+        ["--max-depth", "0"],
+        ["--max-records", "none"],
+        ["--max-line", "1X"],
+    ] {
+        let out = pelita(&["ingest", "--data-dir", s(&t.0), bad[0], bad[1], s(&input)]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(text(&out.stderr).contains(bad[0]), "{}", text(&out.stderr));
+    }
+    let help = text(&pelita(&["ingest", "--help"]).stdout);
+    for option in [
+        "--max-size",
+        "--max-depth",
+        "--max-line",
+        "--max-records",
+        "--max-value",
+    ] {
+        assert!(help.contains(option), "{option}: {help}");
+    }
+    assert!(help.contains("what came before"), "{help}");
 }

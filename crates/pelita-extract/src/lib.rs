@@ -43,7 +43,11 @@
 //! bracket stays when it is balanced, as in `wiki/Foo_(bar)`), cut before a
 //! URL scheme (`url=hxxp://…`, `DownloadString('http://…')`), split on `,`
 //! (and, outside URLs, on `;` and `=`), and a label before a colon
-//! (`C2:1.2.3.4`) is dropped. `ASN 1234` and `AS 1234` (upper case, or
+//! (`C2:1.2.3.4`) is dropped. Outside a URL, a token that is not an
+//! indicator as a whole is split at a percent-encoded byte (`%` and two hex
+//! digits, RFC 3986), which no host name, address or digest contains:
+//! `evil.com%2Fpayload` yields `evil.com` (a URL keeps its encoding, and a
+//! leading `%` is trimmed like other punctuation). `ASN 1234` and `AS 1234` (upper case, or
 //! `asn`) are joined. Spelled-out ` at `/` dot ` between bare words are not
 //! joined: in prose they are mostly English.
 //!

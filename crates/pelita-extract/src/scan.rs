@@ -267,10 +267,35 @@ impl Scanner {
     }
 
     /// Trims, splits and validates one token or part of one.
+    ///
+    /// Splitting works through a stack of pieces, not by recursion: a line
+    /// of a million commas must not exhaust the thread's stack. Pieces are
+    /// pushed in reverse so that they are validated left to right.
     fn piece(
         &self,
         text: &str,
         p: Piece,
+        found: &mut dyn FnMut(Candidate),
+        suppressed: &mut dyn FnMut(Suppressed),
+    ) {
+        let mut work = vec![p];
+        let mut seen = Seen {
+            token_end: p.end,
+            link: Memo::default(),
+            slashes: Memo::default(),
+        };
+        while let Some(p) = work.pop() {
+            self.piece_one(text, p, &mut work, &mut seen, found, suppressed);
+        }
+    }
+
+    /// One step of [`Scanner::piece`]: validates `p`, or pushes its parts onto `work`.
+    fn piece_one(
+        &self,
+        text: &str,
+        p: Piece,
+        work: &mut Vec<Piece>,
+        seen: &mut Seen,
         found: &mut dyn FnMut(Candidate),
         suppressed: &mut dyn FnMut(Suppressed),
     ) {
@@ -279,35 +304,31 @@ impl Scanner {
             return;
         };
         // Markdown link `[text](url)`: both halves are candidates.
-        if let Some(j) = bytes
-            .get(start..end)
-            .and_then(|w| memchr::memmem::find(w, b"]("))
+        if let Some(at) = seen
+            .link
+            .find(bytes, b"](", start, seen.token_end)
+            .filter(|&at| at + 2 <= end)
         {
-            let at = start + j;
-            self.piece(
-                text,
-                Piece {
-                    start,
-                    end: at + 1,
-                    url: false,
-                },
-                found,
-                suppressed,
-            );
-            self.piece(
-                text,
-                Piece {
-                    start: at + 1,
-                    end,
-                    url: false,
-                },
-                found,
-                suppressed,
-            );
+            work.push(Piece {
+                start: at + 1,
+                end,
+                url: false,
+            });
+            work.push(Piece {
+                start,
+                end: at + 1,
+                url: false,
+            });
             return;
         }
         let mut url = p.url;
-        if !url && let Some(scheme_start) = url_start(bytes, start, end) {
+        if !url
+            && let Some(slashes) = seen
+                .slashes
+                .find(bytes, b"//", start, seen.token_end)
+                .filter(|&at| at + 2 <= end)
+            && let Some(scheme_start) = scheme_before(bytes, start, slashes)
+        {
             url = true;
             if scheme_start > start {
                 // A quote right before the scheme closes the URL (`('http://…')`).
@@ -318,17 +339,18 @@ impl Scanner {
                 {
                     end = scheme_start + q;
                 }
-                self.piece(
-                    text,
-                    Piece {
-                        start,
-                        end: scheme_start,
-                        url: false,
-                    },
-                    found,
-                    suppressed,
-                );
-                start = scheme_start;
+                // The URL after the text before its scheme.
+                work.push(Piece {
+                    start: scheme_start,
+                    end,
+                    url: true,
+                });
+                work.push(Piece {
+                    start,
+                    end: scheme_start,
+                    url: false,
+                });
+                return;
             }
         }
         // Split on list separators: `,` (not inside `[,]`) always; `;` and `=` outside URLs.
@@ -340,17 +362,12 @@ impl Scanner {
             }
             let b = bytes.get(i).copied().unwrap_or(b' ');
             if b == b',' || (!url && matches!(b, b';' | b'=')) {
-                self.piece(text, Piece { start, end: i, url }, found, suppressed);
-                self.piece(
-                    text,
-                    Piece {
-                        start: i + 1,
-                        end,
-                        url: false,
-                    },
-                    found,
-                    suppressed,
-                );
+                work.push(Piece {
+                    start: i + 1,
+                    end,
+                    url: false,
+                });
+                work.push(Piece { start, end: i, url });
                 return;
             }
             i += 1;
@@ -373,16 +390,11 @@ impl Scanner {
                 && !label.eq_ignore_ascii_case(b"mailto")
                 && !label.eq_ignore_ascii_case(b"tel")
             {
-                self.piece(
-                    text,
-                    Piece {
-                        start: start + colon + 1,
-                        end,
-                        url: false,
-                    },
-                    found,
-                    suppressed,
-                );
+                work.push(Piece {
+                    start: start + colon + 1,
+                    end,
+                    url: false,
+                });
                 return;
             }
         }
@@ -394,25 +406,55 @@ impl Scanner {
         let Some(raw) = text.get(start..end) else {
             return;
         };
-        if !worth_parsing(raw) {
+        let worth = worth_parsing(raw);
+        if worth {
+            let value: String = if raw.contains([' ', '\t']) {
+                raw.chars().filter(|c| !matches!(c, ' ' | '\t')).collect()
+            } else {
+                raw.to_owned()
+            };
+            if let Ok(c) = Indicator::parse(&value, None, &self.options) {
+                match rule(text, start, &value, url, &c) {
+                    None => found(Candidate {
+                        start,
+                        end,
+                        value,
+                        canonical: c,
+                    }),
+                    Some(why) => suppressed(why),
+                }
+                return;
+            }
+        }
+        // A percent-encoded byte (`%2F`) is in no host name, address or
+        // digest: outside a URL, a token that is not an indicator as a whole
+        // is split there (`evil.com%2Fpath` → `evil.com`, `path`).
+        // Split at every one at once: the parts hold none, so none is split again.
+        if !url && let Some(first) = percent_encoded_at(bytes, start, end) {
+            let mut cuts = vec![first];
+            let mut i = first + 3;
+            while let Some(at) = next_percent_encoded(bytes, i, end) {
+                cuts.push(at);
+                i = at + 3;
+            }
+            let mut part_end = end;
+            for &at in cuts.iter().rev() {
+                work.push(Piece {
+                    start: at + 3,
+                    end: part_end,
+                    url: false,
+                });
+                part_end = at;
+            }
+            work.push(Piece {
+                start,
+                end: part_end,
+                url: false,
+            });
             return;
         }
-        let value: String = if raw.contains([' ', '\t']) {
-            raw.chars().filter(|c| !matches!(c, ' ' | '\t')).collect()
-        } else {
-            raw.to_owned()
-        };
-        match Indicator::parse(&value, None, &self.options) {
-            Ok(c) => match rule(text, start, &value, url, &c) {
-                None => found(Candidate {
-                    start,
-                    end,
-                    value,
-                    canonical: c,
-                }),
-                Some(why) => suppressed(why),
-            },
-            Err(_) => self.hex_runs(text, start, end, found),
+        if worth {
+            self.hex_runs(text, start, end, found);
         }
     }
 
@@ -450,6 +492,22 @@ impl Scanner {
             i = j;
         }
     }
+}
+
+/// Where the first percent-encoded byte (`%` and two hex digits, RFC 3986)
+/// in `bytes[start..end]` begins, if there is one after the first byte.
+fn percent_encoded_at(bytes: &[u8], start: usize, end: usize) -> Option<usize> {
+    next_percent_encoded(bytes, start + 1, end)
+}
+
+/// Where the first percent-encoded byte in `bytes[from..end]` begins.
+fn next_percent_encoded(bytes: &[u8], from: usize, end: usize) -> Option<usize> {
+    let w = bytes.get(from..end)?;
+    let at = memchr::memchr_iter(b'%', w).find(|&i| {
+        w.get(i + 1..i + 3)
+            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    })?;
+    Some(from + at)
 }
 
 /// Trims wrapping and trailing punctuation; `None` if nothing is left.
@@ -513,12 +571,67 @@ fn ends_with_core(bytes: &[u8], start: usize, end: usize) -> bool {
         .any(|i| core_at(bytes, i).is_some_and(|n| i + n == end))
 }
 
+/// The pieces of one token, and where in it the searches every piece makes
+/// found their needle.
+struct Seen {
+    token_end: usize,
+    /// `](`, a Markdown link.
+    link: Memo,
+    /// `//`, after a URL scheme.
+    slashes: Memo,
+}
+
+/// The first place of a needle at or after `from`, up to the token's end.
+/// The pieces of a token are validated left to right, so a later piece can
+/// reuse an earlier search instead of scanning the rest of the token again
+/// (which made a long line of commas take quadratic time).
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    from: usize,
+    at: Option<usize>,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo {
+            from: usize::MAX,
+            at: None,
+        }
+    }
+}
+
+impl Memo {
+    /// The first `needle` in `bytes[start..token_end]`.
+    fn find(
+        &mut self,
+        bytes: &[u8],
+        needle: &[u8],
+        start: usize,
+        token_end: usize,
+    ) -> Option<usize> {
+        let known = start >= self.from && self.at.is_none_or(|at| at >= start);
+        if !known {
+            self.from = start;
+            self.at = bytes
+                .get(start..token_end)
+                .and_then(|w| memchr::memmem::find(w, needle))
+                .map(|j| start + j);
+        }
+        self.at
+    }
+}
+
 /// Where the URL in `bytes[start..end]` begins, if the token holds one: the
 /// scheme (possibly defanged: `hxxps[:]//`) before the first `//`.
+#[cfg(test)]
 fn url_start(bytes: &[u8], start: usize, end: usize) -> Option<usize> {
     let w = bytes.get(start..end)?;
     let j = memchr::memmem::find(w, b"//")?;
-    let slashes = start + j;
+    scheme_before(bytes, start, start + j)
+}
+
+/// Where a URL scheme ending at the `//` at `slashes` begins (not before `start`).
+fn scheme_before(bytes: &[u8], start: usize, slashes: usize) -> Option<usize> {
     let mut s = slashes;
     let mut saw_colon = false;
     let mut letters = 0;
@@ -674,6 +787,17 @@ mod tests {
         assert_eq!(t("2001:db8::"), "2001:db8::");
         assert_eq!(t("::1"), "::1");
         assert_eq!(t("example.com:"), "example.com");
+    }
+
+    #[test]
+    fn percent_encoded_bytes() {
+        let f = |s: &str| percent_encoded_at(s.as_bytes(), 0, s.len());
+        assert_eq!(f("evil.com%2Fx"), Some(8));
+        assert_eq!(f("%2Fevil.com"), None);
+        assert_eq!(f("50%"), None);
+        assert_eq!(f("a%zzb%41"), Some(5));
+        assert_eq!(f("a%4"), None);
+        assert_eq!(next_percent_encoded(b"%41", 0, 3), Some(0));
     }
 
     #[test]

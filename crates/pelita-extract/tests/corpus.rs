@@ -606,7 +606,7 @@ fn ioc_finder_and_txt2stix_precision_recall() {
         let (p, r) = FLOORS
             .iter()
             .find(|(kk, _, _)| kk == k)
-            .map_or((0.85, 0.85), |f| (f.1, f.2));
+            .map_or(DEFAULT_FLOOR, |f| (f.1, f.2));
         assert!(
             s.precision() >= p,
             "{k}: precision {:.3} < {p}",
@@ -616,11 +616,13 @@ fn ioc_finder_and_txt2stix_precision_recall() {
     }
 }
 
-/// Per-kind floors (precision, recall) on the combined third-party cases.
-/// Measured: all 1.000 except domain recall 0.971 (one ioc-finder case,
-/// `freasdfuewriter.com%2F`); floors are those minus a margin. Unlisted kinds: 0.85.
+/// Per-kind floors (precision, recall) on the combined third-party cases: the
+/// issue's aim of 0.95 for every kind, listed or not ([`DEFAULT_FLOOR`]).
+/// Measured: 1.000 for every kind (147 cases; domain recall was 0.971 until a
+/// percent-encoded byte ended a value, `freasdfuewriter.com%2F`). Kinds with
+/// few cases (MD5, SHA-512, Monero: 2; Bitcoin: 1) allow no miss at 0.95.
 const FLOORS: &[(IndicatorKind, f64, f64)] = &[
-    (IndicatorKind::Domain, 0.95, 0.93),
+    (IndicatorKind::Domain, 0.95, 0.95),
     (IndicatorKind::Url, 0.95, 0.95),
     (IndicatorKind::Ipv4, 0.95, 0.95),
     (IndicatorKind::Ipv6, 0.95, 0.95),
@@ -630,6 +632,9 @@ const FLOORS: &[(IndicatorKind, f64, f64)] = &[
     (IndicatorKind::Ssdeep, 0.95, 0.95),
     (IndicatorKind::Asn, 0.95, 0.95),
 ];
+
+/// The floor (precision, recall) of kinds not in [`FLOORS`].
+const DEFAULT_FLOOR: (f64, f64) = (0.95, 0.95);
 
 #[test]
 fn synthetic_prose_precision_recall() {

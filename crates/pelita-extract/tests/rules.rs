@@ -203,6 +203,35 @@ fn trailing_punctuation_and_wrappers() {
 }
 
 #[test]
+fn percent_encoded_bytes_end_a_value_outside_urls() {
+    // An encoded slash, space or comma after a host, an address or a digest.
+    assert_eq!(keys("evil.com%2F"), vec!["domain:evil.com"]);
+    assert_eq!(keys("see evil.com%2Fcs%2Fimage"), vec!["domain:evil.com"]);
+    assert_eq!(keys("198.51.100.7%20was"), vec!["ipv4:198.51.100.7"]);
+    assert_eq!(
+        keys("a.example.com%2Cb.example.org"),
+        vec!["domain:a.example.com", "domain:b.example.org"]
+    );
+    assert_eq!(
+        keys("d41d8cd98f00b204e9800998ecf8427e%22"),
+        vec!["md5:d41d8cd98f00b204e9800998ecf8427e"]
+    );
+    let f = one("x evil.com%2F y");
+    assert_eq!((f.range.start, f.range.end), (2, 10));
+    assert_eq!(
+        keys("evil.com%2F%2F198.51.100.7"),
+        vec!["domain:evil.com", "ipv4:198.51.100.7"]
+    );
+    // Inside a URL the encoding is part of the URL.
+    assert_eq!(
+        keys("http://evil.com/a%2Fb"),
+        vec!["url:http://evil.com/a%2Fb"]
+    );
+    // A per cent sign that encodes nothing changes nothing.
+    assert!(keys("50% of evil").is_empty());
+}
+
+#[test]
 fn markdown_links() {
     let t = "See [the report](https://evil.com/r) and [evil[.]net](hxxp://evil[.]net/x).";
     assert_eq!(
@@ -242,6 +271,26 @@ fn offsets_lines_and_columns() {
     for o in &sink.observations {
         assert!(Indicator::parse(&o.value, o.kind, &ParseOptions::default()).is_ok());
     }
+}
+
+/// A long token of separators is split without recursion (it overflowed the
+/// stack at about 100 000 commas) and in time linear in its length.
+#[test]
+fn long_separator_runs_neither_overflow_nor_take_long() {
+    let started = std::time::Instant::now();
+    for text in [
+        "a,".repeat(300_000),
+        "a;".repeat(300_000),
+        "a%41".repeat(150_000),
+        "a](b".repeat(150_000),
+        "a:b,".repeat(150_000),
+    ] {
+        assert!(extract_str(&text).is_empty());
+    }
+    let found = extract_str(&"x.example.com,".repeat(50_000));
+    assert_eq!(found.len(), 50_000);
+    // Seconds in a debug build; the quadratic scan took minutes.
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
 }
 
 #[test]

@@ -232,6 +232,17 @@ fn misp_core_feed_directory() {
     assert!(feed.missing.is_empty() && feed.broken.is_empty() && feed.unlisted.is_empty());
     assert_eq!(feed.hash_rows, 0, "this feed has no hashes.csv");
 
+    // Attribute counts by type over the whole feed, counted from the event
+    // files the manifest lists, independently of the reader.
+    let mut expected = BTreeMap::new();
+    for uuid in &listed {
+        let event: Value =
+            serde_json::from_slice(&std::fs::read(dir.join(format!("{uuid}.json"))).unwrap())
+                .unwrap();
+        expected_counts(&event, &mut expected);
+    }
+    assert_eq!(feed.summary.attributes_by_type, expected);
+    assert_eq!(feed.summary.attributes, expected.values().sum::<u64>());
     // The one event: a link, TLP:WHITE (clear) from the event's tags.
     assert_eq!(feed.summary.attributes_by_type.get("link"), Some(&1));
     let o = &sink.observations[0];
@@ -330,4 +341,84 @@ fn misp_stix_mapping_tables() {
         summary.observations,
         summary.unsupported_by_type.keys().collect::<Vec<_>>()
     );
+}
+
+/// What a JSON sample that is not MISP event JSON is, by its content.
+fn not_an_event(v: &Value) -> Option<&'static str> {
+    let obj = v.as_object();
+    let has = |k: &str| obj.is_some_and(|m| m.contains_key(k));
+    let list_of = |k: &str| {
+        v.as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|x| x.get(k).is_some()))
+    };
+    if has("$schema") {
+        Some("JSON schema")
+    } else if v.get("type").and_then(Value::as_str) == Some("bundle") {
+        Some("STIX bundle (pelita-stix reads it)")
+    } else if has("attributes") && has("meta-category") {
+        Some("MISP object template")
+    } else if v.pointer("/result/types").is_some() {
+        Some("MISP describeTypes")
+    } else if obj.is_some_and(|m| {
+        !m.is_empty()
+            && m.values()
+                .all(|e| e.get("info").is_some() && e.get("Orgc").is_some())
+    }) {
+        Some("MISP feed manifest (misp_core_feed_directory reads it)")
+    } else if list_of("Feed") {
+        Some("MISP feed catalogue")
+    } else if list_of("SharingGroup") {
+        Some("MISP sharing groups")
+    } else if has("GalaxyCluster") {
+        Some("MISP galaxy, no event")
+    } else if obj.is_some_and(|m| m.len() == 3 && has("timestamp") && has("type") && has("value")) {
+        Some("MISP sighting, no event")
+    } else {
+        let mut sides = Vec::new();
+        misp_sides(v, &mut sides);
+        (!sides.is_empty()).then_some("misp-stix mapping table (misp_stix_mapping_tables reads it)")
+    }
+}
+
+/// Every JSON file under the three MISP sample folders is either MISP event
+/// JSON, which loads with no error and with the file's attribute counts by
+/// type (`check_file`), or something else named by its content; a new kind
+/// of file fails the test until it is accounted for.
+#[test]
+fn every_misp_json_sample_loads_or_is_accounted_for() {
+    let mut events = 0;
+    let mut other: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for folder in ["pymisp", "misp-core", "misp-stix"] {
+        let Some(dir) = pelita_test_support::samples(folder) else {
+            return;
+        };
+        for f in json_files(&dir, |_| true) {
+            let bytes = std::fs::read(&f).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).unwrap();
+            let name = f.strip_prefix(&dir).unwrap().display().to_string();
+            if is_misp(&value) {
+                assert!(check_file(&f));
+                events += 1;
+            } else {
+                let kind = not_an_event(&value).unwrap_or_else(|| {
+                    panic!("{folder}/{name}: neither MISP event JSON nor a known kind")
+                });
+                // Not an event: the reader says so with a warning, never an error.
+                let mut sink = Collect::default();
+                let s = parse(&bytes, &ParseContext::named(name.as_str()), &mut sink);
+                assert_eq!(s.attributes, 0, "{folder}/{name}");
+                assert_eq!(sink.errors().count(), 0, "{folder}/{name}");
+                other
+                    .entry(kind)
+                    .or_default()
+                    .push(format!("{folder}/{name}"));
+            }
+        }
+    }
+    for (kind, files) in &other {
+        eprintln!("{kind}: {}", files.join(", "));
+    }
+    eprintln!("{events} MISP event files");
+    assert!(events >= 20, "only {events} event files");
 }

@@ -726,7 +726,7 @@ pub(crate) fn valid_timestamp(s: &str) -> bool {
 }
 
 /// Base64 as the STIX 2.1 grammar accepts it: groups of four, optional padding at the end.
-fn valid_base64(s: &str) -> bool {
+pub(crate) fn valid_base64(s: &str) -> bool {
     let b = s.as_bytes();
     if !b.len().is_multiple_of(4) {
         return false;

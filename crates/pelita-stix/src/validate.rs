@@ -14,9 +14,13 @@
 //! target type: `created_by_ref` → identity, markings → marking-definition,
 //! relationship ends, sighting references), markings (TLP definitions,
 //! statements, granular marking selectors, no self-reference), value ranges
-//! (`confidence`, `number_observed`, `count`, latitude/longitude), and the
-//! indicator's pattern (parsed when `pattern_type` is `stix`).
-//! Best-practice ("SHOULD") checks are not made.
+//! (`confidence`, `number_observed`, `count`, latitude/longitude), the
+//! `binary` and `hex` types of cyber-observable properties (`*_bin` base64,
+//! `*_hex` hex digits), the artifact's `decryption_key` only with an
+//! `encryption_algorithm`, and the indicator's pattern (parsed when
+//! `pattern_type` is `stix`).
+//! Best-practice ("SHOULD") checks are not made, nor look-ups in IANA
+//! registries (character sets, language subtags), which Pelita does not ship.
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -781,6 +785,59 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// The `binary` and `hex` common data types, by the property-name
+    /// suffixes the specification requires of them (2.0 and 2.1): a property
+    /// whose name ends in `_bin` holds base64 (RFC 4648, padded), one ending
+    /// in `_hex` an even number of hex digits. The suffix is what pattern matching relies on (`b'…'` and
+    /// `h'…'` literals compare against them), so it is checked wherever it
+    /// appears in a cyber-observable, extensions included.
+    fn encoded_values(&mut self) {
+        let mut stack: Vec<(String, &'a Value)> =
+            self.obj.iter().map(|(k, v)| (ptr(k), v)).collect();
+        while let Some((p, v)) = stack.pop() {
+            let name = p.rsplit('/').next().unwrap_or_default().to_owned();
+            let kind = if name.ends_with("_bin") {
+                Some(("base64 (RFC 4648)", true))
+            } else if name.ends_with("_hex") {
+                Some(("an even number of hexadecimal digits", false))
+            } else {
+                None
+            };
+            match (kind, v) {
+                (Some((want, bin)), Value::String(s)) => {
+                    let ok = if bin {
+                        !s.is_empty() && pattern::valid_base64(s)
+                    } else {
+                        !s.is_empty()
+                            && s.len().is_multiple_of(2)
+                            && s.bytes().all(|b| b.is_ascii_hexdigit())
+                    };
+                    if !ok {
+                        self.push(
+                            "stix.bad-value",
+                            p,
+                            format!("property {name:?} must be {want}"),
+                        );
+                    }
+                }
+                (Some((want, _)), _) => {
+                    self.push(
+                        "stix.bad-type",
+                        p,
+                        format!("property {name:?} must be a string of {want}"),
+                    );
+                }
+                (None, Value::Object(m)) => {
+                    stack.extend(m.iter().map(|(k, v)| (format!("{p}{}", ptr(k)), v)));
+                }
+                (None, Value::Array(a)) => {
+                    stack.extend(a.iter().enumerate().map(|(i, v)| (format!("{p}/{i}"), v)));
+                }
+                (None, _) => {}
+            }
+        }
+    }
+
     fn specific(&mut self, t: &str) {
         let v21 = self.version == SpecVersion::V2_1;
         match t {
@@ -1153,6 +1210,7 @@ impl<'a> Validator<'a> {
         if let Some(h) = self.obj.get("hashes") {
             self.hashes("/hashes", h);
         }
+        self.encoded_values();
         match t {
             "file" if !self.has("hashes") && !self.has("name") => {
                 self.push(
@@ -1172,6 +1230,16 @@ impl<'a> Validator<'a> {
                 }
                 if url && !self.has("hashes") {
                     self.missing("hashes");
+                }
+                // 2.1, artifact: decryption_key "MUST NOT be present when the
+                // encryption_algorithm property is absent".
+                if self.has("decryption_key") && !self.has("encryption_algorithm") {
+                    self.push(
+                        "stix.bad-value",
+                        ptr("decryption_key"),
+                        "\"decryption_key\" is not allowed without \"encryption_algorithm\""
+                            .to_owned(),
+                    );
                 }
             }
             "network-traffic" => {
@@ -1423,6 +1491,39 @@ mod tests {
         assert!(c.contains(&("stix.bad-timestamp", "/modified".into())));
         assert!(c.contains(&("stix.bad-pattern", "/pattern".into())));
         assert!(c.contains(&("stix.reserved-property", "/severity".into())));
+    }
+
+    #[test]
+    fn binary_and_hex_values_and_artifact_keys() {
+        let v = json!({"type":"artifact","spec_version":"2.1",
+            "id":"artifact--ff1e0780-358c-5808-a8c7-d0fca4ef6ef4",
+            "payload_bin":"VBORw0KGgoAAAANSUhEUgAAADI==",
+            "x_sample_hex":"0a0B",
+            "extensions":{"x-ext":{"magic_hex":"abc","key_bin":"not base64!"}}});
+        assert_eq!(
+            codes(&v),
+            vec![
+                ("stix.bad-value", "/extensions/x-ext/magic_hex".into()),
+                ("stix.bad-value", "/extensions/x-ext/key_bin".into()),
+            ]
+        );
+        let v = json!({"type":"artifact","spec_version":"2.1",
+            "id":"artifact--ff1e0780-358c-5808-a8c7-d0fca4ef6ef4",
+            "payload_bin":"====", "decryption_key":"secret"});
+        let c = codes(&v);
+        assert!(
+            c.contains(&("stix.bad-value", "/payload_bin".into())),
+            "{c:?}"
+        );
+        assert!(
+            c.contains(&("stix.bad-value", "/decryption_key".into())),
+            "{c:?}"
+        );
+        let v = json!({"type":"artifact","spec_version":"2.1",
+            "id":"artifact--ff1e0780-358c-5808-a8c7-d0fca4ef6ef4",
+            "payload_bin":"AAAA", "decryption_key":"secret",
+            "encryption_algorithm":"AES-256-GCM"});
+        assert_eq!(codes(&v), vec![]);
     }
 
     #[test]

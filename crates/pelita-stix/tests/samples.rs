@@ -71,38 +71,76 @@ fn every_valid_sample_parses_without_errors_in_lenient_mode() {
     assert!(observations > 500);
 }
 
+/// The validator's example files, STIX 2.1 and 2.0 (which Pelita reads and
+/// upgrades), in strict mode: every `invalid_*` file is rejected, with the
+/// object's id and the property's JSON pointer in each error; the others
+/// pass. What each invalid file breaks is a MUST of both versions: the JSON
+/// syntax, the required `modified`, and `modified >= created`.
 #[test]
 fn validator_examples_strict() {
-    let Some(dir) = samples("oasis-stix-validator/test-examples/v21") else {
-        return;
-    };
-    for f in files_below(&dir) {
-        let name = f
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        let (c, _) = run(&f, true);
-        let errs: Vec<_> = c.errors().collect();
-        if name.starts_with("invalid_") {
-            assert!(!errs.is_empty(), "{name} accepted");
+    let mut invalid = 0;
+    for version in ["v21", "v20"] {
+        let Some(dir) = samples(&format!("oasis-stix-validator/test-examples/{version}")) else {
+            return;
+        };
+        for f in files_below(&dir) {
+            let name = f
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            let (c, s) = run(&f, true);
+            let errs: Vec<_> = c.errors().collect();
+            if !name.starts_with("invalid_") {
+                assert!(errs.is_empty(), "{version}/{name}: {errs:#?}");
+                continue;
+            }
+            invalid += 1;
+            assert!(!errs.is_empty(), "{version}/{name} accepted");
+            eprintln!("{version}/{name}: {}", errs[0]);
             if name == "invalid_braces.json" {
                 assert_eq!(errs[0].code, "json.syntax");
                 assert_eq!(errs[0].location.line, Some(1));
                 assert!(errs[0].location.column.is_some());
-            } else {
-                for e in &errs {
-                    // Names the object and the property.
-                    assert!(e.message.contains("--"), "{e}");
-                    let p = e.location.pointer.as_deref().unwrap_or_default();
-                    assert!(p.matches('/').count() >= 1 && p.len() > 1, "{e}");
-                }
+                continue;
             }
-            eprintln!("{name}: {}", errs[0]);
-        } else {
-            assert!(errs.is_empty(), "{name}: {errs:#?}");
+            for e in &errs {
+                // Names the object and the property.
+                assert!(e.message.starts_with("identity--"), "{e}");
+                let p = e.location.pointer.as_deref().unwrap_or_default();
+                assert!(p.matches('/').count() >= 1 && p.len() > 1, "{e}");
+            }
+            let expected = match name.as_str() {
+                "invalid_identity.json" => ("stix.missing-property", "/modified"),
+                "invalid_timestamp.json" => ("stix.bad-order", "/modified"),
+                _ => panic!("{version}/{name}: a new invalid example; say what it breaks"),
+            };
+            assert!(
+                errs.iter().any(|e| e.code == expected.0
+                    && e.location
+                        .pointer
+                        .as_deref()
+                        .is_some_and(|p| p.ends_with(expected.1))),
+                "{version}/{name}: {errs:#?}"
+            );
+            // Dropped in strict mode; in lenient mode kept, with the same finding as a warning.
+            assert_eq!(s.dropped, 1, "{version}/{name}");
+            let (lenient, ls) = run(&f, false);
+            assert_eq!(lenient.errors().count(), 0, "{version}/{name}");
+            assert!(
+                lenient
+                    .problems
+                    .iter()
+                    .any(|p| p.severity == Severity::Warning && p.code == expected.0),
+                "{version}/{name}"
+            );
+            assert_eq!(ls.dropped, 0);
+            if version == "v20" {
+                assert_eq!(ls.upgraded, 1, "{version}/{name}: read as 2.0 and upgraded");
+            }
         }
     }
+    assert!(invalid >= 6, "only {invalid} invalid examples");
 }
 
 #[test]
@@ -132,16 +170,22 @@ fn invalid_identity_names_the_missing_property() {
 ///
 /// Considered: records run with only `strict`/`enabled`/`disabled` options
 /// (others — `strict_properties`, `strict_types`, `interop`, `version` —
-/// change the rules), and not invalid by best-practice `{NNN}` checks alone.
-/// At the time of writing: 246 of 251 agree (98.0%); the five differences
-/// are IANA character sets, RFC 5646 language codes, base64 payloads, and
-/// custom pattern types without `x-` under `disabled: extensions-use`.
+/// change the rules), and not invalid by best-practice checks alone: those
+/// with a `{NNN}` code, and the `custom-prefix` checks (`should start with
+/// 'x-'`, the specification's SHOULD for custom type names), which the
+/// validator reports through its pattern check without a code (the same
+/// record is valid with `custom-prefix` and `custom-prefix-lax` disabled).
+///
+/// Every considered case must agree, except the [`KNOWN_DIFFERENCES`], and
+/// each of those must still occur (so that fixing one updates the list).
 #[test]
 fn replayed_validator_cases_agree() {
     let Some(dir) = samples("oasis-stix-validator/replayed-cases/v21") else {
         return;
     };
     let (mut agree, mut considered, mut skipped) = (0, 0, 0);
+    let (mut rejected, mut invalid) = (0, 0);
+    let mut known = vec![0; KNOWN_DIFFERENCES.len()];
     let mut disagreements = Vec::new();
     for f in files_below(&dir) {
         let records: Vec<Value> = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
@@ -161,7 +205,7 @@ fn replayed_validator_cases_agree() {
                 .unwrap()
                 .iter()
                 .filter_map(Value::as_str)
-                .filter(|e| !has_code(e))
+                .filter(|e| !best_practice(e))
                 .collect();
             if !valid && must.is_empty() {
                 skipped += 1; // invalid only by best-practice (SHOULD) checks
@@ -178,30 +222,81 @@ fn replayed_validator_cases_agree() {
             };
             let mut sink = Collect::default();
             parse(text.as_bytes(), &ctx, &mut sink);
-            let accepted = sink.errors().next().is_none();
+            let ours: Vec<_> = sink.errors().collect();
+            let accepted = ours.is_empty();
             considered += 1;
+            if !valid {
+                invalid += 1;
+            }
             if accepted == valid {
                 agree += 1;
-            } else {
-                disagreements.push(format!(
-                    "{} valid={valid}: ours={:?} theirs={:?}",
-                    r["test"],
-                    sink.errors().map(|e| e.message.clone()).collect::<Vec<_>>(),
-                    must
-                ));
+                if !valid {
+                    rejected += 1;
+                    // Rejected with the object and the property named.
+                    for e in &ours {
+                        let named = e.message.contains("--")
+                            || e.code.starts_with("json.")
+                            || e.code == "stix.not-an-object";
+                        assert!(named, "{}: {e}", r["test"]);
+                    }
+                }
+                continue;
+            }
+            let line = format!(
+                "{} valid={valid}: ours={:?} theirs={:?}",
+                r["test"],
+                ours.iter().map(|e| e.message.clone()).collect::<Vec<_>>(),
+                must
+            );
+            match KNOWN_DIFFERENCES
+                .iter()
+                .position(|(marker, _)| !valid && must.iter().any(|m| m.contains(marker)))
+            {
+                Some(i) => {
+                    known[i] += 1;
+                    eprintln!("KNOWN {line}");
+                }
+                None => disagreements.push(line),
             }
         }
     }
     for d in &disagreements {
         eprintln!("DISAGREE {d}");
     }
-    let rate = f64::from(agree) / f64::from(considered.max(1));
     eprintln!(
-        "replayed cases: {agree}/{considered} agree ({:.1}%), {skipped} skipped (SHOULD-only or other options)",
-        rate * 100.0
+        "replayed cases: {agree}/{considered} agree, {rejected}/{invalid} invalid rejected, \
+         {} known differences, {skipped} skipped (SHOULD-only or other options)",
+        known.iter().sum::<usize>()
     );
     assert!(considered > 150);
-    assert!(rate >= 0.95, "agreement {rate}");
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    for ((marker, why), n) in KNOWN_DIFFERENCES.iter().zip(&known) {
+        assert!(*n > 0, "{marker:?} no longer differs; remove it ({why})");
+    }
+}
+
+/// Cases the reference validator rejects by a registry lookup that the
+/// specification's own JSON schemas do not make, and that Pelita does not
+/// make either: `(text of the validator's message, why)`.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "must be an IANA registered character set",
+        "file `name_enc` \"bla.bla.bla\": the rule is the IANA character-set registry, \
+         which Pelita does not ship; the OASIS schema (file.json) accepts \
+         ^[a-zA-Z0-9/\\.+_:-]{2,250}$, and registered names such as \
+         \"ISO_646.irv:1983\" have dots too (the validator, run offline, \
+         fell back to a regular expression without them)",
+    ),
+    (
+        "invalid language code",
+        "software `languages` [\"bbb\"]: the validator checks a list of ISO 639-2 \
+         codes; STIX 2.1 asks for RFC 5646, whose registry carries ISO 639-3 \
+         codes, and the OASIS schema (software.json) accepts any [a-z]{3}",
+    ),
+];
+
+fn best_practice(e: &str) -> bool {
+    has_code(e) || e.contains("should start with 'x-'")
 }
 
 fn has_code(e: &str) -> bool {
@@ -213,39 +308,60 @@ fn has_code(e: &str) -> bool {
     })
 }
 
+/// The pattern validator's cases, STIX 2.1 and 2.0: the valid ones parse, the
+/// invalid ones do not, and where the reference names a position (ANTLR's
+/// 0-based column) ours is the same place (1-based).
 #[test]
 fn pattern_spec_examples_and_test_cases() {
     let Some(dir) = samples("oasis-stix2-patterns") else {
         return;
     };
     let mut n = 0;
+    let mut invalid = 0;
     for v in ["v20", "v21"] {
         let text = std::fs::read_to_string(dir.join(format!("spec_examples/{v}.txt"))).unwrap();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             let r = parse_pattern(line);
-            assert!(r.is_ok(), "{line}: {r:?}");
+            assert!(r.is_ok(), "{v}: {line}: {r:?}");
             n += 1;
         }
+        let cases: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("test-cases/{v}.json"))).unwrap(),
+        )
+        .unwrap();
+        for p in cases["valid"].as_array().unwrap() {
+            let p = p.as_str().unwrap();
+            assert!(parse_pattern(p).is_ok(), "{v}: {p}: {:?}", parse_pattern(p));
+            n += 1;
+        }
+        for c in cases["invalid"].as_array().unwrap() {
+            let p = c["pattern"].as_str().unwrap();
+            let theirs = c["expected_error_prefix"].as_str().unwrap();
+            let Err(e) = parse_pattern(p) else {
+                panic!("{v}: {p} accepted (reference: {theirs})");
+            };
+            eprintln!("{v}: {p}\n  ours:   {e}\n  theirs: {theirs}");
+            if let Some((line, col)) = reference_position(theirs) {
+                assert_eq!(
+                    (e.line, e.column),
+                    (line, col + 1),
+                    "{v}: {p}: ours {e}, theirs {theirs}"
+                );
+            }
+            n += 1;
+            invalid += 1;
+        }
     }
-    let cases: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("test-cases/v21.json")).unwrap()).unwrap();
-    for p in cases["valid"].as_array().unwrap() {
-        let p = p.as_str().unwrap();
-        assert!(parse_pattern(p).is_ok(), "{p}: {:?}", parse_pattern(p));
-        n += 1;
-    }
-    for c in cases["invalid"].as_array().unwrap() {
-        let p = c["pattern"].as_str().unwrap();
-        let e = parse_pattern(p);
-        assert!(e.is_err(), "{p} accepted");
-        eprintln!(
-            "{p}\n  ours:   {}\n  theirs: {}",
-            e.unwrap_err(),
-            c["expected_error_prefix"]
-        );
-        n += 1;
-    }
-    eprintln!("{n} pattern cases");
+    eprintln!("{n} pattern cases, {invalid} invalid");
+    assert!(invalid >= 25, "only {invalid} invalid cases");
+}
+
+/// `FAIL: Error found at line 1:13. …` → (1, 13); `None` without a column.
+fn reference_position(msg: &str) -> Option<(u64, u64)> {
+    let rest = msg.split_once("at line ")?.1;
+    let (line, rest) = rest.split_once(':')?;
+    let col: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.parse().ok()?, col.parse().ok()?))
 }
 
 #[test]
@@ -271,4 +387,27 @@ fn unit42_patterns_reduce_and_defanged_values_pass_through() {
     assert!(unsupported > 0);
     assert!(upgraded > 0);
     let _ = defanged;
+}
+
+/// STIX exported by MISP (PyMISP's `stix2.json`, misp-stix's 2.0 and 2.1
+/// conversions) is valid even in strict mode, and yields observations.
+#[test]
+fn stix_exported_by_misp_is_valid() {
+    let (Some(pairs), Some(pymisp)) = (
+        samples("misp-stix/conversion-pairs"),
+        samples("pymisp/stix2.json"),
+    ) else {
+        return;
+    };
+    let mut files: Vec<_> = files_below(&pairs)
+        .into_iter()
+        .filter(|f| f.to_string_lossy().contains("_stix2"))
+        .collect();
+    assert!(files.len() >= 6, "{files:?}");
+    files.push(pymisp);
+    for f in files {
+        let (c, s) = run(&f, true);
+        assert!(errors(&c).is_empty(), "{}: {:#?}", f.display(), errors(&c));
+        assert!(s.observations > 0, "{}", f.display());
+    }
 }

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use pelita_ingest::{
-    Archive, FormatChoice, IngestError, IngestOptions, JsonLines, Progress, RecordSink, Submission,
-    SubmissionReport, Totals, default_data_dir, submit_path, submit_reader,
+    Archive, ArchiveError, FormatChoice, IngestError, IngestOptions, JsonLines, Progress,
+    RecordSink, Submission, SubmissionReport, Totals, default_data_dir, submit_path, submit_reader,
 };
 use pelita_model::{Limits, Tlp};
 use pelita_store::{
@@ -46,6 +46,21 @@ const PROGRESS_MIN_BYTES: u64 = 8 << 20;
 /// Data directory: --data-dir, else $PELITA_DATA_DIR, else
 /// $XDG_DATA_HOME/pelita, else ~/.local/share/pelita.
 ///
+/// Limits keep one submission from taking the machine (each has a default
+/// that suits real feeds; a limit hit is a located error that names it):
+///
+///   --max-size     the whole submission; over it, nothing is archived
+///   --max-depth    JSON nesting; a deeper STIX object is dropped, a deeper
+///                  MISP document is rejected
+///   --max-line     one line of a list, CSV or text, or one entry of a JSON
+///                  feed; a longer CSV or list line is skipped, prose is
+///                  read in pieces
+///   --max-records  STIX objects, MISP attributes, CSV rows, list values or
+///                  prose indicators; reading stops there, what came before
+///                  is kept
+///   --max-value    one value (an indicator, a STIX pattern); a longer one is
+///                  an error for its record only
+///
 /// Exit status: 0 when everything was read, 1 when some records (or a
 /// whole submission's format) failed, 2 on usage errors and when an input
 /// could not be read or archived.
@@ -59,6 +74,8 @@ const PROGRESS_MIN_BYTES: u64 = 8 << 20;
 ///   pelita lookup 198.51.100.7        (then: what the store knows)
 ///
 ///   pelita ingest --json feeds/misp/
+///
+///   pelita ingest --max-size 64M --max-depth 16 --max-records 100000 partner.json
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -107,6 +124,61 @@ pub struct Args {
     /// Largest submission accepted (bytes, or with K, M, G suffix; default 8G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_size: Option<u64>,
+    /// Deepest JSON nesting accepted, in levels (default 64; STIX and MISP need under 10).
+    #[arg(long, value_name = "LEVELS", value_parser = clap::value_parser!(u32).range(1..))]
+    max_depth: Option<u32>,
+    /// Longest line accepted in lists, CSV and text, and longest entry of a JSON feed
+    /// (bytes, or with K, M suffix; default 1M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_line: Option<u64>,
+    /// Most records read from one submission: STIX objects, MISP attributes, CSV rows,
+    /// list values, prose indicators (default 100000000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_records: Option<u64>,
+    /// Longest single value accepted, an indicator or a STIX pattern (bytes, or with K suffix;
+    /// default 64K).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_value: Option<u64>,
+}
+
+impl Args {
+    /// The default limits with the ones given on the command line.
+    fn limits(&self) -> anyhow::Result<Limits> {
+        let mut limits = Limits::default();
+        if let Some(max) = self.max_size {
+            limits.max_submission_bytes = max;
+        }
+        if let Some(max) = self.max_depth {
+            limits.max_json_depth = usize::try_from(max).context("--max-depth")?;
+        }
+        if let Some(max) = self.max_line {
+            limits.max_line_bytes = usize::try_from(max).context("--max-line is too large")?;
+        }
+        if let Some(max) = self.max_records {
+            limits.max_records = max;
+        }
+        if let Some(max) = self.max_value {
+            limits.max_value_bytes = usize::try_from(max).context("--max-value is too large")?;
+        }
+        Ok(limits)
+    }
+}
+
+/// The option that sets the limit a problem code reports, if it is a limit.
+fn limit_option(code: &str) -> Option<&'static str> {
+    if code.ends_with("too-deep") {
+        Some("--max-depth")
+    } else if code.ends_with("line-too-long") || code.ends_with("entry-too-long") {
+        Some("--max-line")
+    } else if code.ends_with("value-too-long") {
+        Some("--max-value")
+    } else if code.ends_with("too-many-records") {
+        Some("--max-records")
+    } else if code.ends_with("too-large") {
+        Some("--max-size")
+    } else {
+        None
+    }
 }
 
 /// Reads `123`, `64K`, `100M`, `8G` (binary multiples).
@@ -210,10 +282,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "no data directory: give --data-dir, or set PELITA_DATA_DIR, XDG_DATA_HOME or HOME",
     )?;
     let archive = Archive::open(&data_dir)?;
-    let mut limits = Limits::default();
-    if let Some(max) = args.max_size {
-        limits.max_submission_bytes = max;
-    }
+    let limits = args.limits()?;
     let options = IngestOptions {
         format,
         source: args.source.clone(),
@@ -296,10 +365,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 entries.push(entry);
             }
             Err(e) => {
-                eprintln!("pelita ingest: error: {name}: {e:#}");
+                let hint = match &e {
+                    IngestError::Archive(ArchiveError::TooLarge { .. }) => {
+                        " (a limit: raise it with --max-size)"
+                    }
+                    _ => "",
+                };
+                eprintln!("pelita ingest: error: {name}: {e:#}{hint}");
                 failures.push(Failure {
                     input: name,
-                    error: format!("{e:#}"),
+                    error: format!("{e:#}{hint}"),
                 });
             }
         }
@@ -453,7 +528,10 @@ fn human_summary(entries: &[Entry], failures: &[Failure], totals: &Totals) -> St
             let _ = writeln!(s, "  unsupported  {unsupported}");
         }
         for (code, e) in &r.errors {
-            let _ = writeln!(s, "  error        {code}: {}", e.count);
+            let hint = limit_option(code)
+                .map(|o| format!(" (a limit: raise it with {o})"))
+                .unwrap_or_default();
+            let _ = writeln!(s, "  error        {code}: {}{hint}", e.count);
             for p in &e.first {
                 let _ = writeln!(s, "                 {}: {}", p.location, p.message);
             }
@@ -499,5 +577,24 @@ mod tests {
         assert_eq!(parse_size("2g"), Ok(2 << 30));
         assert!(parse_size("1X").is_err());
         assert!(parse_size("M").is_err());
+    }
+
+    #[test]
+    fn limit_codes_name_their_option() {
+        for (code, option) in [
+            ("limit.json-too-deep", Some("--max-depth")),
+            ("json.too-deep", Some("--max-depth")),
+            ("feed.line-too-long", Some("--max-line")),
+            ("prose.line-too-long", Some("--max-line")),
+            ("json.entry-too-long", Some("--max-line")),
+            ("limit.too-many-records", Some("--max-records")),
+            ("misp.too-many-records", Some("--max-records")),
+            ("feed.too-many-records", Some("--max-records")),
+            ("limit.value-too-long", Some("--max-value")),
+            ("misp.too-large", Some("--max-size")),
+            ("indicator.invalid", None),
+        ] {
+            assert_eq!(limit_option(code), option, "{code}");
+        }
     }
 }
