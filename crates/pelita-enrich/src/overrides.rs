@@ -180,6 +180,8 @@ struct MmRecord {
 /// A MaxMind-format database.
 pub struct Mmdb {
     reader: maxminddb::Reader<Vec<u8>>,
+    /// Set when a look-up found the file damaged: it then answers nothing.
+    damaged: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Mmdb {
@@ -190,19 +192,57 @@ impl std::fmt::Debug for Mmdb {
     }
 }
 
+/// Runs `f`, turning a panic into `None`.
+///
+/// Why: the `maxminddb` reader (0.26) indexes the file's search tree and
+/// data section without bounds checks, so a truncated or damaged file
+/// panics inside it (`tests/mmdb_damaged.rs` found dozens of such bytes).
+/// Writing our own reader is not worth it for an operator's override
+/// file; containing the panic keeps the rule that a bad input is an error,
+/// never a crash.
+fn contained<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
+/// Addresses looked up once when a file is opened: across the tree of
+/// both families, so most damage is found then, as an error.
+const PROBES: [IpAddr; 12] = [
+    IpAddr::V4(std::net::Ipv4Addr::new(0, 0, 0, 0)),
+    IpAddr::V4(std::net::Ipv4Addr::new(1, 1, 1, 1)),
+    IpAddr::V4(std::net::Ipv4Addr::new(8, 8, 8, 8)),
+    IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)),
+    IpAddr::V4(std::net::Ipv4Addr::new(63, 255, 0, 1)),
+    IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 1)),
+    IpAddr::V4(std::net::Ipv4Addr::new(172, 16, 0, 1)),
+    IpAddr::V4(std::net::Ipv4Addr::new(192, 168, 1, 1)),
+    IpAddr::V4(std::net::Ipv4Addr::new(203, 0, 113, 7)),
+    IpAddr::V4(std::net::Ipv4Addr::new(255, 255, 255, 255)),
+    IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+    IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
+];
+
 impl Mmdb {
     /// Opens a `.mmdb` file.
     pub fn open(path: &Path) -> Result<Mmdb, IpDataError> {
-        Ok(Mmdb {
-            reader: maxminddb::Reader::open_readfile(path)?,
-        })
+        Mmdb::from_bytes(std::fs::read(path)?)
     }
 
-    /// Reads a `.mmdb` from bytes.
+    /// Reads a `.mmdb` from bytes; a file found damaged is an error.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Mmdb, IpDataError> {
-        Ok(Mmdb {
-            reader: maxminddb::Reader::from_source(bytes)?,
-        })
+        let damaged = || IpDataError::Damaged("the MaxMind database is damaged or truncated");
+        let reader = contained(|| maxminddb::Reader::from_source(bytes)).ok_or_else(damaged)??;
+        let db = Mmdb {
+            reader,
+            damaged: std::sync::atomic::AtomicBool::new(false),
+        };
+        for ip in PROBES {
+            contained(|| db.read(ip)).ok_or_else(damaged)?;
+        }
+        Ok(db)
+    }
+
+    fn read(&self, ip: IpAddr) -> MmRecord {
+        self.reader.lookup(ip).ok().flatten().unwrap_or_default()
     }
 
     /// The database type and build time, e.g. `GeoLite2-ASN@1700000000`.
@@ -213,9 +253,19 @@ impl Mmdb {
         )
     }
 
-    /// What the database says about an address (a damaged record counts as nothing).
+    /// What the database says about an address (a damaged record counts
+    /// as nothing; a file found damaged answers nothing from then on).
     pub fn lookup(&self, ip: IpAddr) -> OverrideValue {
-        let rec: MmRecord = self.reader.lookup(ip).ok().flatten().unwrap_or_default();
+        use std::sync::atomic::Ordering;
+        if self.damaged.load(Ordering::Relaxed) {
+            return OverrideValue::default();
+        }
+        let Some(rec) = contained(|| self.read(ip)) else {
+            if !self.damaged.swap(true, Ordering::Relaxed) {
+                eprintln!("pelita: the MaxMind override database is damaged; it is no longer used");
+            }
+            return OverrideValue::default();
+        };
         let country = rec
             .country
             .and_then(|c| c.iso_code)
