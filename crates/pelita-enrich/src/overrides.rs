@@ -254,9 +254,12 @@ impl Mmdb {
     }
 
     /// What the database says about an address (a damaged record counts
-    /// as nothing; a file found damaged answers nothing from then on).
+    /// as nothing; a file found damaged answers nothing from then on). An
+    /// IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is looked up as IPv4,
+    /// as the shipped tables and the CSV overrides do.
     pub fn lookup(&self, ip: IpAddr) -> OverrideValue {
         use std::sync::atomic::Ordering;
+        let ip = canonical_ip(ip);
         if self.damaged.load(Ordering::Relaxed) {
             return OverrideValue::default();
         }

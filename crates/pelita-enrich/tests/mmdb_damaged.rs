@@ -63,6 +63,13 @@ fn a_valid_file_answers() {
         db.lookup("10.3.1.1".parse().unwrap()).country.as_deref(),
         Some("SG")
     );
+    // The same address written IPv4-mapped.
+    assert_eq!(
+        db.lookup("::ffff:10.3.1.1".parse().unwrap())
+            .country
+            .as_deref(),
+        Some("SG")
+    );
 }
 
 #[test]
