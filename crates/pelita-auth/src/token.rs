@@ -121,7 +121,7 @@ pub fn generate_token() -> Result<NewToken, AuthError> {
     let mut secret_bytes = [0u8; SECRET_BYTES];
     fill(&mut secret_bytes)?;
 
-    let id = TokenId(hex(&id_bytes));
+    let id = TokenId(pelita_model::hash::to_hex(&id_bytes));
     let secret_part = base64url(&secret_bytes);
     let hash = hash_secret(&secret_part)?;
     let secret = format!("{TOKEN_PREFIX}{id}_{secret_part}");
@@ -264,16 +264,6 @@ pub(crate) fn base64url(bytes: &[u8]) -> String {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,10 +306,5 @@ mod tests {
             assert!(is_secret(&changed));
             assert!(!verify_secret(&changed, &hash), "position {i}");
         }
-    }
-
-    #[test]
-    fn hex_is_lowercase() {
-        assert_eq!(hex(&[0x00, 0xab, 0xff]), "00abff");
     }
 }

@@ -91,21 +91,6 @@ pub fn default_data_dir() -> Option<PathBuf> {
     var("HOME").map(|h| h.join(".local/share/pelita"))
 }
 
-/// Lower-case hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(
-            DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
-        ));
-        s.push(char::from(
-            DIGITS.get(usize::from(b & 0xF)).copied().unwrap_or(b'0'),
-        ));
-    }
-    s
-}
-
 /// A unique name for a temporary file or directory.
 pub(crate) fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -206,7 +191,7 @@ impl Archive {
         }
         file.sync_all().map_err(write_err(&temp))?;
         drop(file);
-        let sha256 = hex(&hasher.finalize());
+        let sha256 = pelita_model::hash::to_hex(&hasher.finalize());
         let dir = self.root.join(sha256.get(..2).unwrap_or("00"));
         let path = dir.join(&sha256);
         if path.is_file() {
@@ -257,11 +242,6 @@ impl Archive {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_is_lower_case() {
-        assert_eq!(hex(&[0x00, 0xAB, 0x7f]), "00ab7f");
-    }
 
     #[test]
     fn path_of_checks_the_digest() {

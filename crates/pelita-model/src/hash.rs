@@ -10,6 +10,18 @@
 
 use crate::IndicatorKind;
 
+/// Bytes as lower-case hex, the form digests, token ids and audit hashes
+/// are written in. The one encoder of the workspace.
+pub fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    out
+}
+
 /// Why a string is not a digest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -137,6 +149,12 @@ pub fn parse_tlsh(s: &str) -> Result<String, HashError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(to_hex(&[0x00, 0xab, 0x7f, 0xff, 0x0a]), "00ab7fff0a");
+        assert_eq!(to_hex(&[]), "");
+    }
 
     #[test]
     fn digests() {

@@ -947,7 +947,7 @@ pub fn uuid_from(namespace: &str, name: &str) -> String {
     if let Some(x) = b.get_mut(8) {
         *x = (*x & 0x3f) | 0x80;
     }
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let hex = pelita_model::hash::to_hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
         hex.get(0..8).unwrap_or(""),

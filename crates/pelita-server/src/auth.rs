@@ -275,12 +275,7 @@ fn spend(state: &AppState, token: &str) -> Result<(), ApiError> {
         .budgets
         .lock()
         .map_err(|_| ApiError::Internal("budget lock poisoned".into()))?;
-    if !budgets.contains_key(token) {
-        budgets.insert(token.to_owned(), (cap, now));
-    }
-    let Some((left, last)) = budgets.get_mut(token) else {
-        return Err(ApiError::Internal("budget lost".into()));
-    };
+    let (left, last) = budgets.entry(token.to_owned()).or_insert((cap, now));
     *left = (*left + now.duration_since(*last).as_secs_f64() * rate).min(cap);
     *last = now;
     if *left < 1.0 {
@@ -318,13 +313,7 @@ pub struct Session {
 
 /// The SHA-256 (lowercase hex) of a session id: what the store keeps.
 pub fn session_id_hash(id: &str) -> String {
-    use std::fmt::Write as _;
-    Sha256::digest(id.as_bytes())
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    pelita_model::hash::to_hex(&Sha256::digest(id.as_bytes()))
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.

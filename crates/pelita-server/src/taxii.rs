@@ -915,10 +915,7 @@ async fn add_objects(
     let v = with_writer(state, headers, Scope::Submit, move |w| {
         // Read after the token is checked: an unauthenticated caller learns nothing.
         let objects = envelope_objects(&body)?;
-        let digest: String = Sha256::digest(&body)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = pelita_model::hash::to_hex(&Sha256::digest(&body));
         let bundle = json!({
             "type": "bundle",
             "id": format!("bundle--{}", uuid_from("pelita-taxii-envelope", &digest)),

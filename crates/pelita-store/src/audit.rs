@@ -90,19 +90,7 @@ pub fn entry_hash(prev: &str, seq: i64, e: &AuditEntry) -> String {
         }
         h.update(f.as_bytes());
     }
-    hex(&h.finalize())
-}
-
-/// Lower-case hexadecimal (one allocation, not one per byte: the server
-/// hashes an entry for every read it answers).
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
-    }
-    out
+    pelita_model::hash::to_hex(&h.finalize())
 }
 
 /// Checks a chain read in sequence order against the recorded head.
