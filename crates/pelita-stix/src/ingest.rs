@@ -46,6 +46,13 @@ pub(crate) struct Ingest<'a> {
     resolver: Resolver,
 }
 
+/// Adds `rel` to what `o` is related to, once.
+fn relate(o: &mut Observation, rel: Related) {
+    if !o.related.contains(&rel) {
+        o.related.push(rel);
+    }
+}
+
 /// What an observation inherits from the object it came from.
 #[derive(Clone)]
 struct Context {
@@ -129,9 +136,7 @@ impl<'a> Ingest<'a> {
             match same {
                 Some(o) => {
                     for rel in r.related {
-                        if !o.related.contains(&rel) {
-                            o.related.push(rel);
-                        }
+                        relate(o, rel);
                     }
                 }
                 None => own.push(r),
@@ -449,14 +454,14 @@ impl<'a> Ingest<'a> {
                         .iter()
                         .filter(|r| r.domain == cand.value)
                     {
-                        let rel = Related {
-                            relation: Relation::ResolvesTo,
-                            kind: r.target_kind,
-                            value: r.target.clone(),
-                        };
-                        if !o.related.contains(&rel) {
-                            o.related.push(rel);
-                        }
+                        relate(
+                            &mut o,
+                            Related {
+                                relation: Relation::ResolvesTo,
+                                kind: r.target_kind,
+                                value: r.target.clone(),
+                            },
+                        );
                     }
                 }
                 let role = match cand.path.as_str() {

@@ -181,6 +181,11 @@ fn limit_option(code: &str) -> Option<&'static str> {
     }
 }
 
+/// What a limit error adds to its message: the option that raises it.
+fn limit_hint(option: &str) -> String {
+    format!(" (a limit: raise it with {option})")
+}
+
 /// Reads `123`, `64K`, `100M`, `8G` (binary multiples).
 fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -366,10 +371,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
             Err(e) => {
                 let hint = match &e {
-                    IngestError::Archive(ArchiveError::TooLarge { .. }) => {
-                        " (a limit: raise it with --max-size)"
-                    }
-                    _ => "",
+                    IngestError::Archive(ArchiveError::TooLarge { .. }) => limit_hint("--max-size"),
+                    _ => String::new(),
                 };
                 eprintln!("pelita ingest: error: {name}: {e:#}{hint}");
                 failures.push(Failure {
@@ -528,9 +531,7 @@ fn human_summary(entries: &[Entry], failures: &[Failure], totals: &Totals) -> St
             let _ = writeln!(s, "  unsupported  {unsupported}");
         }
         for (code, e) in &r.errors {
-            let hint = limit_option(code)
-                .map(|o| format!(" (a limit: raise it with {o})"))
-                .unwrap_or_default();
+            let hint = limit_option(code).map(limit_hint).unwrap_or_default();
             let _ = writeln!(s, "  error        {code}: {}{hint}", e.count);
             for p in &e.first {
                 let _ = writeln!(s, "                 {}: {}", p.location, p.message);
