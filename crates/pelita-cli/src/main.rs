@@ -12,6 +12,13 @@ mod cmd;
 
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: `pelita ingest` parses on one
+/// thread and writes on another, and records allocated by the parser are
+/// freed by the writer; glibc's malloc made that cross-thread free a sixth
+/// of the writer's time (see BENCHMARKS.md, "Ingest into the store").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Pelita: a cyber-threat-intelligence fusion centre.

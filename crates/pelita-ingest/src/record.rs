@@ -27,6 +27,11 @@ pub struct Record {
     pub value: String,
     /// The deduplication key, `kind:value`.
     pub key: String,
+    /// The canonical indicator itself (kind, value and key are its
+    /// renderings): a store writes this, so what it holds is canonical by
+    /// construction, with no second parse.
+    #[serde(skip)]
+    pub indicator: Indicator,
     /// The value as written in the submission.
     pub raw: String,
     /// Flags: intrinsic facts and what canonicalisation did.
@@ -92,9 +97,26 @@ pub struct RelatedRecord {
     /// The key, when it canonicalised.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// The canonical indicator, when it canonicalised.
+    #[serde(skip)]
+    pub indicator: Option<Indicator>,
     /// Why it did not canonicalise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl RelatedRecord {
+    /// A related value that canonicalised.
+    pub fn canonical(relation: Relation, indicator: Indicator) -> RelatedRecord {
+        RelatedRecord {
+            relation,
+            kind: Some(indicator.kind()),
+            value: indicator.value(),
+            key: Some(indicator.key()),
+            indicator: Some(indicator),
+            error: None,
+        }
+    }
 }
 
 fn flags_empty(f: &Flags) -> bool {
@@ -161,18 +183,13 @@ pub fn canonicalise(
         .related
         .into_iter()
         .map(|r| match Indicator::parse(&r.value, r.kind, options) {
-            Ok(c) => RelatedRecord {
-                relation: r.relation,
-                kind: Some(c.indicator.kind()),
-                value: c.indicator.value(),
-                key: Some(c.indicator.key()),
-                error: None,
-            },
+            Ok(c) => RelatedRecord::canonical(r.relation, c.indicator),
             Err(e) => RelatedRecord {
                 relation: r.relation,
                 kind: r.kind,
                 value: r.value,
                 key: None,
+                indicator: None,
                 error: Some(e.to_string()),
             },
         })
@@ -185,6 +202,7 @@ pub fn canonicalise(
         kind: indicator.kind(),
         value: indicator.value(),
         key: indicator.key(),
+        indicator,
         raw: obs.value,
         flags: canonical.flags,
         tlp: obs.tlp.or(provenance.tlp),
@@ -211,6 +229,12 @@ pub fn canonicalise(
 pub trait RecordSink {
     /// Takes one record. An error stops the submission (nothing more is accepted).
     fn record(&mut self, record: Record) -> io::Result<()>;
+
+    /// Takes records in order, as [`RecordSink::record`] one by one would.
+    /// A sink that writes faster in bulk (the store) overrides it.
+    fn records(&mut self, batch: Vec<Record>) -> io::Result<()> {
+        batch.into_iter().try_for_each(|r| self.record(r))
+    }
 }
 
 impl RecordSink for Vec<Record> {
@@ -223,6 +247,10 @@ impl RecordSink for Vec<Record> {
 impl<S: RecordSink + ?Sized> RecordSink for &mut S {
     fn record(&mut self, record: Record) -> io::Result<()> {
         (**self).record(record)
+    }
+
+    fn records(&mut self, batch: Vec<Record>) -> io::Result<()> {
+        (**self).records(batch)
     }
 }
 

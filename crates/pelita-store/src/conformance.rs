@@ -131,6 +131,7 @@ pub fn record(value: &str, line: u64, tlp: Option<Tlp>, days_ago: i64) -> Result
         kind: c.indicator.kind(),
         value: c.indicator.value(),
         key: c.indicator.key(),
+        indicator: c.indicator,
         raw: value.into(),
         flags: c.flags,
         tlp,
@@ -509,13 +510,10 @@ fn relationships_follow_markings(make: Factory<'_>) -> Result<(), String> {
     let mut store = make();
     let mut domain = record("resolver.example.org", 1, Some(Tlp::Green), 0)?;
     let ip = record("192.0.2.53", 1, Some(Tlp::Red), 0)?;
-    domain.related.push(pelita_ingest::RelatedRecord {
-        relation: Relation::ResolvesTo,
-        kind: Some(ip.kind),
-        value: ip.value.clone(),
-        key: Some(ip.key.clone()),
-        error: None,
-    });
+    domain.related.push(pelita_ingest::RelatedRecord::canonical(
+        Relation::ResolvesTo,
+        ip.indicator.clone(),
+    ));
     domain.tlp = Some(Tlp::Red);
     let visible_domain = record("resolver.example.org", 2, Some(Tlp::Green), 0)?;
     submit(

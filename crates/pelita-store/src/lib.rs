@@ -28,6 +28,7 @@ pub mod admin;
 pub mod audit;
 #[macro_use]
 pub mod policy;
+mod prepare;
 pub mod scenario;
 mod schema;
 mod sqlite;
@@ -45,6 +46,7 @@ use time::OffsetDateTime;
 
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict};
 pub use policy::{OrgId, Reader, SightingFacts, may_see};
+pub use prepare::{PreparedIndicator, PreparedRecord};
 pub use sqlite::{SqliteStore, schema_version};
 pub use submit::{Destination, SubmitError, UNATTRIBUTED, store_submission};
 
@@ -206,6 +208,11 @@ pub struct CommitStats {
 pub trait SubmissionSink: RecordSink {
     /// Commits the submission and all its records at once.
     fn commit(self: Box<Self>, outcome: &SubmissionOutcome) -> Result<CommitStats, StoreError>;
+
+    /// Takes a batch of records already prepared (enriched, classified,
+    /// rendered) with the store's [`Store::enricher`], in order: what
+    /// [`store_submission`] sends from its parser thread.
+    fn prepared(&mut self, batch: Vec<PreparedRecord>) -> Result<(), StoreError>;
 }
 
 /// A stored submission.
@@ -580,6 +587,10 @@ pub struct Receipt {
 
 /// A fusion store backend.
 pub trait Store {
+    /// The enricher new indicators are enriched with (shared: records are
+    /// prepared with it on another thread while a submission is written).
+    fn enricher(&self) -> std::sync::Arc<pelita_enrich::Enricher>;
+
     /// Starts writing a submission. Nothing is visible until
     /// [`SubmissionSink::commit`]; dropping the sink without committing
     /// writes nothing.

@@ -10,7 +10,7 @@
 //! failing case is reproducible from its seed.
 
 use pelita_ingest::{Record, RelatedRecord};
-use pelita_model::{IndicatorKind, Relation, Tlp};
+use pelita_model::{Indicator, IndicatorKind, ParseOptions, Relation, Tlp};
 
 use crate::conformance::{meta, record, submit};
 use crate::{
@@ -182,13 +182,9 @@ fn record_of(r: &Rec, line: u64) -> Option<Record> {
     let mut rec = record(VALUES.get(r.value)?, line, r.tlp, r.days_ago).ok()?;
     // URLs state where they are hosted: a relationship under the sighting's marking.
     if rec.kind == IndicatorKind::Url {
-        rec.related.push(RelatedRecord {
-            relation: Relation::HostedOn,
-            kind: Some(IndicatorKind::Ipv4),
-            value: "203.0.113.5".into(),
-            key: Some("ipv4:203.0.113.5".into()),
-            error: None,
-        });
+        let host = Indicator::parse("203.0.113.5", None, &ParseOptions::default()).ok()?;
+        rec.related
+            .push(RelatedRecord::canonical(Relation::HostedOn, host.indicator));
     }
     Some(rec)
 }

@@ -7,11 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
-use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use pelita_enrich::{Enricher, classify};
+use pelita_enrich::Enricher;
 use pelita_fuse::{Policy, Sighting, Suppression, fuse};
 use pelita_ingest::{Record, RecordSink};
 use pelita_model::{
@@ -21,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
 
 use crate::policy::OrgId;
+use crate::prepare::{PreparedIndicator, PreparedRecord, key_hash, net_range};
 use crate::{
     ActionState, ActionStatus, AuditEntry, AuditRecord, AuditVerdict, CommitStats, IndicatorQuery,
     IndicatorView, Integrity, Lookup, Operation, OperationId, OperationSpec, OperationStats,
@@ -52,7 +52,7 @@ pub struct SqliteStore {
     audit: Writer,
     audit_path: PathBuf,
     policy: Policy,
-    enricher: Enricher,
+    enricher: Arc<Enricher>,
     /// A synthetic scenario (demo, training): see [`Store::mark_synthetic`].
     synthetic: bool,
 }
@@ -123,7 +123,7 @@ impl SqliteStore {
             audit: Writer(Mutex::new(audit)),
             audit_path,
             policy: Policy::default(),
-            enricher: Enricher::builtin(),
+            enricher: Arc::new(Enricher::builtin()),
             synthetic,
         })
     }
@@ -136,6 +136,7 @@ impl SqliteStore {
     pub fn twin(&self) -> Result<SqliteStore, StoreError> {
         let mut twin = SqliteStore::open(&self.path)?;
         twin.policy = self.policy.clone();
+        twin.enricher = Arc::clone(&self.enricher);
         Ok(twin)
     }
 
@@ -167,7 +168,7 @@ impl SqliteStore {
 
     /// Replaces the enricher used for new indicators (with user overrides or a full warninglist set).
     pub fn set_enricher(&mut self, enricher: Enricher) {
-        self.enricher = enricher;
+        self.enricher = Arc::new(enricher);
     }
 
     /// Replaces the fusion policy used by reads.
@@ -543,38 +544,6 @@ fn tlp_from_rank(r: Option<i64>) -> Option<Tlp> {
         .and_then(|i| Tlp::ALL.get(i).copied())
 }
 
-/// The address range of an IP-like indicator as 16-byte big-endian blobs.
-fn net_range(indicator: &Indicator) -> Option<([u8; 16], [u8; 16])> {
-    let as16 = |ip: IpAddr| match ip {
-        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
-        IpAddr::V6(a) => a.octets(),
-    };
-    match indicator {
-        Indicator::Ipv4(_) | Indicator::Ipv6(_) => indicator.ip().map(|ip| (as16(ip), as16(ip))),
-        Indicator::Cidr(c) => {
-            let lo = u128::from_be_bytes(as16(c.addr()));
-            let host_bits = match c.addr() {
-                IpAddr::V4(_) => 32 - u32::from(c.prefix()),
-                IpAddr::V6(_) => 128 - u32::from(c.prefix()),
-            };
-            let hi = lo | 1u128.checked_shl(host_bits).map_or(u128::MAX, |b| b - 1);
-            Some((lo.to_be_bytes(), Ipv6Addr::from(hi).octets()))
-        }
-        _ => None,
-    }
-}
-
-/// FNV-1a 64 of a key, as stored in `indicators.khash`. Stable across
-/// versions and platforms (it is persisted), unlike `std`'s hasher.
-fn key_hash(key: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    i64::from_ne_bytes(h.to_ne_bytes())
-}
-
 fn split_key(key: &str) -> Option<(IndicatorKind, &str)> {
     let (kind, value) = key.split_once(':')?;
     Some((kind.parse().ok()?, value))
@@ -600,95 +569,61 @@ fn relation_from(s: &str) -> Relation {
     }
 }
 
-/// Finds or creates an indicator row; returns (id, created).
-fn indicator_id(
-    tx: &Transaction<'_>,
-    enricher: &Enricher,
-    cache: &mut HashMap<String, i64>,
-    kind: IndicatorKind,
-    value: &str,
-) -> Result<(i64, bool), StoreError> {
-    let key = format!("{kind}:{value}");
-    if let Some(&id) = cache.get(&key) {
-        return Ok((id, false));
-    }
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT id FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3")?
-        .query_row(params![key_hash(&key), kind.as_str(), value], |r| r.get(0))
-        .optional()?;
-    let (id, created) = match existing {
-        Some(id) => (id, false),
-        None => {
-            // Re-validate before storing: the store never holds a non-canonical value.
-            let parsed = Indicator::parse(
-                &asn_prefixed(kind, value),
-                Some(kind),
-                &ParseOptions::default(),
-            )
-            .map_err(|e| StoreError::Corrupt(format!("{key}: {e}")))?;
-            if parsed.indicator.key() != key {
-                return Err(StoreError::Corrupt(format!(
-                    "{key} is not canonical (canonical: {})",
-                    parsed.indicator.key()
-                )));
-            }
-            let flags = serde_json::to_string(&parsed.indicator.intrinsic_flags())
-                .unwrap_or_else(|_| "[]".into());
-            // Only networks get a stored range (for containment queries): a
-            // lookup computes an address's range from the probe itself, and
-            // keeping addresses out keeps the range index small.
-            let range = if kind == IndicatorKind::Cidr {
-                net_range(&parsed.indicator)
-            } else {
-                None
-            };
-            let e = enricher.enrich(&parsed.indicator);
-            let site = match kind {
-                IndicatorKind::Url | IndicatorKind::Domain => {
-                    parsed.indicator.domain().map(|d| enricher.site(d))
-                }
-                _ => None,
-            };
-            let country = e
-                .country
-                .clone()
-                .or_else(|| e.government.as_ref().map(|g| g.country.clone()))
-                .or_else(|| e.cctld_country.clone());
-            tx.prepare_cached(
-                "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment, site)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                key_hash(&key),
-                kind.as_str(),
-                value,
-                flags,
-                range.map(|r| r.0.to_vec()),
-                range.map(|r| r.1.to_vec()),
-                country,
-                e.asn,
-                serde_json::to_string(&e).ok(),
-                site
-            ])?;
-            (tx.last_insert_rowid(), true)
-        }
-    };
-    // Bounded: a submission of millions of distinct values must not hold
-    // them all (memory stays flat); repeats within a window still hit.
-    if cache.len() >= ID_CACHE_MAX {
-        cache.clear();
-    }
-    cache.insert(key, id);
-    Ok((id, created))
+/// The statements a batch of records is written with, prepared once per
+/// batch (not looked up in the statement cache once per row).
+struct Statements<'t> {
+    find: rusqlite::CachedStatement<'t>,
+    insert_indicator: rusqlite::CachedStatement<'t>,
+    insert_sighting: rusqlite::CachedStatement<'t>,
+    insert_relationship: rusqlite::CachedStatement<'t>,
 }
 
-/// ASNs are stored as bare numbers; parsing them back needs no prefix with an explicit kind.
-fn asn_prefixed(kind: IndicatorKind, value: &str) -> String {
-    if kind == IndicatorKind::Asn {
-        format!("AS{value}")
-    } else {
-        value.to_owned()
+impl<'t> Statements<'t> {
+    fn prepare(tx: &'t Transaction<'_>) -> Result<Self, StoreError> {
+        Ok(Statements {
+            find: tx.prepare_cached(
+                "SELECT id FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
+            )?,
+            insert_indicator: tx.prepare_cached(
+                "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment, site)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?,
+            insert_sighting: tx.prepare_cached(
+                "INSERT INTO sightings (indicator_id, org_id, submission_id, location, tlp, reliability, credibility,
+                    first_seen, last_seen, count, withdrawn, malware, tags, hints, context, class, rsit_type)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                 ON CONFLICT (indicator_id, submission_id, location) DO NOTHING",
+            )?,
+            insert_relationship: tx.prepare_cached(
+                "INSERT INTO relationships (src, dst, relation, submission_id, tlp, tlp_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?5, -1))
+                 ON CONFLICT DO NOTHING",
+            )?,
+        })
     }
+}
+
+/// Creates the row of an indicator not yet stored, enriched at first sight.
+///
+/// The indicator is canonical by construction (a [`Record`] carries the
+/// [`Indicator`] it was rendered from), so nothing is parsed again here.
+fn insert_indicator(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    indicator: &Indicator,
+    row: &PreparedIndicator,
+) -> Result<i64, StoreError> {
+    Ok(stmt.insert(params![
+        row.khash,
+        indicator.kind().as_str(),
+        indicator.value(),
+        row.flags,
+        row.range.map(|r| r.0.to_vec()),
+        row.range.map(|r| r.1.to_vec()),
+        row.country,
+        row.asn,
+        row.enrichment,
+        row.site
+    ])?)
 }
 
 fn org_id(tx: &Transaction<'_>, name: &str, now: i64) -> Result<i64, StoreError> {
@@ -712,16 +647,161 @@ struct SqliteSubmission<'a> {
     records: u64,
     sightings_added: u64,
     indicators_added: u64,
-    ids: HashMap<String, i64>,
+    /// Row ids of indicators this submission already resolved.
+    ids: IdCache,
+}
+
+/// Row ids of indicators already resolved, by key hash (with the key, so
+/// that a collision is a miss, never a wrong id).
+#[derive(Default)]
+struct IdCache(HashMap<i64, (String, i64), std::hash::BuildHasherDefault<KhashHasher>>);
+
+impl IdCache {
+    fn get(&self, row: &PreparedIndicator) -> Option<i64> {
+        self.0
+            .get(&row.khash)
+            .filter(|(key, _)| *key == row.key)
+            .map(|&(_, id)| id)
+    }
+
+    fn insert(&mut self, row: &PreparedIndicator, id: i64) {
+        // Two keys of one hash: the first keeps its place; the second is
+        // looked up in the database each time.
+        self.0
+            .entry(row.khash)
+            .or_insert_with(|| (row.key.clone(), id));
+    }
+}
+
+/// The key hash is already a good 64-bit hash: mixed once more, not rehashed.
+#[derive(Default)]
+struct KhashHasher(u64);
+
+impl std::hash::Hasher for KhashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.0 = u64::from_ne_bytes(n.to_ne_bytes()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A record's indicators with the statement-ready row of each: its own
+/// first, then each related one that canonicalised.
+fn indicators_of(p: &PreparedRecord) -> impl Iterator<Item = (&Indicator, &PreparedIndicator)> {
+    let related = p.record.related.iter().filter_map(|r| r.indicator.as_ref());
+    std::iter::once(&p.record.indicator)
+        .chain(related)
+        .zip(&p.indicators)
 }
 
 impl SqliteSubmission<'_> {
-    fn add(&mut self, r: &Record) -> Result<(), StoreError> {
-        self.records += 1;
-        let (id, created) = indicator_id(&self.tx, self.enricher, &mut self.ids, r.kind, &r.value)?;
-        self.indicators_added += u64::from(created);
-        let location =
-            serde_json::to_string(&r.location).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    /// Writes a batch of records: first the row id of every indicator they
+    /// name (from the cache, else found or created, in key-hash order so
+    /// that index seeks walk the B-tree forwards), then their sightings and
+    /// relationships in order.
+    fn write(&mut self, batch: &[PreparedRecord]) -> Result<(), StoreError> {
+        let mut st = Statements::prepare(&self.tx)?;
+        // Bounded: a submission of millions of distinct values must not hold
+        // them all (memory stays flat); repeats within a window still hit.
+        if self.ids.0.len() >= ID_CACHE_MAX {
+            self.ids.0.clear();
+        }
+        // One id per indicator of the batch, in record order.
+        let mut ids: Vec<i64> = Vec::with_capacity(batch.len() * 3);
+        let mut missing: Vec<(usize, &Indicator, &PreparedIndicator)> = Vec::new();
+        for (indicator, row) in batch.iter().flat_map(indicators_of) {
+            match self.ids.get(row) {
+                Some(id) => ids.push(id),
+                None => {
+                    missing.push((ids.len(), indicator, row));
+                    ids.push(0);
+                }
+            }
+        }
+        missing.sort_unstable_by(|a, b| (a.2.khash, &a.2.key).cmp(&(b.2.khash, &b.2.key)));
+        let mut previous: Option<(&str, i64)> = None;
+        for (slot, indicator, row) in missing {
+            let id = match previous {
+                Some((key, id)) if key == row.key => id,
+                _ => {
+                    let (id, created) = resolve(&mut st, indicator, row)?;
+                    self.indicators_added += u64::from(created);
+                    self.ids.insert(row, id);
+                    id
+                }
+            };
+            previous = Some((&row.key, id));
+            if let Some(s) = ids.get_mut(slot) {
+                *s = id;
+            }
+        }
+        let target = Target {
+            submission_id: self.submission_id,
+            org_id: self.org_id,
+            default_tlp: self.default_tlp,
+            received_at: self.received_at,
+        };
+        let mut ids = ids.into_iter();
+        for p in batch {
+            self.records += 1;
+            self.sightings_added += target.sighting(&mut st, &mut ids, p)?;
+        }
+        Ok(())
+    }
+}
+
+/// The row id of an indicator not in the cache: found, or created (true).
+fn resolve(
+    st: &mut Statements<'_>,
+    indicator: &Indicator,
+    row: &PreparedIndicator,
+) -> Result<(i64, bool), StoreError> {
+    let existing: Option<i64> = st
+        .find
+        .query_row(
+            params![row.khash, indicator.kind().as_str(), indicator.value()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(id) => Ok((id, false)),
+        None => Ok((
+            insert_indicator(&mut st.insert_indicator, indicator, row)?,
+            true,
+        )),
+    }
+}
+
+/// Where a submission's sightings go.
+#[derive(Clone, Copy)]
+struct Target {
+    submission_id: i64,
+    org_id: i64,
+    default_tlp: Option<Tlp>,
+    received_at: i64,
+}
+
+impl Target {
+    /// The sighting of one record, and its relationships, with the ids of
+    /// its indicators taken from `ids` (its own, then its related ones');
+    /// 1 when the sighting is new, 0 when it was stored before.
+    fn sighting(
+        self,
+        st: &mut Statements<'_>,
+        ids: &mut impl Iterator<Item = i64>,
+        p: &PreparedRecord,
+    ) -> Result<u64, StoreError> {
+        let r = &p.record;
+        let missing = || StoreError::Corrupt(format!("{}: no row id resolved", r.key));
+        let id = ids.next().ok_or_else(missing)?;
         let tlp = r.tlp.or(self.default_tlp).map(tlp_rank);
         // Dates the partner gives are kept; without any, the sighting is
         // dated by its submission. A first-seen alone is also the last time
@@ -739,68 +819,50 @@ impl SqliteSubmission<'_> {
                 serde_json::to_string(v).ok()
             }
         };
-        let class = classify(r.kind, &r.hints, &r.tags, r.malware.as_deref());
-        let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO sightings (indicator_id, org_id, submission_id, location, tlp, reliability, credibility,
-                    first_seen, last_seen, count, withdrawn, malware, tags, hints, context, class, rsit_type)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-                 ON CONFLICT (indicator_id, submission_id, location) DO NOTHING",
-            )?
-            .execute(params![
+        let inserted = st.insert_sighting.execute(params![
+            id,
+            self.org_id,
+            self.submission_id,
+            p.location,
+            tlp,
+            r.admiralty.reliability.map(|g| g.letter().to_string()),
+            r.admiralty.credibility.map(|c| i64::from(c.digit())),
+            first.min(last),
+            last.max(first),
+            r.withdrawn,
+            r.malware,
+            json_list(&r.tags),
+            json_list(&r.hints),
+            r.context,
+            p.class.map(|c| c.class.as_str()),
+            p.class.map(|c| c.rsit_type.as_str()),
+        ])?;
+        for rel in r.related.iter().filter(|rel| rel.indicator.is_some()) {
+            st.insert_relationship.execute(params![
                 id,
-                self.org_id,
+                ids.next().ok_or_else(missing)?,
+                relation_str(rel.relation),
                 self.submission_id,
-                location,
-                tlp,
-                r.admiralty.reliability.map(|g| g.letter().to_string()),
-                r.admiralty.credibility.map(|c| i64::from(c.digit())),
-                first.min(last),
-                last.max(first),
-                r.withdrawn,
-                r.malware,
-                json_list(&r.tags),
-                json_list(&r.hints),
-                r.context,
-                class.map(|c| c.class.as_str()),
-                class.map(|c| c.rsit_type.as_str()),
+                tlp
             ])?;
-        self.sightings_added += u64::try_from(inserted).unwrap_or(0);
-        for rel in &r.related {
-            let (Some(kind), Some(key)) = (rel.kind, rel.key.as_deref()) else {
-                continue;
-            };
-            let Some((_, value)) = key.split_once(':') else {
-                continue;
-            };
-            let (dst, created) = indicator_id(&self.tx, self.enricher, &mut self.ids, kind, value)?;
-            self.indicators_added += u64::from(created);
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO relationships (src, dst, relation, submission_id, tlp, tlp_key)
-                     VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?5, -1))
-                     ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![
-                    id,
-                    dst,
-                    relation_str(rel.relation),
-                    self.submission_id,
-                    tlp
-                ])?;
         }
-        Ok(())
+        Ok(u64::try_from(inserted).unwrap_or(0))
     }
 }
 
 impl RecordSink for SqliteSubmission<'_> {
     fn record(&mut self, record: Record) -> io::Result<()> {
-        self.add(&record).map_err(io::Error::other)
+        let prepared = PreparedRecord::new(record, self.enricher).map_err(io::Error::other)?;
+        self.write(std::slice::from_ref(&prepared))
+            .map_err(io::Error::other)
     }
 }
 
 impl SubmissionSink for SqliteSubmission<'_> {
+    fn prepared(&mut self, batch: Vec<PreparedRecord>) -> Result<(), StoreError> {
+        self.write(&batch)
+    }
+
     fn commit(self: Box<Self>, outcome: &SubmissionOutcome) -> Result<CommitStats, StoreError> {
         let this = *self;
         this.tx.execute(
@@ -1412,6 +1474,10 @@ fn site_view(
 }
 
 impl Store for SqliteStore {
+    fn enricher(&self) -> Arc<Enricher> {
+        Arc::clone(&self.enricher)
+    }
+
     fn begin<'a>(
         &'a mut self,
         meta: &SubmissionMeta,
@@ -1473,7 +1539,7 @@ impl Store for SqliteStore {
             records: 0,
             sightings_added: 0,
             indicators_added: 0,
-            ids: HashMap::new(),
+            ids: IdCache::default(),
         }))
     }
 

@@ -2,9 +2,17 @@
 //! `pelita-ingest` and write every record in one transaction. `pelita
 //! ingest`, `pelita demo` and (next) the server's submission endpoint all
 //! call [`store_submission`], so they cannot drift apart.
+//!
+//! Parsing and writing run on two threads: the parser (reading,
+//! canonicalising) hands records over in batches through a bounded
+//! channel, and this thread writes them in its transaction. A large
+//! submission costs the slower of the two, not their sum, and memory stays
+//! bounded by the channel (a few batches), whatever the file's size.
 
 use std::io;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use pelita_enrich::Enricher;
 use pelita_ingest::{
     Archive, IngestError, IngestOptions, Progress, Record, RecordSink, Submission,
     SubmissionReport, ingest,
@@ -12,7 +20,8 @@ use pelita_ingest::{
 use time::OffsetDateTime;
 
 use crate::{
-    CommitStats, OperationId, Store, StoreError, SubmissionMeta, SubmissionOutcome, SubmissionSink,
+    CommitStats, OperationId, PreparedRecord, Store, StoreError, SubmissionMeta, SubmissionOutcome,
+    SubmissionSink,
 };
 
 /// The source recorded when a submission names none.
@@ -31,19 +40,61 @@ pub enum SubmitError {
     Store(#[from] StoreError),
 }
 
-/// Sends each record to the store and, when given, to a second sink.
-struct Tee<'s, 'x> {
-    store: Box<dyn SubmissionSink + 's>,
-    also: Option<&'x mut dyn RecordSink>,
+/// Records handed from the parser thread to the writer per batch: large
+/// enough that the store writes in bulk, small enough that a few in flight
+/// stay a few megabytes.
+const BATCH: usize = 4096;
+/// Batches the parser may run ahead of the writer.
+const IN_FLIGHT: usize = 4;
+
+/// The parser thread's sink: prepares each record (enrichment and the
+/// rest of [`PreparedRecord`]), fills a batch, sends it when full.
+struct Batcher<'e> {
+    enricher: &'e Enricher,
+    out: SyncSender<Vec<PreparedRecord>>,
+    batch: Vec<PreparedRecord>,
 }
 
-impl RecordSink for Tee<'_, '_> {
-    fn record(&mut self, record: Record) -> io::Result<()> {
-        if let Some(also) = &mut self.also {
-            also.record(record.clone())?;
+impl Batcher<'_> {
+    fn send(&mut self) -> io::Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
         }
-        self.store.record(record)
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        // The writer only hangs up when it failed; its error is the one reported.
+        self.out
+            .send(full)
+            .map_err(|_| io::Error::other("the store stopped taking records"))
     }
+}
+
+impl RecordSink for Batcher<'_> {
+    fn record(&mut self, record: Record) -> io::Result<()> {
+        let prepared = PreparedRecord::new(record, self.enricher).map_err(io::Error::other)?;
+        self.batch.push(prepared);
+        if self.batch.len() >= BATCH {
+            self.send()?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes every batch (and copies its records to `also`) until the parser
+/// is done or the first failure; returning drops the receiver, which stops
+/// the parser handing over more.
+fn write_all(
+    batches: Receiver<Vec<PreparedRecord>>,
+    store: &mut dyn SubmissionSink,
+    mut also: Option<&mut dyn RecordSink>,
+) -> Result<(), SubmitError> {
+    for batch in batches {
+        if let Some(also) = &mut also {
+            let records = batch.iter().map(|p| p.record.clone()).collect();
+            also.records(records).map_err(IngestError::Sink)?;
+        }
+        store.prepared(batch)?;
+    }
+    Ok(())
 }
 
 /// Where a submission goes besides the parse options: its operation, when
@@ -66,7 +117,7 @@ pub fn store_submission(
     submission: &Submission,
     options: &IngestOptions,
     dest: Destination<'_>,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<(SubmissionReport, CommitStats), SubmitError> {
     let meta = SubmissionMeta {
         sha256: submission.stored.sha256.clone(),
@@ -82,12 +133,30 @@ pub fn store_submission(
         operation: dest.operation,
         recipients: dest.recipients,
     };
-    let mut tee = Tee {
-        store: store.begin(&meta)?,
-        also: dest.also,
-    };
-    let report = ingest(archive, submission, options, &mut tee, progress)?;
-    let Tee { store: sink, .. } = tee;
+    let enricher = store.enricher();
+    let mut sink = store.begin(&meta)?;
+    let (parsed, written) = std::thread::scope(|scope| {
+        let (out, batches) = sync_channel(IN_FLIGHT);
+        let enricher = &*enricher;
+        let parser = scope.spawn(move || {
+            let mut batcher = Batcher {
+                enricher,
+                out,
+                batch: Vec::with_capacity(BATCH),
+            };
+            let report = ingest(archive, submission, options, &mut batcher, progress)?;
+            batcher.send().map_err(IngestError::Sink)?;
+            Ok::<_, IngestError>(report)
+        });
+        let written = write_all(batches, &mut *sink, dest.also);
+        let parsed = parser
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (parsed, written)
+    });
+    // A store failure is the cause of the parser's "stopped taking records".
+    written?;
+    let report = parsed?;
     let outcome = SubmissionOutcome {
         format: report.format.clone(),
         errors: report.errors.values().map(|e| e.count).sum(),
