@@ -69,8 +69,10 @@ pub fn dataset_version() -> &'static str {
     builtin_tables().map_or("none", IpTables::version)
 }
 
-/// What enrichment found about one indicator.
+/// What enrichment found about one indicator. Every field may be missing
+/// when read (a store keeps only what was found).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Enrichment {
     /// Country (ISO 3166-1 alpha-2) of the IP address, or of the URL's IP host.
     pub country: Option<String>,

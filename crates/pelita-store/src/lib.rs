@@ -212,7 +212,7 @@ pub trait SubmissionSink: RecordSink {
     /// Takes a batch of records already prepared (enriched, classified,
     /// rendered) with the store's [`Store::enricher`], in order: what
     /// [`store_submission`] sends from its parser thread.
-    fn prepared(&mut self, batch: Vec<PreparedRecord>) -> Result<(), StoreError>;
+    fn prepared(&mut self, batch: &[PreparedRecord]) -> Result<(), StoreError>;
 }
 
 /// A stored submission.

@@ -11,7 +11,7 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use pelita_enrich::{Classification, Enricher, classify};
+use pelita_enrich::{Classification, Enricher, Enrichment, classify};
 use pelita_ingest::Record;
 use pelita_model::{Indicator, IndicatorKind};
 
@@ -25,10 +25,15 @@ pub struct PreparedRecord {
     /// Its own indicator, then each related indicator that canonicalised,
     /// in the order of `record.related`.
     pub indicators: Vec<PreparedIndicator>,
-    /// Where in the submission, as the JSON the sightings table keeps.
+    /// Where in the submission, as the JSON the sightings table keeps
+    /// (without the file when it is the submission's own).
     pub location: String,
     /// The sighting's ENISA class and type.
     pub class: Option<Classification>,
+    /// Its tags, as a JSON list (none when empty).
+    pub tags: Option<String>,
+    /// Its classification hints, as a JSON list (none when empty).
+    pub hints: Option<String>,
 }
 
 /// The columns of an indicator's row, but its id.
@@ -46,29 +51,52 @@ pub struct PreparedIndicator {
     pub country: Option<String>,
     /// The ASN.
     pub asn: Option<u32>,
-    /// The whole enrichment result, as JSON.
+    /// What enrichment found, as JSON without its dataset version and
+    /// without empty fields.
     pub enrichment: Option<String>,
+    /// The enrichment's dataset version.
+    pub dataset: String,
     /// For URLs and domains: the registrable domain.
     pub site: Option<String>,
 }
 
 impl PreparedRecord {
-    /// Derives what the store needs from `record`.
-    pub fn new(record: Record, enricher: &Enricher) -> Result<PreparedRecord, StoreError> {
+    /// Derives what the store needs from `record`, a record of the
+    /// submission named `submission` (the file its locations name).
+    pub fn new(
+        record: Record,
+        enricher: &Enricher,
+        submission: &str,
+    ) -> Result<PreparedRecord, StoreError> {
         let related = record.related.iter().filter_map(|r| r.indicator.as_ref());
         let indicators = std::iter::once(&record.indicator)
             .chain(related)
             .map(|i| PreparedIndicator::new(i, enricher))
             .collect();
-        let location = serde_json::to_string(&record.location)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let location = if record.location.file.as_deref() == Some(submission) {
+            let mut own = record.location.clone();
+            own.file = None;
+            serde_json::to_string(&own)
+        } else {
+            serde_json::to_string(&record.location)
+        }
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let class = classify(
             record.kind,
             &record.hints,
             &record.tags,
             record.malware.as_deref(),
         );
+        let json_list = |v: &[String]| {
+            if v.is_empty() {
+                None
+            } else {
+                serde_json::to_string(v).ok()
+            }
+        };
         Ok(PreparedRecord {
+            tags: json_list(&record.tags),
+            hints: json_list(&record.hints),
             record,
             indicators,
             location,
@@ -110,10 +138,23 @@ impl PreparedIndicator {
             range,
             country,
             asn: e.asn,
-            enrichment: serde_json::to_string(&e).ok(),
+            enrichment: compact_json(&e),
+            dataset: e.dataset_version,
             site,
         }
     }
+}
+
+/// An enrichment result as stored: only the fields that say something
+/// (the dataset version is a column of its own).
+fn compact_json(e: &Enrichment) -> Option<String> {
+    let serde_json::Value::Object(mut fields) = serde_json::to_value(e).ok()? else {
+        return None;
+    };
+    fields.retain(|name, v| {
+        name != "dataset_version" && !v.is_null() && !v.as_array().is_some_and(Vec::is_empty)
+    });
+    serde_json::to_string(&fields).ok()
 }
 
 /// FNV-1a 64 of a key, as stored in `indicators.khash`. Stable across

@@ -28,6 +28,18 @@ use crate::{
     SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow, UserRow, schema,
 };
 
+/// An indicator `i`'s enrichment JSON as read: with its dataset version put
+/// back (rows written since schema 9 keep it in `datasets`; older rows
+/// carry it inside the JSON).
+macro_rules! enrichment_json {
+    () => {
+        "CASE WHEN i.dataset IS NULL THEN i.enrichment \
+         ELSE json_set(COALESCE(i.enrichment, '{}'), '$.dataset_version', \
+              (SELECT d.version FROM datasets d WHERE d.id = i.dataset)) END"
+    };
+}
+const ENRICHMENT: &str = enrichment_json!();
+
 /// How many idle reader connections are kept. A server answers reads on
 /// many threads at once; a connection opened per read would parse the
 /// schema and start with a cold page cache every time.
@@ -574,6 +586,8 @@ fn relation_from(s: &str) -> Relation {
 struct Statements<'t> {
     find: rusqlite::CachedStatement<'t>,
     insert_indicator: rusqlite::CachedStatement<'t>,
+    insert_dataset: rusqlite::CachedStatement<'t>,
+    find_dataset: rusqlite::CachedStatement<'t>,
     insert_sighting: rusqlite::CachedStatement<'t>,
     insert_relationship: rusqlite::CachedStatement<'t>,
 }
@@ -585,9 +599,13 @@ impl<'t> Statements<'t> {
                 "SELECT id FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
             )?,
             insert_indicator: tx.prepare_cached(
-                "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment, site)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment, site, dataset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?,
+            insert_dataset: tx.prepare_cached(
+                "INSERT INTO datasets (version) VALUES (?1) ON CONFLICT (version) DO NOTHING",
+            )?,
+            find_dataset: tx.prepare_cached("SELECT id FROM datasets WHERE version = ?1")?,
             insert_sighting: tx.prepare_cached(
                 "INSERT INTO sightings (indicator_id, org_id, submission_id, location, tlp, reliability, credibility,
                     first_seen, last_seen, count, withdrawn, malware, tags, hints, context, class, rsit_type)
@@ -611,6 +629,7 @@ fn insert_indicator(
     stmt: &mut rusqlite::CachedStatement<'_>,
     indicator: &Indicator,
     row: &PreparedIndicator,
+    dataset: i64,
 ) -> Result<i64, StoreError> {
     Ok(stmt.insert(params![
         row.khash,
@@ -622,7 +641,8 @@ fn insert_indicator(
         row.country,
         row.asn,
         row.enrichment,
-        row.site
+        row.site,
+        dataset
     ])?)
 }
 
@@ -649,6 +669,10 @@ struct SqliteSubmission<'a> {
     indicators_added: u64,
     /// Row ids of indicators this submission already resolved.
     ids: IdCache,
+    /// The submission's name (its records' locations name it).
+    name: String,
+    /// Ids of the enrichment dataset versions used (almost always one).
+    datasets: Vec<(String, i64)>,
 }
 
 /// Row ids of indicators already resolved, by key hash (with the key, so
@@ -732,7 +756,7 @@ impl SqliteSubmission<'_> {
             let id = match previous {
                 Some((key, id)) if key == row.key => id,
                 _ => {
-                    let (id, created) = resolve(&mut st, indicator, row)?;
+                    let (id, created) = resolve(&mut st, &mut self.datasets, indicator, row)?;
                     self.indicators_added += u64::from(created);
                     self.ids.insert(row, id);
                     id
@@ -761,6 +785,7 @@ impl SqliteSubmission<'_> {
 /// The row id of an indicator not in the cache: found, or created (true).
 fn resolve(
     st: &mut Statements<'_>,
+    datasets: &mut Vec<(String, i64)>,
     indicator: &Indicator,
     row: &PreparedIndicator,
 ) -> Result<(i64, bool), StoreError> {
@@ -773,10 +798,21 @@ fn resolve(
         .optional()?;
     match existing {
         Some(id) => Ok((id, false)),
-        None => Ok((
-            insert_indicator(&mut st.insert_indicator, indicator, row)?,
-            true,
-        )),
+        None => {
+            let dataset = match datasets.iter().find(|(v, _)| *v == row.dataset) {
+                Some(&(_, id)) => id,
+                None => {
+                    st.insert_dataset.execute(params![row.dataset])?;
+                    let id = st
+                        .find_dataset
+                        .query_row(params![row.dataset], |r| r.get(0))?;
+                    datasets.push((row.dataset.clone(), id));
+                    id
+                }
+            };
+            let id = insert_indicator(&mut st.insert_indicator, indicator, row, dataset)?;
+            Ok((id, true))
+        }
     }
 }
 
@@ -812,13 +848,6 @@ impl Target {
             .map(unix)
             .unwrap_or(self.received_at);
         let last = r.last_seen.map(unix).unwrap_or(first);
-        let json_list = |v: &[String]| {
-            if v.is_empty() {
-                None
-            } else {
-                serde_json::to_string(v).ok()
-            }
-        };
         let inserted = st.insert_sighting.execute(params![
             id,
             self.org_id,
@@ -831,8 +860,8 @@ impl Target {
             last.max(first),
             r.withdrawn,
             r.malware,
-            json_list(&r.tags),
-            json_list(&r.hints),
+            p.tags,
+            p.hints,
             r.context,
             p.class.map(|c| c.class.as_str()),
             p.class.map(|c| c.rsit_type.as_str()),
@@ -852,15 +881,16 @@ impl Target {
 
 impl RecordSink for SqliteSubmission<'_> {
     fn record(&mut self, record: Record) -> io::Result<()> {
-        let prepared = PreparedRecord::new(record, self.enricher).map_err(io::Error::other)?;
+        let prepared =
+            PreparedRecord::new(record, self.enricher, &self.name).map_err(io::Error::other)?;
         self.write(std::slice::from_ref(&prepared))
             .map_err(io::Error::other)
     }
 }
 
 impl SubmissionSink for SqliteSubmission<'_> {
-    fn prepared(&mut self, batch: Vec<PreparedRecord>) -> Result<(), StoreError> {
-        self.write(&batch)
+    fn prepared(&mut self, batch: &[PreparedRecord]) -> Result<(), StoreError> {
+        self.write(batch)
     }
 
     fn commit(self: Box<Self>, outcome: &SubmissionOutcome) -> Result<CommitStats, StoreError> {
@@ -936,9 +966,11 @@ fn view(
         return Ok(None);
     };
     let found: Option<(i64, String, Option<String>, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT id, flags, enrichment, site FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
-        )?
+        .prepare_cached(concat!(
+            "SELECT id, flags, ",
+            enrichment_json!(),
+            ", site FROM indicators i WHERE khash = ?1 AND kind = ?2 AND value = ?3"
+        ))?
         .query_row(params![key_hash(key), kind.as_str(), value], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
@@ -1188,7 +1220,7 @@ fn bulk_views(
     let mut groups: Vec<Group> = Vec::new();
     {
         let mut stmt = c.prepare_cached(&format!(
-            "SELECT i.id, i.kind, i.value, i.flags, i.enrichment, i.site, {SIGHTING_COLUMNS}
+            "SELECT i.id, i.kind, i.value, i.flags, {ENRICHMENT}, i.site, {SIGHTING_COLUMNS}
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id JOIN organisations o ON o.id = s.org_id
              WHERE {in_country} AND {VISIBLE}
              ORDER BY i.id"
@@ -1540,6 +1572,8 @@ impl Store for SqliteStore {
             sightings_added: 0,
             indicators_added: 0,
             ids: IdCache::default(),
+            name: meta.name.clone(),
+            datasets: Vec::new(),
         }))
     }
 

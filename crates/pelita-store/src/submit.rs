@@ -10,7 +10,7 @@
 //! bounded by the channel (a few batches), whatever the file's size.
 
 use std::io;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use pelita_enrich::Enricher;
 use pelita_ingest::{
@@ -50,7 +50,13 @@ const IN_FLIGHT: usize = 4;
 /// The parser thread's sink: prepares each record (enrichment and the
 /// rest of [`PreparedRecord`]), fills a batch, sends it when full.
 struct Batcher<'e> {
+    /// Batches the writer is done with, to be freed here: memory is
+    /// returned to the thread that allocated it (cheaper for the
+    /// allocator than freeing on the writer's thread).
+    spent: Receiver<Vec<PreparedRecord>>,
     enricher: &'e Enricher,
+    /// The submission's name (the file its records' locations name).
+    submission: &'e str,
     out: SyncSender<Vec<PreparedRecord>>,
     batch: Vec<PreparedRecord>,
 }
@@ -60,7 +66,13 @@ impl Batcher<'_> {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let mut next = Vec::new();
+        while let Ok(mut spent) = self.spent.try_recv() {
+            spent.clear();
+            next = spent;
+        }
+        next.reserve(BATCH);
+        let full = std::mem::replace(&mut self.batch, next);
         // The writer only hangs up when it failed; its error is the one reported.
         self.out
             .send(full)
@@ -70,7 +82,8 @@ impl Batcher<'_> {
 
 impl RecordSink for Batcher<'_> {
     fn record(&mut self, record: Record) -> io::Result<()> {
-        let prepared = PreparedRecord::new(record, self.enricher).map_err(io::Error::other)?;
+        let prepared = PreparedRecord::new(record, self.enricher, self.submission)
+            .map_err(io::Error::other)?;
         self.batch.push(prepared);
         if self.batch.len() >= BATCH {
             self.send()?;
@@ -84,6 +97,7 @@ impl RecordSink for Batcher<'_> {
 /// the parser handing over more.
 fn write_all(
     batches: Receiver<Vec<PreparedRecord>>,
+    spent: Sender<Vec<PreparedRecord>>,
     store: &mut dyn SubmissionSink,
     mut also: Option<&mut dyn RecordSink>,
 ) -> Result<(), SubmitError> {
@@ -92,7 +106,9 @@ fn write_all(
             let records = batch.iter().map(|p| p.record.clone()).collect();
             also.records(records).map_err(IngestError::Sink)?;
         }
-        store.prepared(batch)?;
+        store.prepared(&batch)?;
+        // The parser may have finished: then this thread frees it.
+        let _ = spent.send(batch);
     }
     Ok(())
 }
@@ -137,10 +153,13 @@ pub fn store_submission(
     let mut sink = store.begin(&meta)?;
     let (parsed, written) = std::thread::scope(|scope| {
         let (out, batches) = sync_channel(IN_FLIGHT);
+        let (give_back, spent) = channel();
         let enricher = &*enricher;
         let parser = scope.spawn(move || {
             let mut batcher = Batcher {
+                spent,
                 enricher,
+                submission: &submission.name,
                 out,
                 batch: Vec::with_capacity(BATCH),
             };
@@ -148,7 +167,7 @@ pub fn store_submission(
             batcher.send().map_err(IngestError::Sink)?;
             Ok::<_, IngestError>(report)
         });
-        let written = write_all(batches, &mut *sink, dest.also);
+        let written = write_all(batches, give_back, &mut *sink, dest.also);
         let parsed = parser
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
