@@ -19,6 +19,10 @@
     reason = "benchmark harness on generated input"
 )]
 
+/// The allocator the `pelita` binary uses, so that the bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::fs::File;
 use std::path::Path;
 

@@ -5,9 +5,10 @@
 //!
 //! # Layout
 //!
-//! - [`parse`] / [`parse_with`] (this file): the streaming driver. It reads
-//!   the input with a serde visitor and hands objects to ingestion one at a
-//!   time.
+//! - [`parse`] / [`parse_with`] (this file): the streaming driver. It walks
+//!   the top-level documents and hands objects to ingestion one at a time.
+//! - `frame` (private): byte-level framing of JSON values (where each one
+//!   begins and ends), so that serde_json parses each object from a slice.
 //! - [`model`]: Pelita's own serde model of STIX objects, with the raw JSON of
 //!   every object kept, and the 2.0 → 2.1 upgrade.
 //! - [`validate`]: the specification's MUST-level rules, as located
@@ -28,13 +29,16 @@
 //!
 //! **Streaming.** A bundle can be gigabytes. The driver never builds the
 //! bundle in memory: the `objects` array is visited element by element, each
-//! element is read as a raw JSON slice, checked for depth, parsed, validated,
-//! reduced and dropped before the next one is read. What is remembered across
+//! element is framed into one reused buffer (its depth measured on the way),
+//! parsed from that slice, validated, reduced and dropped before the next one
+//! is read. What is remembered across
 //! objects (malware names for `indicates`, TLP definitions, the domains and
 //! addresses objects name and the statements waiting for them, for
 //! `resolves-to` in either order) is capped. Input is any [`std::io::BufRead`]; a UTF-8
 //! byte-order mark is skipped. Byte offsets and line numbers of each object
-//! are tracked by counting what the JSON reader consumes.
+//! are tracked by the framer. A syntax error inside one object of a list is
+//! that object's error (the list goes on, the framer found where it ends);
+//! one in the structure around the objects ends reading.
 //!
 //! **Strict and lenient.** [`ParseContext::strict`] decides what a
 //! specification violation does: in strict mode it is a
@@ -55,19 +59,16 @@ pub mod pattern;
 pub mod reduce;
 pub mod validate;
 
+mod frame;
 mod ingest;
 mod resolve;
 
-use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::io::{BufRead, Read};
-use std::rc::Rc;
+use std::io::BufRead;
 
+use frame::{Frame, FrameError, Framer};
 use pelita_model::{Location, ParseContext, Problem, Severity, Sink};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 pub use model::{SpecVersion, StixObject};
 pub use pattern::{Pattern, PatternError, parse_pattern};
@@ -160,102 +161,244 @@ pub fn parse_with(
         input.consume(3);
         start = 3;
     }
-    let counter = Rc::new(Counter {
-        bytes: Cell::new(start),
-        lines: Cell::new(0),
-        too_large: Cell::new(false),
-    });
-    let reader = Counting {
-        inner: input,
-        counter: Rc::clone(&counter),
-        limit: ctx.limits.max_submission_bytes,
-    };
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut framer = Framer::new(input, start, ctx.limits.max_submission_bytes);
     let mut state = State {
         ingest: ingest::Ingest::new(ctx, sink, on_object),
-        counter: Rc::clone(&counter),
-        abort: None,
-        current: None,
+        buf: Vec::new(),
     };
-    let mut document = 0u64;
-    loop {
-        let res = Top { state: &mut state }.deserialize(&mut de);
-        if let Err(e) = res {
-            state.fail(&e, document);
-            break;
-        }
-        if de.end().is_ok() {
-            break;
-        }
-        document += 1;
+    if let Err(stop) = documents(&mut framer, &mut state) {
+        state.stop(stop);
     }
     state.ingest.finish();
     state.ingest.summary
 }
 
-struct Counter {
-    bytes: Cell<u64>,
-    lines: Cell<u64>,
-    too_large: Cell<bool>,
+/// What ended reading early, with the pointer of the value being read.
+struct Stop {
+    error: ReadError,
+    line: Option<u64>,
+    column: Option<u64>,
+    pointer: Option<String>,
 }
 
-/// Counts bytes and newlines read, and enforces the submission size limit.
-///
-/// serde_json's reader pulls its input one byte at a time (`Read::bytes`),
-/// so this is on the hottest path of the parser: each call takes what it
-/// can straight from the inner reader's buffer (`fill_buf`/`consume`)
-/// rather than going through `Read::read` of the inner reader, which for a
-/// one-byte buffer costs several times as much. The count stays exact: only
-/// the bytes handed to the JSON reader are consumed and counted.
-struct Counting<R> {
-    inner: R,
-    counter: Rc<Counter>,
-    limit: u64,
-}
-
-impl<R: BufRead> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let avail = self.inner.fill_buf()?;
-        // The one-byte reads of `Read::bytes`: no `memcpy` call, no counting loop.
-        if let ([dst], Some(&b)) = (&mut *buf, avail.first()) {
-            let c = &self.counter;
-            let total = c.bytes.get().saturating_add(1);
-            if total > self.limit {
-                c.too_large.set(true);
-                return Err(std::io::Error::other("submission too large"));
-            }
-            c.bytes.set(total);
-            c.lines.set(c.lines.get() + u64::from(b == b'\n'));
-            *dst = b;
-            self.inner.consume(1);
-            return Ok(1);
+impl Stop {
+    /// serde's error in a framed value, placed in the input.
+    fn serde(e: &serde_json::Error, frame: Frame, pointer: Option<String>) -> Stop {
+        let (line, column) = frame.place_of(e);
+        Stop {
+            error: ReadError::Syntax(format!("{} at line {line} column {column}", bare(e))),
+            line: Some(line),
+            column: Some(column),
+            pointer,
         }
-        let n = avail.len().min(buf.len());
-        let (Some(src), Some(dst)) = (avail.get(..n), buf.get_mut(..n)) else {
-            return Ok(0);
-        };
-        dst.copy_from_slice(src);
-        let c = &self.counter;
-        let total = c.bytes.get().saturating_add(n as u64);
-        if total > self.limit {
-            c.too_large.set(true);
-            return Err(std::io::Error::other("submission too large"));
-        }
-        c.bytes.set(total);
-        let nl = src.iter().filter(|&&x| x == b'\n').count();
-        c.lines.set(c.lines.get() + nl as u64);
-        self.inner.consume(n);
-        Ok(n)
     }
+
+    fn framing(e: FrameError, ctx: &ParseContext, pointer: Option<String>) -> Stop {
+        let (error, line, column) = match e {
+            FrameError::Syntax {
+                message,
+                line,
+                column,
+            } => (
+                ReadError::Syntax(format!("{message} at line {line} column {column}")),
+                Some(line),
+                Some(column),
+            ),
+            FrameError::TooLarge => (
+                ReadError::TooLarge(ctx.limits.max_submission_bytes),
+                None,
+                None,
+            ),
+            FrameError::Io(m) => (ReadError::Syntax(m), None, None),
+        };
+        Stop {
+            error,
+            line,
+            column,
+            pointer,
+        }
+    }
+}
+
+/// Every top-level document: one, or several (JSON Lines, concatenated JSON).
+fn documents<R: BufRead>(fr: &mut Framer<R>, state: &mut State<'_>) -> Result<(), Stop> {
+    let ctx = state.ingest.ctx;
+    let mut documents = 0u64;
+    loop {
+        let next = fr.skip_ws().map_err(|e| Stop::framing(e, ctx, None))?;
+        match next {
+            None if documents == 0 => {
+                return Err(Stop {
+                    error: ReadError::Syntax("the input is empty".to_owned()),
+                    line: Some(fr.line()),
+                    column: None,
+                    pointer: None,
+                });
+            }
+            None => return Ok(()),
+            Some(b'{') => object_document(fr, state)?,
+            Some(b'[') => list(fr, state, "", 1)?,
+            Some(_) => {
+                state.buf.clear();
+                let frame = fr
+                    .value(&mut state.buf)
+                    .map_err(|e| Stop::framing(e, ctx, None))?;
+                if let Err(e) = serde_json::from_slice::<Value>(&state.buf) {
+                    return Err(Stop::serde(&e, frame, None));
+                }
+                let loc = state.base().with_line(frame.line);
+                state.ingest.problem(Problem::error(
+                    "stix.not-stix",
+                    "the input is not a STIX bundle, object or list of objects",
+                    loc,
+                ));
+            }
+        }
+        documents += 1;
+    }
+}
+
+/// A top-level object: a bundle (its `objects` list streamed), or one STIX object.
+fn object_document<R: BufRead>(fr: &mut Framer<R>, state: &mut State<'_>) -> Result<(), Stop> {
+    let ctx = state.ingest.ctx;
+    let syntax = |e| Stop::framing(e, ctx, None);
+    fr.bump().map_err(syntax)?;
+    let mut rest = serde_json::Map::new();
+    let mut streamed = false;
+    let mut depth = 1usize;
+    if fr.skip_ws().map_err(syntax)? == Some(b'}') {
+        fr.bump().map_err(syntax)?;
+    } else {
+        loop {
+            if fr.skip_ws().map_err(syntax)? != Some(b'"') {
+                return Err(syntax(fr.syntax("expected a key")));
+            }
+            state.buf.clear();
+            fr.value(&mut state.buf).map_err(syntax)?;
+            let key: String = serde_json::from_slice(&state.buf)
+                .map_err(|e| syntax(fr.syntax(format!("bad key: {e}"))))?;
+            if fr.skip_ws().map_err(syntax)? != Some(b':') {
+                return Err(syntax(fr.syntax("expected `:`")));
+            }
+            fr.bump().map_err(syntax)?;
+            let pointer = format!("/{}", escape_pointer(&key));
+            if key == "objects" && fr.skip_ws().map_err(syntax)? == Some(b'[') {
+                list(fr, state, &pointer, 2)?;
+                streamed = true;
+            } else {
+                state.buf.clear();
+                let frame = fr
+                    .value(&mut state.buf)
+                    .map_err(|e| Stop::framing(e, ctx, Some(pointer.clone())))?;
+                depth = depth.max(frame.depth + 1);
+                let v: Value = serde_json::from_slice(&state.buf)
+                    .map_err(|e| Stop::serde(&e, frame, Some(pointer)))?;
+                rest.insert(key, v);
+            }
+            match fr.skip_ws().map_err(syntax)? {
+                Some(b',') => fr.bump().map_err(syntax)?,
+                Some(b'}') => {
+                    fr.bump().map_err(syntax)?;
+                    break;
+                }
+                _ => return Err(syntax(fr.syntax("expected `,` or `}`"))),
+            }
+        }
+    }
+    let is_bundle = rest.get("type").and_then(Value::as_str) == Some("bundle");
+    if is_bundle {
+        bundle_checks(state, &rest);
+        return Ok(());
+    }
+    if streamed {
+        // A non-bundle object whose `objects` was a list: its elements were
+        // read as objects; report the wrapper.
+        state.ingest.problem(Problem::new(
+            if state.ingest.ctx.strict { Severity::Error } else { Severity::Warning },
+            "stix.not-a-bundle",
+            "a JSON object with an \"objects\" list is not a bundle (its type is not \"bundle\"); its objects were read",
+            state.base().with_pointer(""),
+        ));
+        return Ok(());
+    }
+    state.check_records()?;
+    let max = state.ingest.ctx.limits.max_json_depth;
+    // The object is complete: the line counted is that of its end.
+    let loc = state.base().with_pointer("").with_line(fr.line());
+    if depth > max {
+        state.ingest.summary.objects += 1;
+        state.ingest.summary.dropped += 1;
+        state.ingest.problem(Problem::error(
+            "limit.json-too-deep",
+            format!("the object is nested {depth} levels deep; the limit is {max}"),
+            loc,
+        ));
+    } else {
+        state.ingest.object(Value::Object(rest), &loc);
+    }
+    Ok(())
+}
+
+/// A list of objects (at `prefix`, nested `outer` levels deep), each read,
+/// used and dropped before the next.
+fn list<R: BufRead>(
+    fr: &mut Framer<R>,
+    state: &mut State<'_>,
+    prefix: &str,
+    outer: usize,
+) -> Result<(), Stop> {
+    let ctx = state.ingest.ctx;
+    let at = |i: u64| format!("{prefix}/{i}");
+    fr.bump().map_err(|e| Stop::framing(e, ctx, None))?;
+    if fr.skip_ws().map_err(|e| Stop::framing(e, ctx, None))? == Some(b']') {
+        return fr.bump().map_err(|e| Stop::framing(e, ctx, None));
+    }
+    let mut i = 0u64;
+    loop {
+        state.check_records()?;
+        let mut buf = std::mem::take(&mut state.buf);
+        buf.clear();
+        let frame = fr
+            .value(&mut buf)
+            .map_err(|e| Stop::framing(e, ctx, Some(at(i))))?;
+        state.raw_object(&buf, frame, at(i), outer);
+        state.buf = buf;
+        i += 1;
+        match fr
+            .skip_ws()
+            .map_err(|e| Stop::framing(e, ctx, Some(at(i))))?
+        {
+            Some(b',') => fr.bump().map_err(|e| Stop::framing(e, ctx, None))?,
+            Some(b']') => return fr.bump().map_err(|e| Stop::framing(e, ctx, None)),
+            _ => {
+                return Err(Stop::framing(
+                    fr.syntax("expected `,` or `]`"),
+                    ctx,
+                    Some(at(i)),
+                ));
+            }
+        }
+    }
+}
+
+/// serde's message without its own (value-relative) place.
+fn bare(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_owned(),
+        None => text,
+    }
+}
+
+/// A JSON pointer's escaping of one key (RFC 6901).
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 struct State<'a> {
     ingest: ingest::Ingest<'a>,
-    counter: Rc<Counter>,
-    /// Why reading was stopped on purpose, if it was.
-    abort: Option<ReadError>,
-    /// The pointer of the object being read, for syntax errors.
-    current: Option<String>,
+    /// The buffer each value is framed into (reused).
+    buf: Vec<u8>,
 }
 
 impl State<'_> {
@@ -263,88 +406,33 @@ impl State<'_> {
         self.ingest.ctx.location()
     }
 
-    /// Reports the error that ended reading.
-    fn fail(&mut self, e: &serde_json::Error, document: u64) {
+    /// Reports what ended reading.
+    fn stop(&mut self, stop: Stop) {
         self.ingest.summary.stopped_early = true;
         let mut loc = self.base();
-        if e.line() > 0 {
-            loc = loc
-                .with_line(e.line() as u64)
-                .with_column(e.column() as u64);
+        if let Some(line) = stop.line {
+            loc = loc.with_line(line);
         }
-        if let Some(p) = self.current.take() {
+        if let Some(column) = stop.column {
+            loc = loc.with_column(column);
+        }
+        if let Some(p) = stop.pointer {
             loc = loc.with_pointer(p);
         }
-        let err = if let Some(a) = self.abort.take() {
-            a
-        } else if self.counter.too_large.get() {
-            ReadError::TooLarge(self.ingest.ctx.limits.max_submission_bytes)
-        } else if e.is_eof()
-            && document == 0
-            && self.ingest.summary.objects == 0
-            && e.line() <= 1
-            && e.column() == 0
-        {
-            ReadError::Syntax("the input is empty".to_owned())
-        } else {
-            ReadError::Syntax(e.to_string())
-        };
-        let code = err.code();
+        let code = stop.error.code();
         self.ingest
-            .problem(Problem::error(code, err.to_string(), loc));
+            .problem(Problem::error(code, stop.error.to_string(), loc));
     }
 
-    fn abort<E: de::Error>(&mut self, err: ReadError) -> E {
-        let msg = err.to_string();
-        self.abort = Some(err);
-        E::custom(msg)
-    }
-
-    /// Depth of nesting of a JSON text (strings skipped), and the number of
-    /// newlines in it (one pass over the text instead of two).
-    fn depth_and_newlines(text: &str) -> (usize, u64) {
-        let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
-        let mut newlines = 0u64;
-        for b in text.bytes() {
-            if in_str {
-                if esc {
-                    esc = false;
-                } else if b == b'\\' {
-                    esc = true;
-                } else if b == b'"' {
-                    in_str = false;
-                }
-                // A raw newline cannot occur inside a JSON string.
-                continue;
-            }
-            match b {
-                b'"' => in_str = true,
-                b'{' | b'[' => {
-                    depth += 1;
-                    max = max.max(depth);
-                }
-                b'}' | b']' => depth = depth.saturating_sub(1),
-                b'\n' => newlines += 1,
-                _ => {}
-            }
-        }
-        (max, newlines)
-    }
-
-    /// One object read as raw JSON text, at `pointer`, nested `outer` levels deep.
-    fn raw_object(&mut self, raw: &RawValue, pointer: String, outer: usize) {
-        let text = raw.get();
-        let end = self.counter.bytes.get();
-        let start = end.saturating_sub(text.len() as u64);
-        let (depth, newlines) = Self::depth_and_newlines(text);
-        let line = self.counter.lines.get().saturating_sub(newlines) + 1;
+    /// One object framed as raw JSON, at `pointer`, nested `outer` levels deep.
+    fn raw_object(&mut self, raw: &[u8], frame: Frame, pointer: String, outer: usize) {
         let loc = self
             .base()
-            .with_line(line)
-            .with_offset(start)
+            .with_line(frame.line)
+            .with_offset(frame.start)
             .with_pointer(pointer.clone());
         let max = self.ingest.ctx.limits.max_json_depth;
-        let depth = depth + outer;
+        let depth = frame.depth + outer;
         if depth > max {
             self.ingest.summary.objects += 1;
             self.ingest.summary.dropped += 1;
@@ -355,155 +443,32 @@ impl State<'_> {
             ));
             return;
         }
-        match serde_json::from_str::<Value>(text) {
+        match serde_json::from_slice::<Value>(raw) {
             Ok(v) => self.ingest.object(v, &loc),
             Err(e) => {
                 self.ingest.summary.objects += 1;
                 self.ingest.summary.dropped += 1;
+                let (line, column) = frame.place_of(&e);
+                let message = format!("{} at line {line} column {column}", bare(&e));
+                let loc = loc.with_line(line).with_column(column);
                 self.ingest
-                    .problem(Problem::error("json.syntax", e.to_string(), loc));
+                    .problem(Problem::error("json.syntax", message, loc));
             }
         }
     }
 
-    fn check_records<E: de::Error>(&mut self) -> Result<(), E> {
+    fn check_records(&mut self) -> Result<(), Stop> {
         let max = self.ingest.ctx.limits.max_records;
         if self.ingest.summary.objects >= max {
-            return Err(self.abort(ReadError::TooManyRecords(max)));
+            return Err(Stop {
+                error: ReadError::TooManyRecords(max),
+                line: None,
+                column: None,
+                pointer: None,
+            });
         }
         Ok(())
     }
-}
-
-/// A top-level JSON document: a bundle, an object, or a list of objects.
-struct Top<'s, 'a> {
-    state: &'s mut State<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Top<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a STIX bundle, object or list of objects")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let state = self.state;
-        let mut rest = serde_json::Map::new();
-        let mut streamed = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "objects" {
-                let kept = map.next_value_seed(Objects { state: &mut *state })?;
-                match kept {
-                    Some(v) => {
-                        rest.insert(key, v);
-                    }
-                    None => streamed = true,
-                }
-            } else {
-                let v: Value = map.next_value()?;
-                rest.insert(key, v);
-            }
-        }
-        let is_bundle = rest.get("type").and_then(Value::as_str) == Some("bundle");
-        if is_bundle {
-            bundle_checks(state, &rest);
-            return Ok(());
-        }
-        if streamed {
-            // A non-bundle object whose `objects` was a list: its elements were
-            // read as objects; report the wrapper.
-            state.ingest.problem(Problem::new(
-                if state.ingest.ctx.strict { Severity::Error } else { Severity::Warning },
-                "stix.not-a-bundle",
-                "a JSON object with an \"objects\" list is not a bundle (its type is not \"bundle\"); its objects were read",
-                state.base().with_pointer(""),
-            ));
-            return Ok(());
-        }
-        check_records(state)?;
-        let v = Value::Object(rest);
-        let depth = value_depth(&v, 0);
-        let max = state.ingest.ctx.limits.max_json_depth;
-        // The object is complete: the line counted is that of its end.
-        let loc = state
-            .base()
-            .with_pointer("")
-            .with_line(state.counter.lines.get() + 1);
-        if depth > max {
-            state.ingest.summary.objects += 1;
-            state.ingest.summary.dropped += 1;
-            state.ingest.problem(Problem::error(
-                "limit.json-too-deep",
-                format!("the object is nested {depth} levels deep; the limit is {max}"),
-                loc,
-            ));
-        } else {
-            state.ingest.object(v, &loc);
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let state = self.state;
-        let mut i = 0u64;
-        loop {
-            state.check_records()?;
-            state.current = Some(format!("/{i}"));
-            let Some(raw) = seq.next_element::<Box<RawValue>>()? else {
-                break;
-            };
-            state.raw_object(&raw, format!("/{i}"), 1);
-            i += 1;
-        }
-        state.current = None;
-        Ok(())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.not_stix()
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.not_stix()
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.not_stix()
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.not_stix()
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.not_stix()
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.not_stix()
-    }
-}
-
-impl Top<'_, '_> {
-    fn not_stix<E: de::Error>(self) -> Result<(), E> {
-        let loc = self
-            .state
-            .base()
-            .with_line(self.state.counter.lines.get() + 1);
-        self.state.ingest.problem(Problem::error(
-            "stix.not-stix",
-            "the input is not a STIX bundle, object or list of objects",
-            loc,
-        ));
-        Ok(())
-    }
-}
-
-fn check_records<E: de::Error>(state: &mut State<'_>) -> Result<(), E> {
-    state.check_records()
 }
 
 /// Checks the bundle wrapper itself.
@@ -557,100 +522,5 @@ fn bundle_checks(state: &mut State<'_>, rest: &serde_json::Map<String, Value>) {
                 base.child("objects"),
             ));
         }
-    }
-}
-
-/// The value of an `objects` key: streamed when it is a list (returns `None`),
-/// kept as a value otherwise.
-struct Objects<'s, 'a> {
-    state: &'s mut State<'a>,
-}
-
-impl<'de> DeserializeSeed<'de> for Objects<'_, '_> {
-    type Value = Option<Value>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Objects<'_, '_> {
-    type Value = Option<Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of STIX objects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
-        let state = self.state;
-        let mut i = 0u64;
-        loop {
-            state.check_records()?;
-            let pointer = format!("/objects/{i}");
-            state.current = Some(pointer.clone());
-            let Some(raw) = seq.next_element::<Box<RawValue>>()? else {
-                break;
-            };
-            state.raw_object(&raw, pointer, 2);
-            i += 1;
-        }
-        state.current = None;
-        Ok(None)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-        let v = Value::deserialize_map_visitor(map)?;
-        Ok(Some(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
-        Ok(Some(Value::String(v.to_owned())))
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Bool(v)))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Null))
-    }
-}
-
-/// Reading a map into a [`Value`] from inside a visitor.
-trait MapToValue {
-    fn deserialize_map_visitor<'de, A: MapAccess<'de>>(map: A) -> Result<Value, A::Error>;
-}
-
-impl MapToValue for Value {
-    fn deserialize_map_visitor<'de, A: MapAccess<'de>>(mut map: A) -> Result<Value, A::Error> {
-        let mut m = serde_json::Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            let v: Value = map.next_value()?;
-            m.insert(k, v);
-        }
-        Ok(Value::Object(m))
-    }
-}
-
-/// Depth of nesting of a JSON value (serde_json's recursion limit bounds the recursion).
-fn value_depth(v: &Value, d: usize) -> usize {
-    match v {
-        Value::Array(a) => a
-            .iter()
-            .map(|x| value_depth(x, d + 1))
-            .max()
-            .unwrap_or(d + 1),
-        Value::Object(m) => m
-            .values()
-            .map(|x| value_depth(x, d + 1))
-            .max()
-            .unwrap_or(d + 1),
-        _ => d,
     }
 }

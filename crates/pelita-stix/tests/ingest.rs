@@ -352,3 +352,21 @@ proptest! {
         let _ = parse_pattern(&s);
     }
 }
+
+#[test]
+fn a_broken_object_in_a_bundle_is_its_own_error_and_the_rest_goes_through() {
+    let good = indicator(ID1, "[ipv4-addr:value = '198.51.100.1']", "");
+    let after = indicator(ID2, "[ipv4-addr:value = '198.51.100.2']", "");
+    // A missing comma between two properties, on the second line of the bundle.
+    let broken = r#"{"type":"indicator" "id":"indicator--x"}"#.to_owned();
+    let (c, s) = run(&lenient(), &bundle(&[good, broken, after]));
+    let errors: Vec<_> = c.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, "json.syntax");
+    assert_eq!(errors[0].location.pointer.as_deref(), Some("/objects/1"));
+    assert_eq!(errors[0].location.line, Some(2));
+    // The column is that of the missing comma in the input, not in the object.
+    assert_eq!(errors[0].location.column, Some(21));
+    assert!(!s.stopped_early);
+    assert_eq!((s.objects, s.dropped, c.observations.len()), (3, 1, 2));
+}
