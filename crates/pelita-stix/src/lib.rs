@@ -326,13 +326,7 @@ fn object_document<R: BufRead>(fr: &mut Framer<R>, state: &mut State<'_>) -> Res
     // The object is complete: the line counted is that of its end.
     let loc = state.base().with_pointer("").with_line(fr.line());
     if depth > max {
-        state.ingest.summary.objects += 1;
-        state.ingest.summary.dropped += 1;
-        state.ingest.problem(Problem::error(
-            "limit.json-too-deep",
-            format!("the object is nested {depth} levels deep; the limit is {max}"),
-            loc,
-        ));
+        state.too_deep("the object".to_owned(), depth, max, loc);
     } else {
         state.ingest.object(Value::Object(rest), &loc);
     }
@@ -424,6 +418,17 @@ impl State<'_> {
             .problem(Problem::error(code, stop.error.to_string(), loc));
     }
 
+    /// An object dropped for nesting deeper than the limit.
+    fn too_deep(&mut self, what: String, depth: usize, max: usize, loc: Location) {
+        self.ingest.summary.objects += 1;
+        self.ingest.summary.dropped += 1;
+        self.ingest.problem(Problem::error(
+            "limit.json-too-deep",
+            format!("{what} is nested {depth} levels deep; the limit is {max}"),
+            loc,
+        ));
+    }
+
     /// One object framed as raw JSON, at `pointer`, nested `outer` levels deep.
     fn raw_object(&mut self, raw: &[u8], frame: Frame, pointer: String, outer: usize) {
         let loc = self
@@ -434,13 +439,7 @@ impl State<'_> {
         let max = self.ingest.ctx.limits.max_json_depth;
         let depth = frame.depth + outer;
         if depth > max {
-            self.ingest.summary.objects += 1;
-            self.ingest.summary.dropped += 1;
-            self.ingest.problem(Problem::error(
-                "limit.json-too-deep",
-                format!("object at {pointer} is nested {depth} levels deep; the limit is {max}"),
-                loc,
-            ));
+            self.too_deep(format!("object at {pointer}"), depth, max, loc);
             return;
         }
         match serde_json::from_slice::<Value>(raw) {
