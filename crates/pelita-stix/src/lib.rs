@@ -321,7 +321,7 @@ fn object_document<R: BufRead>(fr: &mut Framer<R>, state: &mut State<'_>) -> Res
         ));
         return Ok(());
     }
-    state.check_records()?;
+    state.check_records(fr.line(), Some(String::new()))?;
     let max = state.ingest.ctx.limits.max_json_depth;
     // The object is complete: the line counted is that of its end.
     let loc = state.base().with_pointer("").with_line(fr.line());
@@ -349,7 +349,8 @@ fn list<R: BufRead>(
     }
     let mut i = 0u64;
     loop {
-        state.check_records()?;
+        let line = fr.skip_ws().map(|_| fr.line()).unwrap_or(fr.line());
+        state.check_records(line, Some(at(i)))?;
         let mut buf = std::mem::take(&mut state.buf);
         buf.clear();
         let frame = fr
@@ -456,14 +457,16 @@ impl State<'_> {
         }
     }
 
-    fn check_records(&mut self) -> Result<(), Stop> {
+    /// Stops before the object at `line` (and `pointer`) when the record
+    /// limit is reached.
+    fn check_records(&mut self, line: u64, pointer: Option<String>) -> Result<(), Stop> {
         let max = self.ingest.ctx.limits.max_records;
         if self.ingest.summary.objects >= max {
             return Err(Stop {
                 error: ReadError::TooManyRecords(max),
-                line: None,
+                line: Some(line),
                 column: None,
-                pointer: None,
+                pointer,
             });
         }
         Ok(())

@@ -248,7 +248,11 @@ fn broken_json_and_limits_are_located_errors() {
     };
     let (c, s) = run(&ctx, &bundle(&objs));
     assert_eq!(s.objects, 3);
-    assert_eq!(c.errors().next().unwrap().code, "limit.too-many-records");
+    let limit = c.errors().next().unwrap();
+    assert_eq!(limit.code, "limit.too-many-records");
+    // Placed at the first object not read (one object per line).
+    assert_eq!(limit.location.line, Some(4));
+    assert_eq!(limit.location.pointer.as_deref(), Some("/objects/3"));
 
     let deep = format!(
         r#"{{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{{"type":"x-deep","x_deep":{}1{}}}]}}"#,
