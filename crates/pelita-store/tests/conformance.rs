@@ -73,6 +73,9 @@ fn reopening_keeps_everything_and_migrations_are_versioned() {
     );
     let conn = rusqlite_version(&path);
     assert_eq!(conn, pelita_store::schema_version());
+    // A new store has 16 KiB pages (the file header's bytes 16..18, big-endian).
+    let header = std::fs::read(&path).unwrap();
+    assert_eq!(u16::from_be_bytes([header[16], header[17]]), 16_384);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
