@@ -303,3 +303,28 @@ fn operation_commands_on_a_missing_store_say_how_to_make_one() {
     }
     assert!(!data.exists(), "a read-only command created the store");
 }
+
+#[test]
+fn ingest_to_an_operation_of_a_store_not_yet_made_creates_nothing() {
+    let t = TempDir::new("no-store");
+    let root = &t.0;
+    let data = root.join("data");
+    let list = root.join("c2.txt");
+    std::fs::write(&list, "198.51.100.9\n").unwrap();
+    let out = pelita(
+        root,
+        &[
+            "ingest",
+            "--data-dir",
+            &s(&data),
+            "--operation",
+            "nope",
+            &s(&list),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("no operation named \"nope\""), "{err}");
+    assert!(err.contains("pelita operation create nope"), "{err}");
+    assert!(!data.exists(), "nothing archived, no store made");
+}

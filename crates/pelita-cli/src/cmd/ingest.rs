@@ -286,6 +286,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let data_dir = args.data_dir.clone().or_else(default_data_dir).context(
         "no data directory: give --data-dir, or set PELITA_DATA_DIR, XDG_DATA_HOME or HOME",
     )?;
+    let db = args
+        .db
+        .clone()
+        .unwrap_or_else(|| data_dir.join("pelita.db"));
+    // An operation can only exist in a store that exists: say so before
+    // anything is archived or a store is created for nothing.
+    if let Some(name) = &args.operation
+        && !db.exists()
+    {
+        anyhow::bail!(
+            "no operation named {name:?}: there is no store at {} yet; create the operation with `pelita operation create {name}` first",
+            db.display()
+        );
+    }
     let archive = Archive::open(&data_dir)?;
     let limits = args.limits()?;
     let options = IngestOptions {
@@ -298,10 +312,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ..IngestOptions::default()
     };
     let records_to_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
-    let db = args
-        .db
-        .clone()
-        .unwrap_or_else(|| data_dir.join("pelita.db"));
     let mut store = SqliteStore::open(&db)
         .with_context(|| format!("cannot open the store {}", db.display()))?;
     store.set_enricher(super::data::enricher(
