@@ -316,10 +316,10 @@ fn ingest_to_an_operation_of_a_store_not_yet_made_creates_nothing() {
         &[
             "ingest",
             "--data-dir",
-            &s(&data),
+            s(&data),
             "--operation",
             "nope",
-            &s(&list),
+            s(&list),
         ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
