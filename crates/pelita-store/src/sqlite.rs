@@ -1728,6 +1728,31 @@ impl Store for SqliteStore {
         })
     }
 
+    fn countries(&self, filter: &SightingFilter) -> Result<Vec<String>, StoreError> {
+        // The distinct countries come from the country index alone; each is
+        // then kept on its first visible sighting, where `stats` would count
+        // every sighting of every indicator.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT c.country FROM (SELECT DISTINCT country FROM indicators WHERE country IS NOT NULL) c
+                 WHERE EXISTS (SELECT 1 FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                               WHERE i.country = c.country AND {VISIBLE})"
+            )
+        });
+        self.read(|c| {
+            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 4] =
+                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let mut stmt = c.prepare_cached(&SQL)?;
+            let mut out: Vec<String> = stmt
+                .query_map(&named[..], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            // In Rust's string order, as `Stats::by_country` (a BTreeMap) has them.
+            out.sort_unstable();
+            Ok(out)
+        })
+    }
+
     fn submissions(&self) -> Result<Vec<SubmissionRow>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
