@@ -609,8 +609,7 @@ pub fn country_report(
         }
         _ => None,
     };
-    let owned: Vec<IndicatorRow> = rows.into_iter().cloned().collect();
-    let mut actions = recommend(rules::shipped()?, &owned, &country)?;
+    let mut actions = recommend(rules::shipped()?, &rows, &country)?;
     if let Some(op) = &scope.operation {
         let states = store.action_states(op.id)?;
         for a in &mut actions {
