@@ -24,6 +24,10 @@
 //! [`render`] turns a report into Markdown, one self-contained HTML file
 //! (inline CSS and SVG, no script, no external request), JSON, CSV and
 //! STIX 2.1. Rendered values are defanged.
+//!
+//! [`all_reports_with`] and [`operation_report_with`] report every country
+//! of a run on up to [`MAX_WORKERS`] threads ([`for_each_country`]), one
+//! country per thread at a time, and give the results in country order.
 
 pub mod files;
 pub mod misp_feed;
@@ -605,8 +609,7 @@ pub fn country_report(
         }
         _ => None,
     };
-    let owned: Vec<IndicatorRow> = rows.into_iter().cloned().collect();
-    let mut actions = recommend(rules::shipped()?, &owned, &country)?;
+    let mut actions = recommend(rules::shipped()?, &rows, &country)?;
     if let Some(op) = &scope.operation {
         let states = store.action_states(op.id)?;
         for a in &mut actions {
@@ -700,33 +703,37 @@ pub struct OperationReport {
 
 /// Builds the operation report and the country reports it sums up.
 pub fn operation_report(
-    store: &dyn Store,
+    store: &(dyn Store + Sync),
     operation: &Operation,
     filter: &SightingFilter,
     now: OffsetDateTime,
 ) -> Result<(OperationReport, Vec<CountryReport>), ReportError> {
-    let mut reports = Vec::new();
-    let op = operation_report_with(store, operation, filter, now, &mut |r| {
-        reports.push(r);
-        Ok(())
-    })?;
-    Ok((op, reports))
+    operation_report_with(
+        store,
+        operation,
+        filter,
+        now,
+        &Ok::<CountryReport, ReportError>,
+    )
 }
 
 /// [`operation_report`], handing each country report to `each` as soon as
-/// it is built and keeping only its summary line and actions: memory holds
-/// one country at a time, however large the operation.
-pub fn operation_report_with(
-    store: &dyn Store,
+/// it is built and keeping only its summary line, its actions and what
+/// `each` returns (in the order of the operation's countries): memory
+/// holds one country per worker at a time, however large the operation.
+/// Countries are reported on up to [`MAX_WORKERS`] threads at once (see
+/// [`for_each_country`]), so `each` may run on several at a time.
+pub fn operation_report_with<T: Send>(
+    store: &(dyn Store + Sync),
     operation: &Operation,
     filter: &SightingFilter,
     now: OffsetDateTime,
-    each: &mut dyn FnMut(CountryReport) -> Result<(), ReportError>,
-) -> Result<OperationReport, ReportError> {
+    each: &(dyn Fn(CountryReport) -> Result<T, ReportError> + Sync),
+) -> Result<(OperationReport, Vec<T>), ReportError> {
     let op_filter = filter.in_operation(operation.id);
     let stats = store.operation_stats(operation.id, &op_filter)?;
     let mut codes: Vec<String> = operation.spec.countries.clone();
-    for c in store.stats(&op_filter)?.by_country.into_keys() {
+    for c in store.countries(&op_filter)? {
         if !codes.contains(&c) {
             codes.push(c);
         }
@@ -736,17 +743,23 @@ pub fn operation_report_with(
         operation: Some(operation.clone()),
         now,
     };
-    let (mut lines, mut actions, mut marking) = (Vec::new(), Vec::new(), Tlp::Clear);
-    for c in &codes {
+    let done = for_each_country(&codes, &|c| {
         let r = country_report(store, c, &scope, filter)?;
         // A country outside the operation appears only when something live is in it
         // (a suppressed decoy hosted elsewhere makes no report).
-        if r.summary.indicators > 0 || operation.spec.countries.contains(c) {
-            lines.push(CountryLine::of(&r));
-            actions.extend(r.actions.iter().cloned());
-            marking = marking.max(r.marking);
-            each(r)?;
+        if r.summary.indicators > 0 || operation.spec.countries.iter().any(|o| o == c) {
+            Ok(Some(Reported::of(r, each)?))
+        } else {
+            Ok(None)
         }
+    })?;
+    let (mut lines, mut actions, mut marking, mut outputs) =
+        (Vec::new(), Vec::new(), Tlp::Clear, Vec::new());
+    for d in done.into_iter().flatten() {
+        marking = marking.max(d.line.marking);
+        lines.push(d.line);
+        actions.extend(d.actions);
+        outputs.push(d.output);
     }
     actions.sort_by(|a, b| a.id.cmp(&b.id));
     let mut actions_by_status: BTreeMap<ActionStatus, u64> = BTreeMap::new();
@@ -761,7 +774,7 @@ pub fn operation_report_with(
         .filter(|(_, c)| c.indicators > 0 && c.unique == 0)
         .map(|(name, _)| name.clone())
         .collect();
-    Ok(OperationReport {
+    let report = OperationReport {
         operation: operation.spec.clone(),
         generated_at: now,
         marking,
@@ -776,7 +789,83 @@ pub fn operation_report_with(
         countries: lines,
         actions,
         actions_by_status,
-    })
+    };
+    Ok((report, outputs))
+}
+
+/// What a run of country reports keeps of one country: its line in the
+/// index, its actions, and what the caller's `each` made of the report.
+struct Reported<T> {
+    line: CountryLine,
+    actions: Vec<Action>,
+    output: T,
+}
+
+impl<T> Reported<T> {
+    fn of(
+        r: CountryReport,
+        each: &(dyn Fn(CountryReport) -> Result<T, ReportError> + Sync),
+    ) -> Result<Reported<T>, ReportError> {
+        let line = CountryLine::of(&r);
+        let actions = r.actions.clone();
+        Ok(Reported {
+            line,
+            actions,
+            output: each(r)?,
+        })
+    }
+}
+
+/// The most threads a run of country reports uses.
+pub const MAX_WORKERS: usize = 4;
+
+/// Runs `f` on every code, on as many threads as the machine has cores
+/// (at most [`MAX_WORKERS`], at most one per code), each taking the next
+/// code as it finishes one; returns the results in the order of `codes`.
+/// Countries differ in size, so taking the next one as a worker frees up
+/// balances the load better than splitting the list. The first error
+/// stops the workers (each after its current country) and is returned.
+pub fn for_each_country<T: Send>(
+    codes: &[String],
+    f: &(dyn Fn(&str) -> Result<T, ReportError> + Sync),
+) -> Result<Vec<T>, ReportError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(MAX_WORKERS)
+        .min(codes.len());
+    if workers <= 1 {
+        return codes.iter().map(|c| f(c)).collect();
+    }
+    let (next, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let work = || -> Result<Vec<(usize, T)>, ReportError> {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            let Some(code) = codes.get(n) else { break };
+            match f(code) {
+                Ok(t) => done.push((n, t)),
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(done)
+    };
+    let finished: Vec<Result<Vec<(usize, T)>, ReportError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut all = Vec::with_capacity(codes.len());
+    for done in finished {
+        all.extend(done?);
+    }
+    all.sort_unstable_by_key(|(n, _)| *n);
+    Ok(all.into_iter().map(|(_, t)| t).collect())
 }
 
 /// The order of an index: most indicators first, then by country code.
@@ -828,42 +917,45 @@ pub struct Index {
 
 /// Every country with at least one visible indicator, with its report.
 pub fn all_reports(
-    store: &dyn Store,
+    store: &(dyn Store + Sync),
     scope: &ReportScope,
     filter: &SightingFilter,
 ) -> Result<(Index, Vec<CountryReport>), ReportError> {
-    let mut reports = Vec::new();
-    let ix = all_reports_with(store, scope, filter, &mut |r| {
-        reports.push(r);
-        Ok(())
-    })?;
-    Ok((ix, reports))
+    all_reports_with(store, scope, filter, &Ok::<CountryReport, ReportError>)
 }
 
-/// [`all_reports`], one country at a time (see [`operation_report_with`]).
-pub fn all_reports_with(
-    store: &dyn Store,
+/// [`all_reports`], a country at a time per worker, handing each report to
+/// `each` (see [`operation_report_with`]); what `each` returns comes back
+/// in country-code order.
+pub fn all_reports_with<T: Send>(
+    store: &(dyn Store + Sync),
     scope: &ReportScope,
     filter: &SightingFilter,
-    each: &mut dyn FnMut(CountryReport) -> Result<(), ReportError>,
-) -> Result<Index, ReportError> {
+    each: &(dyn Fn(CountryReport) -> Result<T, ReportError> + Sync),
+) -> Result<(Index, Vec<T>), ReportError> {
     let scoped = match &scope.operation {
         Some(op) => filter.in_operation(op.id),
         None => *filter,
     };
-    let (mut countries, mut marking) = (Vec::new(), Tlp::Clear);
-    for c in store.stats(&scoped)?.by_country.into_keys() {
-        let r = country_report(store, &c, scope, filter)?;
+    let codes = store.countries(&scoped)?;
+    let done = for_each_country(&codes, &|c| {
+        let r = country_report(store, c, scope, filter)?;
         // A country whose every indicator is suppressed (a decoy hosted
         // there) gets no report.
         if r.summary.indicators > 0 {
-            countries.push(CountryLine::of(&r));
-            marking = marking.max(r.marking);
-            each(r)?;
+            Ok(Some(Reported::of(r, each)?))
+        } else {
+            Ok(None)
         }
+    })?;
+    let (mut countries, mut marking, mut outputs) = (Vec::new(), Tlp::Clear, Vec::new());
+    for d in done.into_iter().flatten() {
+        marking = marking.max(d.line.marking);
+        countries.push(d.line);
+        outputs.push(d.output);
     }
     most_indicators_first(&mut countries);
-    Ok(Index {
+    let index = Index {
         generated_at: scope.now,
         period: Period {
             since: scope.since,
@@ -873,5 +965,6 @@ pub fn all_reports_with(
         synthetic: store.is_synthetic()?,
         marking,
         countries,
-    })
+    };
+    Ok((index, outputs))
 }

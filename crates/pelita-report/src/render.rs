@@ -15,6 +15,7 @@
 //!   at the top and bottom, and a SYNTHETIC banner for demo stores.
 
 use std::fmt::Write as _;
+use std::io;
 
 use pelita_model::{IndicatorKind, Tlp};
 
@@ -694,14 +695,45 @@ pub fn region_map(
 /// (`CC.csv`, `CC.stix.json`) instead of embedded in the HTML.
 pub const EMBED_MAX_BYTES: usize = 4 << 20;
 
+/// An appendix as the HTML rendering links it: its bytes, embedded when at
+/// most [`EMBED_MAX_BYTES`], else only its size (the file beside the report).
+#[derive(Debug, Clone, Copy)]
+pub enum Appendix<'a> {
+    /// Small enough: embedded as a `data:` link.
+    Embed(&'a [u8]),
+    /// Too large: linked as the file beside the report, of this many bytes.
+    Beside(usize),
+}
+
+impl<'a> Appendix<'a> {
+    /// The appendix of these bytes.
+    pub fn of(bytes: &'a [u8]) -> Appendix<'a> {
+        if bytes.len() <= EMBED_MAX_BYTES {
+            Appendix::Embed(bytes)
+        } else {
+            Appendix::Beside(bytes.len())
+        }
+    }
+}
+
 /// The HTML rendering of a country report: one self-contained file.
 pub fn html(r: &CountryReport) -> Result<String, ReportError> {
-    html_with(r, &csv(r), &stix(r)?)
+    let (csv, stix) = (csv(r), stix(r)?);
+    html_with(
+        r,
+        Appendix::of(csv.as_bytes()),
+        Appendix::of(stix.as_bytes()),
+    )
 }
 
 /// [`html`] with the CSV and STIX appendices already rendered (a caller
-/// that also writes them as files renders them once).
-pub fn html_with(r: &CountryReport, csv: &str, stix: &str) -> Result<String, ReportError> {
+/// that also writes them as files renders them once, and keeps only the
+/// bytes of those small enough to embed).
+pub fn html_with(
+    r: &CountryReport,
+    csv: Appendix<'_>,
+    stix: Appendix<'_>,
+) -> Result<String, ReportError> {
     let title = format!(
         "Cyber Activity Report: {}",
         country_title(&r.country, r.country_name.as_deref())
@@ -720,7 +752,7 @@ pub fn html_fragment(r: &CountryReport) -> String {
 
 /// The report's content; with `appendix` (CSV, STIX), the embedded
 /// download links of a self-contained file.
-fn html_body(r: &CountryReport, appendix: Option<(&str, &str)>) -> String {
+fn html_body(r: &CountryReport, appendix: Option<(Appendix<'_>, Appendix<'_>)>) -> String {
     let mut b = String::new();
     let title = format!(
         "Cyber Activity Report: {}",
@@ -821,17 +853,18 @@ fn html_body(r: &CountryReport, appendix: Option<(&str, &str)>) -> String {
         if n > 0 {
             b.push_str(" · ");
         }
-        if body.len() <= EMBED_MAX_BYTES {
-            b.push_str(&data_link(&name, mime, body.as_bytes(), &label));
-        } else {
+        match body {
+            Appendix::Embed(bytes) => b.push_str(&data_link(&name, mime, bytes, &label)),
             // Too large to embed: the file written beside this one.
-            let _ = write!(
-                b,
-                "<a href=\"{}\">{}</a> (the file beside this report, {:.1} MB)",
-                esc(&name),
-                esc(&label),
-                body.len() as f64 / 1e6
-            );
+            Appendix::Beside(len) => {
+                let _ = write!(
+                    b,
+                    "<a href=\"{}\">{}</a> (the file beside this report, {:.1} MB)",
+                    esc(&name),
+                    esc(&label),
+                    len as f64 / 1e6
+                );
+            }
         }
     }
     b.push_str("</p>\n");
@@ -848,12 +881,36 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<String, ReportError> {
     Ok(s)
 }
 
+/// [`json`], written to `w` as it is serialised (a large report is never
+/// held as one string).
+pub fn write_json<T: serde::Serialize, W: io::Write>(
+    value: &T,
+    mut w: W,
+) -> Result<(), ReportError> {
+    serde_json::to_writer_pretty(&mut w, value).map_err(|e| ReportError::Render(e.to_string()))?;
+    w.write_all(b"\n").map_err(io_error)
+}
+
+fn io_error(e: io::Error) -> ReportError {
+    ReportError::Render(e.to_string())
+}
+
 // ---------------------------------------------------------------- CSV
 
 /// The CSV appendix: one row per indicator in the tables, canonical values.
 pub fn csv(r: &CountryReport) -> String {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record([
+    let mut bytes = Vec::new();
+    // Writing to memory fails only on a value the CSV writer refuses, which
+    // it never does for strings: the rows written so far are the answer.
+    let _ = write_csv(r, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// [`csv`], written to `w` row by row.
+pub fn write_csv<W: io::Write>(r: &CountryReport, w: W) -> Result<(), ReportError> {
+    let err = |e: csv::Error| ReportError::Render(e.to_string());
+    let mut w = csv::WriterBuilder::new().from_writer(w);
+    w.write_record([
         "kind",
         "value",
         "classification",
@@ -867,9 +924,10 @@ pub fn csv(r: &CountryReport) -> String {
         "confidence",
         "sources",
         "marking",
-    ]);
+    ])
+    .map_err(err)?;
     for i in r.indicators() {
-        let _ = w.write_record([
+        w.write_record([
             i.kind.as_str(),
             &i.value,
             &i.classifications.join(";"),
@@ -883,10 +941,10 @@ pub fn csv(r: &CountryReport) -> String {
             &format!("{:.3}", i.confidence),
             &i.sources.to_string(),
             i.marking.label(),
-        ]);
+        ])
+        .map_err(err)?;
     }
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    w.flush().map_err(io_error)
 }
 
 pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -1074,12 +1132,29 @@ pub fn stix_indicator<'a>(
 /// pattern, validity from first seen, confidence 0–100, classification as
 /// labels), each marked with its own marking.
 pub fn stix(r: &CountryReport) -> Result<String, ReportError> {
+    let mut bytes = Vec::new();
+    write_stix(r, &mut bytes)?;
+    String::from_utf8(bytes).map_err(|e| ReportError::Render(e.to_string()))
+}
+
+/// [`stix`], written to `w` object by object (indented as
+/// `to_string_pretty` would indent the whole bundle; `w` should buffer).
+pub fn write_stix<W: io::Write>(r: &CountryReport, mut w: W) -> Result<(), ReportError> {
     let ns = format!("pelita-report:{}", r.country);
     let identity = fusion_centre_identity();
     let created = stix_time(r.generated_at);
-    let err = |e: serde_json::Error| ReportError::Render(e.to_string());
-    let mut objects: Vec<String> = vec![
-        serde_json::to_string_pretty(&serde_json::json!({
+    write!(
+        w,
+        "{{\n  \"type\": \"bundle\",\n  \"id\": \"bundle--{}\",\n  \"objects\": [",
+        uuid_from(&ns, &created)
+    )
+    .map_err(io_error)?;
+    let (mut first, mut buf) = (true, Vec::new());
+    stix_object(
+        &mut w,
+        &mut buf,
+        &mut first,
+        &serde_json::json!({
             "type": "identity",
             "spec_version": "2.1",
             "id": identity,
@@ -1087,40 +1162,48 @@ pub fn stix(r: &CountryReport) -> Result<String, ReportError> {
             "modified": "2024-01-01T00:00:00.000Z",
             "name": "Pelita fusion centre",
             "identity_class": "organization",
-        }))
-        .map_err(err)?,
-    ];
+        }),
+    )?;
     let mut markings: Vec<Tlp> = r.indicators().map(|i| i.marking).collect();
     markings.sort();
     markings.dedup();
     for t in &markings {
-        objects.push(serde_json::to_string_pretty(&tlp_marking_definition(*t)).map_err(err)?);
+        stix_object(&mut w, &mut buf, &mut first, &tlp_marking_definition(*t))?;
     }
     for i in r.indicators() {
         let id = format!("indicator--{}", uuid_from(&ns, &i.key));
         let Some(o) = stix_indicator(i, id, &identity, &created, &created, r.synthetic) else {
             continue;
         };
-        objects.push(serde_json::to_string_pretty(&o).map_err(err)?);
+        stix_object(&mut w, &mut buf, &mut first, &o)?;
     }
-    // The bundle, written by hand around the objects (indented as
-    // `to_string_pretty` would).
-    let mut out = String::with_capacity(objects.iter().map(|o| o.len() + 8).sum::<usize>() + 128);
-    out.push_str("{\n  \"type\": \"bundle\",\n");
-    let _ = writeln!(out, "  \"id\": \"bundle--{}\",", uuid_from(&ns, &created));
-    out.push_str("  \"objects\": [");
-    for (n, o) in objects.iter().enumerate() {
-        out.push_str(if n == 0 { "\n" } else { ",\n" });
-        for (k, line) in o.lines().enumerate() {
-            if k > 0 {
-                out.push('\n');
-            }
-            out.push_str("    ");
-            out.push_str(line);
-        }
+    w.write_all(b"\n  ]\n}\n").map_err(io_error)
+}
+
+/// One object of the bundle's `objects`, after a comma unless `first`:
+/// serialised into `buf` (reused from object to object), then copied to
+/// `w` with every line indented by four spaces (JSON escapes the newlines
+/// in strings, so each newline in `buf` is between two tokens).
+fn stix_object<W: io::Write, T: serde::Serialize>(
+    w: &mut W,
+    buf: &mut Vec<u8>,
+    first: &mut bool,
+    o: &T,
+) -> Result<(), ReportError> {
+    buf.clear();
+    serde_json::to_writer_pretty(&mut *buf, o).map_err(|e| ReportError::Render(e.to_string()))?;
+    w.write_all(if *first { b"\n    " } else { b",\n    " })
+        .map_err(io_error)?;
+    *first = false;
+    let mut lines = buf.split(|b| *b == b'\n');
+    if let Some(line) = lines.next() {
+        w.write_all(line).map_err(io_error)?;
     }
-    out.push_str("\n  ]\n}\n");
-    Ok(out)
+    for line in lines {
+        w.write_all(b"\n    ").map_err(io_error)?;
+        w.write_all(line).map_err(io_error)?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------- index and operation

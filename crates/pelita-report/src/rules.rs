@@ -193,7 +193,7 @@ fn fill(template: &str, vars: &[(&str, String)]) -> String {
 /// The actions `rules` recommend for the indicators `rows` of a report on `country`.
 pub fn recommend(
     rules: &[Rule],
-    rows: &[IndicatorRow],
+    rows: &[&IndicatorRow],
     country: &str,
 ) -> Result<Vec<Action>, ReportError> {
     let mut actions = Vec::new();
@@ -206,7 +206,7 @@ pub fn recommend(
             Vec<&'r IndicatorRow>,
         );
         let mut groups: BTreeMap<String, Group<'_>> = BTreeMap::new();
-        for r in rows.iter().filter(|r| rule.matches(r)) {
+        for &r in rows.iter().filter(|r| rule.matches(r)) {
             let key = match rule.group_by {
                 GroupBy::Asn => match r.asn {
                     Some(a) => format!("{a:>10}"),

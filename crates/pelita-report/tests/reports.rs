@@ -522,3 +522,71 @@ fn pdf_reports_read_back_with_poppler() {
     assert!(text.contains("198[.]18[.]0[.]10"));
     assert!(text.contains("Take down command-and-control servers"));
 }
+
+#[test]
+fn written_files_are_the_renderings() {
+    // The files are streamed (JSON, CSV, STIX) and the HTML embeds the
+    // appendices it kept while writing them: each file must be exactly what
+    // the in-memory rendering of the same report gives.
+    let s = build();
+    let r = country_report(&s.store, "SG", &scope_all(), &SightingFilter::everything()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let formats = [
+        render::Format::Markdown,
+        render::Format::Html,
+        render::Format::Json,
+    ];
+    let written = pelita_report::files::write_country(dir.path(), &r, &formats).unwrap();
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["SG.md", "SG.html", "SG.json", "SG.csv", "SG.stix.json"]
+    );
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(read("SG.md"), render::markdown(&r));
+    assert_eq!(read("SG.html"), render::html(&r).unwrap());
+    assert_eq!(read("SG.json"), render::json(&r).unwrap());
+    assert_eq!(read("SG.csv"), render::csv(&r));
+    assert_eq!(read("SG.stix.json"), render::stix(&r).unwrap());
+    // No temporary file is left beside them.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("tmp-pelita"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn parallel_runs_give_results_in_country_order() {
+    let s = build();
+    let filter = SightingFilter::everything();
+    let (ix, codes) =
+        pelita_report::all_reports_with(&s.store, &scope_all(), &filter, &|r| Ok(r.country))
+            .unwrap();
+    // One output per country in the index, in code order, each the report
+    // a single call builds.
+    let mut want: Vec<String> = ix.countries.iter().map(|c| c.country.clone()).collect();
+    want.sort();
+    assert_eq!(codes, want);
+    assert!(codes.len() > 1, "the fixture has several countries");
+    let (_, reports) = all_reports(&s.store, &scope_all(), &filter).unwrap();
+    for r in &reports {
+        assert_eq!(
+            r,
+            &country_report(&s.store, &r.country, &scope_all(), &filter).unwrap()
+        );
+    }
+    // An error from the callback is the run's error.
+    let failed = pelita_report::all_reports_with(&s.store, &scope_all(), &filter, &|r| {
+        if r.country == codes[0] {
+            Err(pelita_report::ReportError::Render("stop".into()))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(failed, Err(pelita_report::ReportError::Render(m)) if m == "stop"));
+}

@@ -116,14 +116,11 @@ impl<'a> ReaderView<'a> {
         if !self.takes_part(&op) {
             return Ok(None);
         }
-        let mut ignore = |_| Ok(());
-        Ok(Some(pelita_report::operation_report_with(
-            self.store,
-            &op,
-            &self.filter,
-            self.now,
-            &mut ignore,
-        )?))
+        let (report, _) =
+            pelita_report::operation_report_with(self.store, &op, &self.filter, self.now, &|_| {
+                Ok(())
+            })?;
+        Ok(Some(report))
     }
 
     /// Every indicator the caller may see that `query` selects.

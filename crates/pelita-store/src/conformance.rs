@@ -672,7 +672,19 @@ fn enrichment_classification_and_suppression(make: Factory<'_>) -> Result<(), St
     )?;
     ensure(s.by_asn.keys().any(|k| k.starts_with("AS15169")), || {
         format!("{:?}", s.by_asn)
-    })
+    })?;
+    // `countries` names the countries `stats` counts, for every reader.
+    for filter in [all(), SightingFilter::up_to(Tlp::Clear)] {
+        let want: Vec<String> = store
+            .stats(&filter)
+            .map_err(|e| e.to_string())?
+            .by_country
+            .into_keys()
+            .collect();
+        let got = store.countries(&filter).map_err(|e| e.to_string())?;
+        ensure(got == want, || format!("countries {got:?}, stats {want:?}"))?;
+    }
+    Ok(())
 }
 
 fn compromised_site_rule_on_visible_evidence(make: Factory<'_>) -> Result<(), String> {

@@ -38,7 +38,6 @@ macro_rules! enrichment_json {
               (SELECT d.version FROM datasets d WHERE d.id = i.dataset)) END"
     };
 }
-const ENRICHMENT: &str = enrichment_json!();
 
 /// How many idle reader connections are kept. A server answers reads on
 /// many threads at once; a connection opened per read would parse the
@@ -1019,6 +1018,7 @@ fn view(
             value,
             flags,
             enrichment,
+            dataset_version: None,
             registrable,
         },
         rows,
@@ -1075,7 +1075,12 @@ struct Stored<'a> {
     kind: IndicatorKind,
     value: &'a str,
     flags: String,
+    /// The enrichment JSON as stored.
     enrichment: Option<String>,
+    /// The version of the dataset it was enriched from, when the caller
+    /// looked it up itself (the bulk read) instead of having SQL merge it
+    /// into `enrichment` (`enrichment_json!`).
+    dataset_version: Option<String>,
     registrable: Option<String>,
 }
 
@@ -1220,6 +1225,7 @@ fn bulk_views(
         kind: IndicatorKind,
         flags: String,
         enrichment: Option<String>,
+        dataset: Option<i64>,
         site: Option<String>,
         rows: Vec<SightingRow>,
         active: bool,
@@ -1227,7 +1233,7 @@ fn bulk_views(
     let mut groups: Vec<Group> = Vec::new();
     {
         let mut stmt = c.prepare_cached(&format!(
-            "SELECT i.id, i.kind, i.value, i.flags, {ENRICHMENT}, i.site, {SIGHTING_COLUMNS}
+            "SELECT i.id, i.kind, i.value, i.flags, i.enrichment, i.site, i.dataset, {SIGHTING_COLUMNS}
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id JOIN organisations o ON o.id = s.org_id
              WHERE {in_country} AND {VISIBLE}
              ORDER BY i.id"
@@ -1235,7 +1241,7 @@ fn bulk_views(
         let mut rows = stmt.query(named)?;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            let sighting = sighting_row(r, 6)?;
+            let sighting = sighting_row(r, 7)?;
             let active = in_period(sighting.4, sighting.5);
             if let Some(g) = groups.last_mut().filter(|g| g.id == id) {
                 g.active |= active;
@@ -1254,6 +1260,7 @@ fn bulk_views(
                 flags: r.get(3)?,
                 enrichment: r.get(4)?,
                 site: r.get(5)?,
+                dataset: r.get(6)?,
                 rows: vec![sighting],
                 active,
             });
@@ -1303,9 +1310,22 @@ fn bulk_views(
             sites.insert(r.get(0)?, site_agg_row(r, 1)?);
         }
     }
+    // The dataset versions, merged into each enrichment here rather than
+    // by `json_set` in SQL, which ran once per sighting row.
+    let versions: HashMap<i64, String> = {
+        let mut stmt = c.prepare_cached("SELECT id, version FROM datasets")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
         let value = g.key.split_once(':').map_or("", |(_, v)| v);
+        let dataset_version = match g.dataset {
+            Some(d) => Some(versions.get(&d).cloned().ok_or_else(|| {
+                StoreError::Corrupt(format!("indicator {} names unknown dataset {d}", g.id))
+            })?),
+            None => None,
+        };
         let site = match (g.kind, &g.site) {
             (IndicatorKind::Url, Some(name)) => Some(sites.get(name).copied().unwrap_or_default()),
             _ => None,
@@ -1317,6 +1337,7 @@ fn bulk_views(
                 value,
                 flags: g.flags,
                 enrichment: g.enrichment,
+                dataset_version,
                 registrable: g.site,
             },
             g.rows,
@@ -1346,6 +1367,7 @@ fn build_view(
         value,
         flags,
         enrichment,
+        dataset_version,
         registrable,
     } = stored;
     if rows.is_empty() {
@@ -1390,9 +1412,19 @@ fn build_view(
     };
     // Kept, but not to be acted on: known-benign values and values that can
     // never be real infrastructure.
-    let enrichment: Option<pelita_enrich::Enrichment> = match enrichment {
-        Some(j) => Some(serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-        None => None,
+    let decode = |j: &str| -> Result<pelita_enrich::Enrichment, StoreError> {
+        serde_json::from_str(j).map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    // With a dataset version, as `enrichment_json!` merges it: set on the
+    // stored enrichment, or on an empty one.
+    let enrichment: Option<pelita_enrich::Enrichment> = match (enrichment, dataset_version) {
+        (Some(j), None) => Some(decode(&j)?),
+        (None, None) => None,
+        (j, Some(version)) => {
+            let mut e = decode(j.as_deref().unwrap_or("{}"))?;
+            e.dataset_version = version;
+            Some(e)
+        }
     };
     // A URL or e-mail address matched through its host (a top site, a
     // webmail provider) is not benign: attackers abuse and compromise such
@@ -1700,6 +1732,31 @@ impl Store for SqliteStore {
                 by_kind,
                 by_source,
             })
+        })
+    }
+
+    fn countries(&self, filter: &SightingFilter) -> Result<Vec<String>, StoreError> {
+        // The distinct countries come from the country index alone; each is
+        // then kept on its first visible sighting, where `stats` would count
+        // every sighting of every indicator.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT c.country FROM (SELECT DISTINCT country FROM indicators WHERE country IS NOT NULL) c
+                 WHERE EXISTS (SELECT 1 FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                               WHERE i.country = c.country AND {VISIBLE})"
+            )
+        });
+        self.read(|c| {
+            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 4] =
+                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let mut stmt = c.prepare_cached(&SQL)?;
+            let mut out: Vec<String> = stmt
+                .query_map(&named[..], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            // In Rust's string order, as `Stats::by_country` (a BTreeMap) has them.
+            out.sort_unstable();
+            Ok(out)
         })
     }
 

@@ -188,7 +188,7 @@ pub struct Written {
 /// Writes the reports asked for into `out`: an operation (and its
 /// countries), every country (and the index), or one country.
 pub fn write(
-    store: &dyn Store,
+    store: &(dyn Store + Sync),
     country: Option<&str>,
     all: bool,
     scope: &ReportScope,
@@ -214,11 +214,11 @@ pub fn write(
         files.extend(written);
     } else if let (Some(op), false) = (&scope.operation, all) {
         // One country at a time: written, then dropped.
-        let report =
-            pelita_report::operation_report_with(store, op, filter, scope.now, &mut |r| {
-                files.extend(files::write_country(out, &r, formats)?);
-                Ok(())
+        let (report, written) =
+            pelita_report::operation_report_with(store, op, filter, scope.now, &|r| {
+                files::write_country(out, &r, formats)
             })?;
+        files.extend(written.into_iter().flatten());
         let written = files::write_operation(out, &report, formats)?;
         main = html_first(&written);
         countries.extend(report.countries.iter().cloned());
@@ -229,10 +229,10 @@ pub fn write(
             formats,
         )?);
     } else {
-        let index = pelita_report::all_reports_with(store, scope, filter, &mut |r| {
-            files.extend(files::write_country(out, &r, formats)?);
-            Ok(())
+        let (index, written) = pelita_report::all_reports_with(store, scope, filter, &|r| {
+            files::write_country(out, &r, formats)
         })?;
+        files.extend(written.into_iter().flatten());
         let written = files::write_index(out, &index, formats)?;
         main = html_first(&written);
         countries.extend(index.countries.iter().cloned());
