@@ -229,12 +229,6 @@ pub fn canonicalise(
 pub trait RecordSink {
     /// Takes one record. An error stops the submission (nothing more is accepted).
     fn record(&mut self, record: Record) -> io::Result<()>;
-
-    /// Takes records in order, as [`RecordSink::record`] one by one would.
-    /// A sink that writes faster in bulk (the store) overrides it.
-    fn records(&mut self, batch: Vec<Record>) -> io::Result<()> {
-        batch.into_iter().try_for_each(|r| self.record(r))
-    }
 }
 
 impl RecordSink for Vec<Record> {
@@ -247,10 +241,6 @@ impl RecordSink for Vec<Record> {
 impl<S: RecordSink + ?Sized> RecordSink for &mut S {
     fn record(&mut self, record: Record) -> io::Result<()> {
         (**self).record(record)
-    }
-
-    fn records(&mut self, batch: Vec<Record>) -> io::Result<()> {
-        (**self).records(batch)
     }
 }
 

@@ -281,7 +281,7 @@ fn object_document<R: BufRead>(fr: &mut Framer<R>, state: &mut State<'_>) -> Res
                 return Err(syntax(fr.syntax("expected `:`")));
             }
             fr.bump().map_err(syntax)?;
-            let pointer = format!("/{}", escape_pointer(&key));
+            let pointer = validate::ptr(&key);
             if key == "objects" && fr.skip_ws().map_err(syntax)? == Some(b'[') {
                 list(fr, state, &pointer, 2)?;
                 streamed = true;
@@ -321,7 +321,7 @@ fn object_document<R: BufRead>(fr: &mut Framer<R>, state: &mut State<'_>) -> Res
         ));
         return Ok(());
     }
-    state.check_records(fr.line(), Some(String::new()))?;
+    state.check_records(fr.line(), "")?;
     let max = state.ingest.ctx.limits.max_json_depth;
     // The object is complete: the line counted is that of its end.
     let loc = state.base().with_pointer("").with_line(fr.line());
@@ -349,14 +349,16 @@ fn list<R: BufRead>(
     }
     let mut i = 0u64;
     loop {
-        let line = fr.skip_ws().map(|_| fr.line()).unwrap_or(fr.line());
-        state.check_records(line, Some(at(i)))?;
+        let pointer = at(i);
+        fr.skip_ws()
+            .map_err(|e| Stop::framing(e, ctx, Some(pointer.clone())))?;
+        state.check_records(fr.line(), &pointer)?;
         let mut buf = std::mem::take(&mut state.buf);
         buf.clear();
         let frame = fr
             .value(&mut buf)
-            .map_err(|e| Stop::framing(e, ctx, Some(at(i))))?;
-        state.raw_object(&buf, frame, at(i), outer);
+            .map_err(|e| Stop::framing(e, ctx, Some(pointer.clone())))?;
+        state.raw_object(&buf, frame, pointer, outer);
         state.buf = buf;
         i += 1;
         match fr
@@ -383,11 +385,6 @@ fn bare(e: &serde_json::Error) -> String {
         Some(i) => text.get(..i).unwrap_or(&text).to_owned(),
         None => text,
     }
-}
-
-/// A JSON pointer's escaping of one key (RFC 6901).
-fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 struct State<'a> {
@@ -459,14 +456,14 @@ impl State<'_> {
 
     /// Stops before the object at `line` (and `pointer`) when the record
     /// limit is reached.
-    fn check_records(&mut self, line: u64, pointer: Option<String>) -> Result<(), Stop> {
+    fn check_records(&mut self, line: u64, pointer: &str) -> Result<(), Stop> {
         let max = self.ingest.ctx.limits.max_records;
         if self.ingest.summary.objects >= max {
             return Err(Stop {
                 error: ReadError::TooManyRecords(max),
                 line: Some(line),
                 column: None,
-                pointer,
+                pointer: Some(pointer.to_owned()),
             });
         }
         Ok(())

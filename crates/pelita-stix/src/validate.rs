@@ -291,7 +291,8 @@ struct Validator<'a> {
     times: Vec<(&'a str, OffsetDateTime)>,
 }
 
-fn ptr(name: &str) -> String {
+/// The JSON pointer `/name` (RFC 6901 escaping).
+pub(crate) fn ptr(name: &str) -> String {
     let mut s = String::from("/");
     for c in name.chars() {
         match c {

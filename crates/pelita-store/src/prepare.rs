@@ -68,9 +68,7 @@ impl PreparedRecord {
         enricher: &Enricher,
         submission: &str,
     ) -> Result<PreparedRecord, StoreError> {
-        let related = record.related.iter().filter_map(|r| r.indicator.as_ref());
-        let indicators = std::iter::once(&record.indicator)
-            .chain(related)
+        let indicators = canonical(&record)
             .map(|i| PreparedIndicator::new(i, enricher))
             .collect();
         let location = if record.location.file.as_deref() == Some(submission) {
@@ -103,6 +101,22 @@ impl PreparedRecord {
             class,
         })
     }
+}
+
+impl PreparedRecord {
+    /// The record's indicators with the row of each, in the order of
+    /// [`PreparedRecord::indicators`].
+    pub(crate) fn indicators_with_rows(
+        &self,
+    ) -> impl Iterator<Item = (&Indicator, &PreparedIndicator)> {
+        canonical(&self.record).zip(&self.indicators)
+    }
+}
+
+/// A record's own indicator, then each related one that canonicalised.
+fn canonical(record: &Record) -> impl Iterator<Item = &Indicator> {
+    let related = record.related.iter().filter_map(|r| r.indicator.as_ref());
+    std::iter::once(&record.indicator).chain(related)
 }
 
 impl PreparedIndicator {

@@ -28,17 +28,6 @@ use crate::{
     SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow, UserRow, schema,
 };
 
-/// An indicator `i`'s enrichment JSON as read: with its dataset version put
-/// back (rows written since schema 9 keep it in `datasets`; older rows
-/// carry it inside the JSON).
-macro_rules! enrichment_json {
-    () => {
-        "CASE WHEN i.dataset IS NULL THEN i.enrichment \
-         ELSE json_set(COALESCE(i.enrichment, '{}'), '$.dataset_version', \
-              (SELECT d.version FROM datasets d WHERE d.id = i.dataset)) END"
-    };
-}
-
 /// How many idle reader connections are kept. A server answers reads on
 /// many threads at once; a connection opened per read would parse the
 /// schema and start with a cold page cache every time.
@@ -723,15 +712,6 @@ impl std::hash::Hasher for KhashHasher {
     }
 }
 
-/// A record's indicators with the statement-ready row of each: its own
-/// first, then each related one that canonicalised.
-fn indicators_of(p: &PreparedRecord) -> impl Iterator<Item = (&Indicator, &PreparedIndicator)> {
-    let related = p.record.related.iter().filter_map(|r| r.indicator.as_ref());
-    std::iter::once(&p.record.indicator)
-        .chain(related)
-        .zip(&p.indicators)
-}
-
 impl SqliteSubmission<'_> {
     /// Writes a batch of records: first the row id of every indicator they
     /// name (from the cache, else found or created, in key-hash order so
@@ -747,7 +727,7 @@ impl SqliteSubmission<'_> {
         // One id per indicator of the batch, in record order.
         let mut ids: Vec<i64> = Vec::with_capacity(batch.len() * 3);
         let mut missing: Vec<(usize, &Indicator, &PreparedIndicator)> = Vec::new();
-        for (indicator, row) in batch.iter().flat_map(indicators_of) {
+        for (indicator, row) in batch.iter().flat_map(PreparedRecord::indicators_with_rows) {
             match self.ids.get(row) {
                 Some(id) => ids.push(id),
                 None => {
@@ -971,17 +951,18 @@ fn view(
     let Some((kind, value)) = split_key(key) else {
         return Ok(None);
     };
-    let found: Option<(i64, String, Option<String>, Option<String>)> = conn
-        .prepare_cached(concat!(
-            "SELECT id, flags, ",
-            enrichment_json!(),
-            ", site FROM indicators i WHERE khash = ?1 AND kind = ?2 AND value = ?3"
-        ))?
+    type Found = (i64, String, Option<String>, Option<String>, Option<String>);
+    let found: Option<Found> = conn
+        .prepare_cached(
+            "SELECT i.id, i.flags, i.enrichment, i.site, d.version
+             FROM indicators i LEFT JOIN datasets d ON d.id = i.dataset
+             WHERE i.khash = ?1 AND i.kind = ?2 AND i.value = ?3",
+        )?
         .query_row(params![key_hash(key), kind.as_str(), value], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .optional()?;
-    let Some((id, flags, enrichment, registrable)) = found else {
+    let Some((id, flags, enrichment, registrable, dataset_version)) = found else {
         return Ok(None);
     };
     let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
@@ -1018,7 +999,7 @@ fn view(
             value,
             flags,
             enrichment,
-            dataset_version: None,
+            dataset_version,
             registrable,
         },
         rows,
@@ -1077,9 +1058,8 @@ struct Stored<'a> {
     flags: String,
     /// The enrichment JSON as stored.
     enrichment: Option<String>,
-    /// The version of the dataset it was enriched from, when the caller
-    /// looked it up itself (the bulk read) instead of having SQL merge it
-    /// into `enrichment` (`enrichment_json!`).
+    /// The version of the dataset it was enriched from (`datasets`, since
+    /// schema 9); older rows carry it inside `enrichment`.
     dataset_version: Option<String>,
     registrable: Option<String>,
 }
@@ -1415,8 +1395,8 @@ fn build_view(
     let decode = |j: &str| -> Result<pelita_enrich::Enrichment, StoreError> {
         serde_json::from_str(j).map_err(|e| StoreError::Corrupt(e.to_string()))
     };
-    // With a dataset version, as `enrichment_json!` merges it: set on the
-    // stored enrichment, or on an empty one.
+    // With a dataset version from `datasets`: set on the stored
+    // enrichment, or on an empty one.
     let enrichment: Option<pelita_enrich::Enrichment> = match (enrichment, dataset_version) {
         (Some(j), None) => Some(decode(&j)?),
         (None, None) => None,

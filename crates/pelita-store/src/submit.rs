@@ -1,7 +1,7 @@
 //! The one path from an archived submission into the store: parse it with
 //! `pelita-ingest` and write every record in one transaction. `pelita
-//! ingest`, `pelita demo` and (next) the server's submission endpoint all
-//! call [`store_submission`], so they cannot drift apart.
+//! ingest`, `pelita demo` and the server's submission endpoint all call
+//! [`store_submission`], so they cannot drift apart.
 //!
 //! Parsing and writing run on two threads: the parser (reading,
 //! canonicalising) hands records over in batches through a bounded
@@ -103,8 +103,9 @@ fn write_all(
 ) -> Result<(), SubmitError> {
     for batch in batches {
         if let Some(also) = &mut also {
-            let records = batch.iter().map(|p| p.record.clone()).collect();
-            also.records(records).map_err(IngestError::Sink)?;
+            for p in &batch {
+                also.record(p.record.clone()).map_err(IngestError::Sink)?;
+            }
         }
         store.prepared(&batch)?;
         // The parser may have finished: then this thread frees it.
