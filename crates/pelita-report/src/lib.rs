@@ -455,37 +455,62 @@ struct Gathered {
     sections: Vec<Section>,
 }
 
-fn gather(views: &[IndicatorView], filter: &SightingFilter) -> Gathered {
-    let marking = views
-        .iter()
-        .map(|v| view_marking(v, filter))
-        .max()
-        .unwrap_or(Tlp::Clear);
-    let sources: BTreeSet<&str> = views
-        .iter()
-        .flat_map(|v| v.sources.iter().map(|s| s.source.as_str()))
-        .collect();
-    let mut sections: BTreeMap<String, Section> = BTreeMap::new();
+/// Gathers the country's indicators for a period, a view at a time (each
+/// becomes a row or a suppressed count as it is read, so memory holds rows,
+/// never the views).
+fn gather(
+    store: &dyn Store,
+    country: &str,
+    since: Option<OffsetDateTime>,
+    until: Option<OffsetDateTime>,
+    filter: &SightingFilter,
+    now: OffsetDateTime,
+) -> Result<Gathered, ReportError> {
+    let query = IndicatorQuery {
+        country: Some(country.to_owned()),
+        since,
+        until,
+        limit: None,
+    };
+    let mut marking = Tlp::Clear;
+    let mut sources: BTreeSet<String> = BTreeSet::new();
+    let mut sections: Vec<Section> = Vec::new();
     let mut suppressed = 0u64;
-    for v in views {
+    store.for_each_indicator(&query, filter, now, &mut |v| {
+        marking = marking.max(view_marking(&v, filter));
+        for s in &v.sources {
+            if !sources.contains(&s.source) {
+                sources.insert(s.source.clone());
+            }
+        }
         let class = v
             .classifications
             .first()
-            .map_or("unclassified", |c| class_of(c))
-            .to_owned();
-        let section = sections.entry(class.clone()).or_insert_with(|| Section {
-            title: class_title(&class),
-            class,
-            indicators: Vec::new(),
-            suppressed: 0,
-        });
+            .map_or("unclassified", |c| class_of(c));
+        // A dozen classes at most: a search beats a map keyed by owned strings.
+        let at = match sections.iter().position(|s| s.class == class) {
+            Some(at) => at,
+            None => {
+                sections.push(Section {
+                    title: class_title(class),
+                    class: class.to_owned(),
+                    indicators: Vec::new(),
+                    suppressed: 0,
+                });
+                sections.len() - 1
+            }
+        };
+        let Some(section) = sections.get_mut(at) else {
+            return Ok(());
+        };
         if v.fused.is_suppressed() {
             suppressed += 1;
             section.suppressed += 1;
         } else {
-            section.indicators.push(row(v, filter));
+            section.indicators.push(row(&v, filter));
         }
-    }
+        Ok(())
+    })?;
     // Classes in RSIT vocabulary order, unclassified last.
     let order = |class: &str| {
         RsitClass::ALL
@@ -493,23 +518,27 @@ fn gather(views: &[IndicatorView], filter: &SightingFilter) -> Gathered {
             .position(|c| c.as_str() == class)
             .unwrap_or(usize::MAX)
     };
-    let mut sections: Vec<Section> = sections.into_values().collect();
-    sections.sort_by_key(|s| order(&s.class));
+    sections.sort_by(|a, b| {
+        order(&a.class)
+            .cmp(&order(&b.class))
+            .then_with(|| a.class.cmp(&b.class))
+    });
     // Most confident first (ties by key): what an analyst acts on first,
-    // and what the tables keep when they are cut to MAX_TABLE_ROWS.
+    // and what the tables keep when they are cut to MAX_TABLE_ROWS. The key
+    // breaks every tie, so the order does not depend on the store's.
     for s in &mut sections {
-        s.indicators.sort_by(|a, b| {
+        s.indicators.sort_unstable_by(|a, b| {
             b.confidence
                 .total_cmp(&a.confidence)
                 .then_with(|| a.key.cmp(&b.key))
         });
     }
-    Gathered {
+    Ok(Gathered {
         marking,
         sources: u64::try_from(sources.len()).unwrap_or(u64::MAX),
         suppressed,
         sections,
-    }
+    })
 }
 
 fn top_asns(rows: &[&IndicatorRow]) -> Vec<AsnCount> {
@@ -528,23 +557,6 @@ fn top_asns(rows: &[&IndicatorRow]) -> Vec<AsnCount> {
     top.sort_by(|a, b| b.indicators.cmp(&a.indicators).then(a.asn.cmp(&b.asn)));
     top.truncate(TOP_ASNS);
     top
-}
-
-fn country_views(
-    store: &dyn Store,
-    country: &str,
-    since: Option<OffsetDateTime>,
-    until: Option<OffsetDateTime>,
-    filter: &SightingFilter,
-    now: OffsetDateTime,
-) -> Result<Vec<IndicatorView>, ReportError> {
-    let query = IndicatorQuery {
-        country: Some(country.to_owned()),
-        since,
-        until,
-        limit: None,
-    };
-    Ok(store.indicators(&query, filter, now)?)
 }
 
 /// Adds the change against the previous period to the summary's sentences.
@@ -585,20 +597,15 @@ pub fn country_report(
         None => *filter,
     };
     let now = scope.now;
-    let views = country_views(store, &country, scope.since, None, &filter, now)?;
-    let g = gather(&views, &filter);
-    let rows: Vec<&IndicatorRow> = g.sections.iter().flat_map(|s| &s.indicators).collect();
-    let top_asns = top_asns(&rows);
-    let mut summary = summarise(&country, &rows, g.suppressed, g.sources);
+    // The previous period first: only its figures are kept, so its rows
+    // are gone before this period's are gathered.
     let previous = match scope.since {
         Some(since) if since < now => {
             let start = since - (now - since);
-            let before = country_views(store, &country, Some(start), Some(since), &filter, now)?;
-            let pg = gather(&before, &filter);
+            let pg = gather(store, &country, Some(start), Some(since), &filter, now)?;
             let prow: Vec<&IndicatorRow> = pg.sections.iter().flat_map(|s| &s.indicators).collect();
             let mut p = summarise(&country, &prow, pg.suppressed, pg.sources);
             p.sentences.clear();
-            describe_change(&mut summary, &p);
             Some(Previous {
                 period: Period {
                     since: Some(start),
@@ -609,6 +616,13 @@ pub fn country_report(
         }
         _ => None,
     };
+    let g = gather(store, &country, scope.since, None, &filter, now)?;
+    let rows: Vec<&IndicatorRow> = g.sections.iter().flat_map(|s| &s.indicators).collect();
+    let top_asns = top_asns(&rows);
+    let mut summary = summarise(&country, &rows, g.suppressed, g.sources);
+    if let Some(p) = &previous {
+        describe_change(&mut summary, &p.summary);
+    }
     let mut actions = recommend(rules::shipped()?, &rows, &country)?;
     if let Some(op) = &scope.operation {
         let states = store.action_states(op.id)?;

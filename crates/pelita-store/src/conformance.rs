@@ -856,6 +856,22 @@ fn indicators_query_equals_views_filtered(make: Factory<'_>) -> Result<(), Strin
                         expected.iter().map(|v| &v.key).collect::<Vec<_>>()
                     )
                 })?;
+                // The streamed walk hands on the same views, in any order.
+                let mut walked = Vec::new();
+                store
+                    .for_each_indicator(&query, &filter, now(), &mut |v| {
+                        walked.push(v);
+                        Ok(())
+                    })
+                    .map_err(|e| e.to_string())?;
+                walked.sort_by(|a, b| a.key.cmp(&b.key));
+                ensure(walked == got, || {
+                    format!(
+                        "for_each_indicator {query:?} under {filter:?}: walked {:?}, indicators gave {:?}",
+                        walked.iter().map(|v| &v.key).collect::<Vec<_>>(),
+                        got.iter().map(|v| &v.key).collect::<Vec<_>>()
+                    )
+                })?;
                 let has_red = got.iter().any(|v| v.value.contains("only-red"));
                 if filter.max_tlp < Tlp::Red {
                     ensure(!has_red, || {
@@ -887,6 +903,35 @@ fn indicators_query_equals_views_filtered(make: Factory<'_>) -> Result<(), Strin
             now(),
         )
         .map_err(|e| e.to_string())?;
+    let mut walked_limited = Vec::new();
+    store
+        .for_each_indicator(
+            &IndicatorQuery {
+                country: Some("SG".into()),
+                since: None,
+                until: None,
+                limit: Some(1),
+            },
+            &all(),
+            now(),
+            &mut |v| {
+                walked_limited.push(v);
+                Ok(())
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    ensure(walked_limited == limited, || {
+        "for_each_indicator ignored or misapplied the limit".into()
+    })?;
+    // An error from the walker ends the walk and is returned.
+    let mut calls = 0;
+    let stopped = store.for_each_indicator(&IndicatorQuery::default(), &all(), now(), &mut |_| {
+        calls += 1;
+        Err(crate::StoreError::Corrupt("stop".into()))
+    });
+    ensure(stopped.is_err() && calls == 1, || {
+        format!("a failing walker was called {calls} times and the walk gave {stopped:?}")
+    })?;
     ensure(
         limited.len() == 1
             && limited.first().map(|v| v.key.as_str()) == Some(key("example.sg").as_str()),

@@ -629,6 +629,24 @@ pub trait Store {
         now: OffsetDateTime,
     ) -> Result<Vec<IndicatorView>, StoreError>;
 
+    /// The views [`Store::indicators`] returns, handed to `each` one at a
+    /// time and in no particular order: for readers that go through a whole
+    /// country or store (reports), so that memory holds what they keep of
+    /// each view rather than every view at once. The first error (the
+    /// store's or `each`'s) ends the walk and is returned.
+    fn for_each_indicator(
+        &self,
+        query: &IndicatorQuery,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+        each: &mut dyn FnMut(IndicatorView) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for v in self.indicators(query, filter, now)? {
+            each(v)?;
+        }
+        Ok(())
+    }
+
     /// Summary counts over the sightings `filter` lets through.
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError>;
 

@@ -1163,97 +1163,143 @@ const REL_VISIBLE: &str = concat!(
 /// site evidence of every site their URLs are on. Each view is then built
 /// by [`build_view`], exactly as a single lookup builds it (the conformance
 /// suite checks that the answers are equal).
-fn bulk_views(
-    c: &Connection,
-    query: &IndicatorQuery,
-    filter: &SightingFilter,
-    now: OffsetDateTime,
-    ctx: ReadCtx<'_>,
-) -> Result<Vec<IndicatorView>, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-    let since = query.since.map(unix);
-    let until = query.until.map(unix);
-    let in_period =
-        |first: i64, last: i64| since.is_none_or(|t| last >= t) && until.is_none_or(|t| first < t);
-    // Two texts, not `(:country IS NULL OR …)`: an OR keeps SQLite from
-    // using the country index, and a report per country would scan every sighting.
-    let (in_country, x_in_country, sub_in_country) = if query.country.is_some() {
-        (
-            "i.country = :country",
-            "x.country = :country",
-            "country = :country",
-        )
-    } else {
-        ("1", "1", "1")
-    };
-    let country: &dyn rusqlite::ToSql = &query.country;
-    let with_country = [
-        (":country", country),
-        (u_name, &u as &dyn rusqlite::ToSql),
-        (m_name, &m),
-        (o_name, &o),
-        (r_name, &rd),
-    ];
-    let named = if query.country.is_some() {
-        &with_country[..]
-    } else {
-        &with_country[1..]
-    };
-    struct Group {
-        id: i64,
-        key: String,
-        kind: IndicatorKind,
-        flags: String,
-        enrichment: Option<String>,
-        dataset: Option<i64>,
-        site: Option<String>,
-        rows: Vec<SightingRow>,
-        active: bool,
+/// One indicator's row and its visible sighting rows, as a bulk scan reads them.
+struct Group {
+    id: i64,
+    key: String,
+    kind: IndicatorKind,
+    flags: String,
+    enrichment: Option<String>,
+    dataset: Option<i64>,
+    site: Option<String>,
+    rows: Vec<SightingRow>,
+    /// A visible sighting was active in the query's period.
+    active: bool,
+}
+
+/// A bulk read of the indicators a query names: the statement texts and
+/// parameters its scans share.
+struct Bulk<'q> {
+    query: &'q IndicatorQuery,
+    filter: [(&'static str, Option<i64>); 4],
+}
+
+/// What views are built from besides an indicator's own rows: its
+/// relationships, its site's evidence and the dataset versions, read for
+/// the whole query before the views are built.
+struct BulkContext {
+    related: HashMap<i64, BTreeSet<RelatedView>>,
+    sites: HashMap<String, SiteAgg>,
+    versions: HashMap<i64, String>,
+}
+
+impl<'q> Bulk<'q> {
+    fn new(query: &'q IndicatorQuery, filter: &SightingFilter) -> Self {
+        Bulk {
+            query,
+            filter: filter_params(filter),
+        }
     }
-    let mut groups: Vec<Group> = Vec::new();
-    {
+
+    /// The statement texts' country conditions: on `i`, on `x`, unqualified.
+    /// Two texts, not `(:country IS NULL OR …)`: an OR keeps SQLite from
+    /// using the country index, and a report per country would scan every sighting.
+    fn in_country(&self) -> [&'static str; 3] {
+        if self.query.country.is_some() {
+            [
+                "i.country = :country",
+                "x.country = :country",
+                "country = :country",
+            ]
+        } else {
+            ["1", "1", "1"]
+        }
+    }
+
+    /// Runs `f` with the named parameters of the statements.
+    fn with_params<T>(
+        &self,
+        f: impl FnOnce(&[(&str, &dyn rusqlite::ToSql)]) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = self.filter;
+        let country: &dyn rusqlite::ToSql = &self.query.country;
+        let with_country = [
+            (":country", country),
+            (u_name, &u as &dyn rusqlite::ToSql),
+            (m_name, &m),
+            (o_name, &o),
+            (r_name, &rd),
+        ];
+        if self.query.country.is_some() {
+            f(&with_country[..])
+        } else {
+            f(&with_country[1..])
+        }
+    }
+
+    /// Reads every matching indicator with its visible sightings (in id
+    /// order) and hands each to `each` as soon as its rows are complete.
+    fn scan(
+        &self,
+        c: &Connection,
+        each: &mut dyn FnMut(Group) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let since = self.query.since.map(unix);
+        let until = self.query.until.map(unix);
+        let in_period = |first: i64, last: i64| {
+            since.is_none_or(|t| last >= t) && until.is_none_or(|t| first < t)
+        };
+        let [in_country, _, _] = self.in_country();
         let mut stmt = c.prepare_cached(&format!(
             "SELECT i.id, i.kind, i.value, i.flags, i.enrichment, i.site, i.dataset, {SIGHTING_COLUMNS}
              FROM indicators i JOIN sightings s ON s.indicator_id = i.id JOIN organisations o ON o.id = s.org_id
              WHERE {in_country} AND {VISIBLE}
              ORDER BY i.id"
         ))?;
-        let mut rows = stmt.query(named)?;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let sighting = sighting_row(r, 7)?;
-            let active = in_period(sighting.4, sighting.5);
-            if let Some(g) = groups.last_mut().filter(|g| g.id == id) {
-                g.active |= active;
-                g.rows.push(sighting);
-                continue;
+        self.with_params(|named| {
+            let mut rows = stmt.query(named)?;
+            let mut current: Option<Group> = None;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let sighting = sighting_row(r, 7)?;
+                let active = in_period(sighting.4, sighting.5);
+                if let Some(g) = current.as_mut().filter(|g| g.id == id) {
+                    g.active |= active;
+                    g.rows.push(sighting);
+                    continue;
+                }
+                let kind_s: String = r.get(1)?;
+                let value: String = r.get(2)?;
+                let kind: IndicatorKind = kind_s
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind_s:?}")))?;
+                let next = Group {
+                    id,
+                    key: format!("{kind_s}:{value}"),
+                    kind,
+                    flags: r.get(3)?,
+                    enrichment: r.get(4)?,
+                    site: r.get(5)?,
+                    dataset: r.get(6)?,
+                    rows: vec![sighting],
+                    active,
+                };
+                if let Some(done) = current.replace(next) {
+                    each(done)?;
+                }
             }
-            let kind_s: String = r.get(1)?;
-            let value: String = r.get(2)?;
-            let kind: IndicatorKind = kind_s
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind_s:?}")))?;
-            groups.push(Group {
-                id,
-                key: format!("{kind_s}:{value}"),
-                kind,
-                flags: r.get(3)?,
-                enrichment: r.get(4)?,
-                site: r.get(5)?,
-                dataset: r.get(6)?,
-                rows: vec![sighting],
-                active,
-            });
-        }
+            match current {
+                Some(done) => each(done),
+                None => Ok(()),
+            }
+        })
     }
-    groups.retain(|g| g.active);
-    // Ordered by key as Rust orders strings (SQLite's collation may differ).
-    groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-    if let Some(limit) = query.limit {
-        groups.truncate(limit);
-    }
-    let mut related: HashMap<i64, BTreeSet<RelatedView>> = HashMap::new();
-    {
+
+    /// The relationships, site evidence and dataset versions of the views
+    /// (site evidence only when `sites` is set: some view is a URL on a site).
+    fn context(&self, c: &Connection, sites: bool) -> Result<BulkContext, StoreError> {
+        let [_, x_in_country, sub_in_country] = self.in_country();
+        let mut related: HashMap<i64, BTreeSet<RelatedView>> = HashMap::new();
         let mut stmt = c.prepare_cached(&format!(
             "SELECT r.src, r.relation, 1, i.kind, i.value FROM relationships r
                JOIN indicators i ON i.id = r.dst JOIN indicators x ON x.id = r.src
@@ -1263,54 +1309,72 @@ fn bulk_views(
                JOIN indicators i ON i.id = r.src JOIN indicators x ON x.id = r.dst
                WHERE {x_in_country} AND {REL_VISIBLE}"
         ))?;
-        let mut rows = stmt.query(named)?;
-        while let Some(r) = rows.next()? {
-            related.entry(r.get(0)?).or_default().insert(RelatedView {
-                relation: relation_from(&r.get::<_, String>(1)?),
-                outgoing: r.get(2)?,
-                key: format!("{}:{}", r.get::<_, String>(3)?, r.get::<_, String>(4)?),
-            });
+        self.with_params(|named| {
+            let mut rows = stmt.query(named)?;
+            while let Some(r) = rows.next()? {
+                related.entry(r.get(0)?).or_default().insert(RelatedView {
+                    relation: relation_from(&r.get::<_, String>(1)?),
+                    outgoing: r.get(2)?,
+                    key: format!("{}:{}", r.get::<_, String>(3)?, r.get::<_, String>(4)?),
+                });
+            }
+            Ok(())
+        })?;
+        let mut by_site: HashMap<String, SiteAgg> = HashMap::new();
+        if sites {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT i.site, {SITE_AGG_COLUMNS}
+                 FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                 WHERE i.site IN (SELECT site FROM indicators WHERE kind = 'url' AND site IS NOT NULL
+                                    AND {sub_in_country})
+                   AND {VISIBLE}
+                 GROUP BY i.site"
+            ))?;
+            self.with_params(|named| {
+                let mut rows = stmt.query(named)?;
+                while let Some(r) = rows.next()? {
+                    by_site.insert(r.get(0)?, site_agg_row(r, 1)?);
+                }
+                Ok(())
+            })?;
         }
+        // The dataset versions, merged into each enrichment here rather than
+        // by `json_set` in SQL, which ran once per sighting row.
+        let versions: HashMap<i64, String> = {
+            let mut stmt = c.prepare_cached("SELECT id, version FROM datasets")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        Ok(BulkContext {
+            related,
+            sites: by_site,
+            versions,
+        })
     }
-    let mut sites: HashMap<String, SiteAgg> = HashMap::new();
-    if groups
-        .iter()
-        .any(|g| g.kind == IndicatorKind::Url && g.site.is_some())
-    {
-        let mut stmt = c.prepare_cached(&format!(
-            "SELECT i.site, {SITE_AGG_COLUMNS}
-             FROM indicators i JOIN sightings s ON s.indicator_id = i.id
-             WHERE i.site IN (SELECT site FROM indicators WHERE kind = 'url' AND site IS NOT NULL
-                                AND {sub_in_country})
-               AND {VISIBLE}
-             GROUP BY i.site"
-        ))?;
-        let mut rows = stmt.query(named)?;
-        while let Some(r) = rows.next()? {
-            sites.insert(r.get(0)?, site_agg_row(r, 1)?);
-        }
-    }
-    // The dataset versions, merged into each enrichment here rather than
-    // by `json_set` in SQL, which ran once per sighting row.
-    let versions: HashMap<i64, String> = {
-        let mut stmt = c.prepare_cached("SELECT id, version FROM datasets")?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?
-    };
-    let mut out = Vec::with_capacity(groups.len());
-    for g in groups {
+}
+
+impl BulkContext {
+    /// The view of one scanned indicator.
+    fn view(
+        &mut self,
+        g: Group,
+        now: OffsetDateTime,
+        ctx: ReadCtx<'_>,
+    ) -> Result<Option<IndicatorView>, StoreError> {
         let value = g.key.split_once(':').map_or("", |(_, v)| v);
         let dataset_version = match g.dataset {
-            Some(d) => Some(versions.get(&d).cloned().ok_or_else(|| {
+            Some(d) => Some(self.versions.get(&d).cloned().ok_or_else(|| {
                 StoreError::Corrupt(format!("indicator {} names unknown dataset {d}", g.id))
             })?),
             None => None,
         };
         let site = match (g.kind, &g.site) {
-            (IndicatorKind::Url, Some(name)) => Some(sites.get(name).copied().unwrap_or_default()),
+            (IndicatorKind::Url, Some(name)) => {
+                Some(self.sites.get(name).copied().unwrap_or_default())
+            }
             _ => None,
         };
-        out.extend(build_view(
+        build_view(
             Stored {
                 key: &g.key,
                 kind: g.kind,
@@ -1321,13 +1385,68 @@ fn bulk_views(
                 registrable: g.site,
             },
             g.rows,
-            related.remove(&g.id).unwrap_or_default(),
+            self.related.remove(&g.id).unwrap_or_default(),
             site,
             now,
             ctx,
-        )?);
+        )
+    }
+}
+
+/// Every view a query matches, ordered by key and cut to its limit.
+fn bulk_views(
+    c: &Connection,
+    query: &IndicatorQuery,
+    filter: &SightingFilter,
+    now: OffsetDateTime,
+    ctx: ReadCtx<'_>,
+) -> Result<Vec<IndicatorView>, StoreError> {
+    let bulk = Bulk::new(query, filter);
+    let mut groups: Vec<Group> = Vec::new();
+    bulk.scan(c, &mut |g| {
+        if g.active {
+            groups.push(g);
+        }
+        Ok(())
+    })?;
+    // Ordered by key as Rust orders strings (SQLite's collation may differ).
+    groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    if let Some(limit) = query.limit {
+        groups.truncate(limit);
+    }
+    let sites = groups
+        .iter()
+        .any(|g| g.kind == IndicatorKind::Url && g.site.is_some());
+    let mut context = bulk.context(c, sites)?;
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        out.extend(context.view(g, now, ctx)?);
     }
     Ok(out)
+}
+
+/// Every view a query matches (without its limit), each handed to `each`
+/// as soon as its sightings are read: the relationships and site evidence
+/// are read first, so that no indicator's rows wait for the others'.
+fn each_view(
+    c: &Connection,
+    query: &IndicatorQuery,
+    filter: &SightingFilter,
+    now: OffsetDateTime,
+    ctx: ReadCtx<'_>,
+    each: &mut dyn FnMut(IndicatorView) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let bulk = Bulk::new(query, filter);
+    let mut context = bulk.context(c, true)?;
+    bulk.scan(c, &mut |g| {
+        if !g.active {
+            return Ok(());
+        }
+        match context.view(g, now, ctx)? {
+            Some(v) => each(v),
+            None => Ok(()),
+        }
+    })
 }
 
 /// The fused view of one indicator from its visible sightings, relationships
@@ -1658,6 +1777,27 @@ impl Store for SqliteStore {
             // (a read-only transaction rolls back).
             let tx = Snapshot::begin(c)?;
             bulk_views(&tx, query, filter, now, self.ctx())
+        })
+    }
+
+    fn for_each_indicator(
+        &self,
+        query: &IndicatorQuery,
+        filter: &SightingFilter,
+        now: OffsetDateTime,
+        each: &mut dyn FnMut(IndicatorView) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        if query.limit.is_some() {
+            // The first by key: every view is needed before any is handed on.
+            for v in self.indicators(query, filter, now)? {
+                each(v)?;
+            }
+            return Ok(());
+        }
+        self.read(|c| {
+            // One snapshot, as for `indicators`.
+            let tx = Snapshot::begin(c)?;
+            each_view(&tx, query, filter, now, self.ctx(), each)
         })
     }
 
