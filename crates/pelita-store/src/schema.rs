@@ -16,7 +16,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_access.sql"),
     include_str!("../migrations/0008_people.sql"),
     include_str!("../migrations/0009_compact_rows.sql"),
-    include_str!("../migrations/0010_clustered_sightings.sql"),
 ];
 
 /// The newest schema version this build knows.
@@ -134,85 +133,5 @@ mod tests {
             store.enricher().version(),
             "a row written now reads its version back from the datasets table"
         );
-    }
-    /// Schema 10 moves the sightings into a table clustered by indicator:
-    /// every row and column is kept, the submission index is back, and the
-    /// store answers and checks as before.
-    #[test]
-    fn schema_10_clusters_sightings_keeping_every_row() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("pelita.db");
-        let dump = |conn: &Connection| -> Vec<String> {
-            let mut stmt = conn
-                .prepare(
-                    "SELECT json_array(indicator_id, org_id, submission_id, location, tlp, reliability,
-                        credibility, first_seen, last_seen, count, withdrawn, malware, tags, hints,
-                        context, class, rsit_type)
-                     FROM sightings ORDER BY indicator_id, submission_id, location",
-                )
-                .unwrap();
-            stmt.query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap()
-        };
-        let before = {
-            let conn = Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..9] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.pragma_update(None, "user_version", 9).unwrap();
-            conn.execute_batch(
-                "INSERT INTO organisations (id, name, created_at) VALUES (1, 'cert-a', 0), (2, 'firm-b', 0);
-                 INSERT INTO submissions (id, sha256, org_id, name, size, format, received_at, records, sightings)
-                   VALUES (1, 'aa', 1, 'a.csv', 10, 'test', 100, 2, 2), (2, 'bb', 2, 'b.json', 10, 'test', 200, 1, 1);
-                 INSERT INTO indicators (id, khash, kind, value, country) VALUES
-                   (1, 11, 'ipv4', '198.51.100.1', 'ZZ'), (2, 22, 'domain', 'example.test', NULL);
-                 INSERT INTO sightings (indicator_id, org_id, submission_id, location, tlp, reliability,
-                     credibility, first_seen, last_seen, count, withdrawn, malware, tags, hints, context,
-                     class, rsit_type) VALUES
-                   (2, 1, 1, '{\"line\":2}', 1, 'B', 2, 100, 150, 1, 0, '[\"emotet\"]', '[\"tlp:green\"]',
-                    '[\"c2\"]', 'ctx', 'malicious-code', 'c2-server'),
-                   (1, 1, 1, '{\"line\":1}', NULL, NULL, NULL, 100, 100, 1, 0, NULL, NULL, NULL, NULL, NULL, NULL),
-                   (1, 2, 2, '{\"pointer\":\"/objects/0\"}', 4, 'A', 1, 50, 200, 3, 1, NULL, NULL, NULL, NULL,
-                    'fraud', 'phishing');",
-            )
-            .unwrap();
-            for (id, key) in [(1, "ipv4:198.51.100.1"), (2, "domain:example.test")] {
-                conn.execute(
-                    "UPDATE indicators SET khash = ?1 WHERE id = ?2",
-                    params![crate::prepare::key_hash(key), id],
-                )
-                .unwrap();
-            }
-            dump(&conn)
-        };
-        assert_eq!(before.len(), 3);
-        let store = SqliteStore::open(&path).unwrap();
-        let conn = Connection::open(&path).unwrap();
-        assert_eq!(dump(&conn), before, "every sighting, every column");
-        let sql: String = conn
-            .query_row(
-                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'sightings'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert!(sql.contains("WITHOUT ROWID"), "{sql}");
-        let indexed: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name = 'sightings_submission'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(indexed, 1);
-        let v = store
-            .indicator("ipv4:198.51.100.1", &SightingFilter::everything(), now())
-            .unwrap()
-            .unwrap();
-        assert_eq!(v.sources.len(), 2);
-        let integrity = store.check().unwrap();
-        assert!(integrity.is_ok(), "{integrity:?}");
     }
 }
