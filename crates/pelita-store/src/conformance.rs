@@ -891,34 +891,21 @@ fn indicators_query_equals_views_filtered(make: Factory<'_>) -> Result<(), Strin
     ensure(seen_red_for_red, || {
         "the RED-only indicator is missing for a RED reader".into()
     })?;
+    let first_of_sg = IndicatorQuery {
+        country: Some("SG".into()),
+        since: None,
+        until: None,
+        limit: Some(1),
+    };
     let limited = store
-        .indicators(
-            &IndicatorQuery {
-                country: Some("SG".into()),
-                since: None,
-                until: None,
-                limit: Some(1),
-            },
-            &all(),
-            now(),
-        )
+        .indicators(&first_of_sg, &all(), now())
         .map_err(|e| e.to_string())?;
     let mut walked_limited = Vec::new();
     store
-        .for_each_indicator(
-            &IndicatorQuery {
-                country: Some("SG".into()),
-                since: None,
-                until: None,
-                limit: Some(1),
-            },
-            &all(),
-            now(),
-            &mut |v| {
-                walked_limited.push(v);
-                Ok(())
-            },
-        )
+        .for_each_indicator(&first_of_sg, &all(), now(), &mut |v| {
+            walked_limited.push(v);
+            Ok(())
+        })
         .map_err(|e| e.to_string())?;
     ensure(walked_limited == limited, || {
         "for_each_indicator ignored or misapplied the limit".into()

@@ -641,10 +641,7 @@ pub trait Store {
         now: OffsetDateTime,
         each: &mut dyn FnMut(IndicatorView) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        for v in self.indicators(query, filter, now)? {
-            each(v)?;
-        }
-        Ok(())
+        hand_on(self.indicators(query, filter, now)?, each)
     }
 
     /// Summary counts over the sightings `filter` lets through.
@@ -800,4 +797,16 @@ pub trait Store {
         filter: &SightingFilter,
         marking: Option<Tlp>,
     ) -> Result<Vec<Receipt>, StoreError>;
+}
+
+/// Hands `views` to `each` in order, stopping at the first error: what a
+/// walk does when it needs every view before it can hand on any.
+pub(crate) fn hand_on(
+    views: Vec<IndicatorView>,
+    each: &mut dyn FnMut(IndicatorView) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    for v in views {
+        each(v)?;
+    }
+    Ok(())
 }

@@ -1789,10 +1789,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         if query.limit.is_some() {
             // The first by key: every view is needed before any is handed on.
-            for v in self.indicators(query, filter, now)? {
-                each(v)?;
-            }
-            return Ok(());
+            return crate::hand_on(self.indicators(query, filter, now)?, each);
         }
         self.read(|c| {
             // One snapshot, as for `indicators`.
