@@ -123,3 +123,61 @@ fn report_all_leaves_out_countries_with_only_suppressed_indicators() {
         text(&out.stdout)
     );
 }
+
+/// `--now` fixes the report's time: two runs give the same files byte for
+/// byte (confidence decays to it, so without it figures move run to run),
+/// and it is the report's generation time.
+#[test]
+fn report_now_makes_runs_reproducible() {
+    let t = TempDir::new("now");
+    let root = &t.0;
+    let data = store_with(root, "c2.evil-panel.com.sg\npanel.bad-host.co.th\n");
+    let run = |out: &str| -> PathBuf {
+        let dir = root.join(out);
+        let res = pelita(
+            root,
+            &[
+                "report",
+                "--data-dir",
+                s(&data),
+                "--all",
+                "--now",
+                "2030-01-01T00:00:00Z",
+                "--out",
+                s(&dir),
+            ],
+        );
+        assert_eq!(res.status.code(), Some(0), "{}", text(&res.stderr));
+        dir
+    };
+    let (a, b) = (run("a"), run("b"));
+    let mut names: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() > 3, "{names:?}");
+    for name in &names {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name:?} differs between two runs with the same --now"
+        );
+    }
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(a.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index["generated_at"], "2030-01-01T00:00:00Z", "{index}");
+    let bad = pelita(
+        root,
+        &[
+            "report",
+            "--data-dir",
+            s(&data),
+            "--all",
+            "--now",
+            "someday",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("--now"), "{}", text(&bad.stderr));
+}

@@ -75,6 +75,11 @@ pub struct Args {
     /// The most restrictive marking whose sightings the report may use.
     #[arg(long, value_name = "TLP", default_value = "red")]
     tlp: Tlp,
+    /// The report's "now" (default: the current time): the end of its
+    /// period and the time confidence decays to. The same store and --now
+    /// give the same report, byte for byte.
+    #[arg(long, value_name = "DATE")]
+    now: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
 }
@@ -96,7 +101,12 @@ pub const DEFAULT_OUT: &str = "pelita-reports";
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let formats = parse_formats(&args.format)?;
     let mut store = args.store.open_existing()?;
-    let now = OffsetDateTime::now_utc();
+    let now = match &args.now {
+        Some(s) => super::when::parse_when(s, OffsetDateTime::now_utc())
+            .map_err(anyhow::Error::msg)
+            .context("--now")?,
+        None => OffsetDateTime::now_utc(),
+    };
     super::audit::record(
         &mut store,
         "report",
