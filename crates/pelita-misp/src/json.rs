@@ -113,6 +113,18 @@ impl<'de> Scalar<'de> {
         }
     }
 
+    /// The same value, owning its string.
+    pub(crate) fn into_owned(self) -> Scalar<'static> {
+        match self {
+            Scalar::Null => Scalar::Null,
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Number(n) => Scalar::Number(n),
+            Scalar::Str(s) => Scalar::Str(Cow::Owned(s.into_owned())),
+            Scalar::Array => Scalar::Array,
+            Scalar::Object => Scalar::Object,
+        }
+    }
+
     /// The string, if it was one.
     pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
@@ -403,25 +415,38 @@ impl DepthScan {
     }
 
     /// Scans the next chunk; returns where the limit was first exceeded.
+    ///
+    /// String contents are skipped with `memchr`; lines are counted as they
+    /// go, columns (in characters, not UTF-8 continuation bytes) only where
+    /// they are needed: at the error, and for the last line of a chunk.
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> Option<(u64, u64, u64)> {
-        for &b in chunk {
-            let offset = self.offset;
-            self.offset += 1;
-            if b == b'\n' {
-                self.line += 1;
-                self.column = 0;
-            } else if b & 0xC0 != 0x80 {
-                // Count characters, not UTF-8 continuation bytes.
-                self.column += 1;
-            }
+        fn chars(bytes: &[u8]) -> u64 {
+            bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+        }
+        // Where the current line starts in this chunk, once a newline was seen.
+        let mut line_start: Option<usize> = None;
+        let mut i = 0usize;
+        while let Some(&b) = chunk.get(i) {
             if self.in_string {
                 if self.escaped {
                     self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
+                } else {
+                    let rest = chunk.get(i..).unwrap_or_default();
+                    let Some(j) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
+                        break;
+                    };
+                    i += j;
+                    match chunk.get(i) {
+                        Some(b'"') => self.in_string = false,
+                        Some(b'\\') => self.escaped = true,
+                        _ => {}
+                    }
                 }
+                if chunk.get(i) == Some(&b'\n') {
+                    self.line += 1;
+                    line_start = Some(i + 1);
+                }
+                i += 1;
                 continue;
             }
             match b {
@@ -429,13 +454,28 @@ impl DepthScan {
                 b'{' | b'[' => {
                     self.depth += 1;
                     if self.depth > self.max {
-                        return Some((offset, self.line, self.column));
+                        let upto = chunk.get(..=i).unwrap_or_default();
+                        let column = match line_start {
+                            Some(s) => chars(upto.get(s..).unwrap_or_default()),
+                            None => self.column + chars(upto),
+                        };
+                        return Some((self.offset + i as u64, self.line, column));
                     }
                 }
                 b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+                b'\n' => {
+                    self.line += 1;
+                    line_start = Some(i + 1);
+                }
                 _ => {}
             }
+            i += 1;
         }
+        self.column = match line_start {
+            Some(s) => chars(chunk.get(s..).unwrap_or_default()),
+            None => self.column + chars(chunk),
+        };
+        self.offset += chunk.len() as u64;
         None
     }
 }
@@ -491,5 +531,20 @@ mod tests {
         assert_eq!(scan.feed(br#"{"a": "[[[["#), None);
         assert_eq!(scan.feed(br#"[["}, [\n "#), None);
         assert_eq!(scan.feed(b"[["), Some((22, 1, 23)));
+    }
+
+    #[test]
+    fn depth_scan_gives_the_same_place_whatever_the_chunks() {
+        // Characters, not bytes, in columns; newlines inside strings (escaped
+        // or raw) still count as lines.
+        let text = "{\"é\": \"a\\\nb\nc\\\"[\", \"ü\": [\n  {\"x\": [ß, [[\"\\\\\"]]]}]}";
+        let whole = too_deep(text.as_bytes(), 4);
+        // What the byte-at-a-time scan this replaced gave.
+        assert_eq!(whole, Some((41, 4, 13)));
+        for size in 1..text.len() {
+            let mut scan = DepthScan::new(4);
+            let got = text.as_bytes().chunks(size).find_map(|c| scan.feed(c));
+            assert_eq!(got, whole, "chunks of {size}");
+        }
     }
 }

@@ -114,16 +114,18 @@
 
 mod error;
 mod feed;
+mod frame;
 mod json;
 mod raw;
 mod reader;
 mod scope;
 mod types;
+mod walk;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
-use pelita_model::{Location, ParseContext, Problem, Sink};
+use pelita_model::{ParseContext, Problem, Sink};
 use serde::Serialize;
 
 pub use error::MispError;
@@ -198,7 +200,10 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
         return st.summary;
     }
     // A UTF-8 byte order mark is not JSON, but editors write it.
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let (input, start) = match input.strip_prefix(BOM) {
+        Some(rest) => (rest, BOM.len() as u64),
+        None => (input, 0),
+    };
     if let Some((offset, line, column)) = json::too_deep(input, limits.max_json_depth) {
         let at = ctx
             .location()
@@ -209,19 +214,22 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
         return st.summary;
     }
     st.mode = Mode::Skim;
-    let skim = st.run(input, &root).err();
+    let skim = st.run(input, start, &root).err();
     st.mode = Mode::Stream;
-    let stream = st.run(input, &root).err();
+    let stream = st.run(input, start, &root).err();
     // Both passes read the same bytes; the second pass's error is the one
     // that cut observations short, the first pass's (in a field only it
     // reads) is reported when the second pass got through.
     if let Some(e) = stream.or(skim) {
-        st.problem(syntax_problem(&e, ctx));
+        st.problem(stop_problem(e, ctx));
     } else if st.summary.events == 0 {
         st.error(&MispError::NoEvent, root);
     }
     st.summary
 }
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads one MISP document from a source that can be opened more than once
 /// (an archived submission on disk), in memory that does not grow with the
@@ -295,14 +303,16 @@ pub fn parse_reopen<R: Read>(
     drop(reader);
     // Passes 1 and 2: event metadata, then attributes.
     let mut pass =
-        |st: &mut State<'_>, mode: Mode| -> Result<Option<serde_json::Error>, Box<Problem>> {
+        |st: &mut State<'_>, mode: Mode| -> Result<Option<frame::FrameError>, Box<Problem>> {
             st.mode = mode;
             let mut r = BufReader::with_capacity(64 * 1024, open().map_err(io_problem)?);
             // A UTF-8 byte order mark is not JSON, but editors write it.
-            if r.fill_buf().is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
-                r.consume(3);
+            let mut start = 0;
+            if r.fill_buf().is_ok_and(|b| b.starts_with(BOM)) {
+                r.consume(BOM.len());
+                start = BOM.len() as u64;
             }
-            Ok(st.run_reader(r, &root).err())
+            Ok(st.run(r, start, &root).err())
         };
     let (skim, stream) =
         match pass(&mut st, Mode::Skim).and_then(|skim| Ok((skim, pass(&mut st, Mode::Stream)?))) {
@@ -313,23 +323,34 @@ pub fn parse_reopen<R: Read>(
             }
         };
     if let Some(e) = stream.or(skim) {
-        st.problem(syntax_problem(&e, ctx));
+        st.problem(stop_problem(e, ctx));
     } else if st.summary.events == 0 {
         st.error(&MispError::NoEvent, root);
     }
     st.summary
 }
 
-/// A serde_json error as a located problem.
-fn syntax_problem(e: &serde_json::Error, ctx: &ParseContext) -> Problem {
-    let mut at: Location = ctx.location();
-    if e.line() > 0 {
-        at = at.with_line(e.line() as u64);
-        at = at.with_column(e.column() as u64);
+/// What stopped a pass, as a located problem.
+fn stop_problem(e: frame::FrameError, ctx: &ParseContext) -> Problem {
+    match e {
+        frame::FrameError::Syntax {
+            message,
+            line,
+            column,
+            offset,
+        } => {
+            let err = MispError::Syntax(message);
+            let at = ctx
+                .location()
+                .with_line(line)
+                .with_column(column)
+                .with_offset(offset);
+            Problem::new(err.severity(), err.code(), err.to_string(), at)
+        }
+        frame::FrameError::Io(e) => Problem::error(
+            "misp.io",
+            format!("cannot read the document: {e}"),
+            ctx.location(),
+        ),
     }
-    let full = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-    let err = MispError::Syntax(message);
-    Problem::new(err.severity(), err.code(), err.to_string(), at)
 }
