@@ -18,6 +18,8 @@
 
 use std::io::BufRead;
 
+use crate::json::Span;
+
 /// Why framing stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum FrameError {
@@ -86,16 +88,24 @@ pub(crate) struct Framer<R> {
     lines: u64,
     /// Offset just after the last newline consumed.
     line_start: u64,
+    /// Large values the depth scan saw whole, by start offset, to skip
+    /// without scanning them again.
+    spans: Vec<Span>,
+    /// The byte-order mark's length: the spans' offsets start after it.
+    start: u64,
 }
 
 impl<R: BufRead> Framer<R> {
-    /// Frames `input`, whose first `start` bytes (a byte-order mark) were already consumed.
-    pub(crate) fn new(input: R, start: u64) -> Self {
+    /// Frames `input`, whose first `start` bytes (a byte-order mark) were
+    /// already consumed; `spans` are what the depth scan found in the rest.
+    pub(crate) fn new(input: R, start: u64, spans: Vec<Span>) -> Self {
         Framer {
             input,
             offset: start,
             lines: 0,
             line_start: start,
+            spans,
+            start,
         }
     }
 
@@ -191,6 +201,27 @@ impl<R: BufRead> Framer<R> {
         }
     }
 
+    /// The buffered bytes from the next one on: the start of the next
+    /// value after [`Framer::peek_value`], though maybe not all of it.
+    pub(crate) fn buffered(&mut self) -> Result<&[u8], FrameError> {
+        self.buffer()
+    }
+
+    /// Consumes the first `n` buffered bytes (a value serde parsed in place).
+    pub(crate) fn consume_parsed(&mut self, n: usize) {
+        let Ok(buf) = self.input.fill_buf() else {
+            return;
+        };
+        let taken = buf.get(..n).unwrap_or(buf);
+        let last = memchr::memrchr(b'\n', taken);
+        let newlines = if last.is_some() {
+            memchr::memchr_iter(b'\n', taken).count() as u64
+        } else {
+            0
+        };
+        self.consume(n, newlines, last, None);
+    }
+
     /// Consumes the next byte, which the caller has seen with [`Framer::peek`].
     pub(crate) fn bump(&mut self) {
         self.consume(1, 0, None, None);
@@ -282,6 +313,7 @@ impl<R: BufRead> Framer<R> {
             column: self.offset.saturating_sub(self.line_start) + 1,
         };
         match first {
+            b'{' | b'[' if out.is_none() && self.skip_span()? => {}
             b'{' | b'[' => self.nested(out)?,
             b'"' => {
                 self.consume(1, 0, None, out.as_deref_mut());
@@ -290,6 +322,31 @@ impl<R: BufRead> Framer<R> {
             _ => self.scalar(out)?,
         }
         Ok(frame)
+    }
+
+    /// Skips the array or object starting here without a look when the
+    /// depth scan saw it whole; `false` when it did not.
+    fn skip_span(&mut self) -> Result<bool, FrameError> {
+        let here = self.offset.saturating_sub(self.start);
+        let Ok(i) = self.spans.binary_search_by_key(&here, |s| s.start) else {
+            return Ok(false);
+        };
+        let Some(span) = self.spans.get(i).copied() else {
+            return Ok(false);
+        };
+        let end = span.end + self.start;
+        while self.offset < end {
+            let left = end - self.offset;
+            let buf = self.buffer()?;
+            if buf.is_empty() {
+                return Err(self.error("EOF while parsing a value"));
+            }
+            let n = usize::try_from(left).map_or(buf.len(), |n| n.min(buf.len()));
+            self.consume(n, 0, None, None);
+        }
+        self.lines = span.line.saturating_sub(1);
+        self.line_start = span.line_start + self.start;
+        Ok(true)
     }
 
     /// The rest of a string whose opening quote was consumed, up to and
@@ -463,7 +520,7 @@ mod tests {
 
     fn frames(text: &str, chunk: usize) -> Vec<(String, u64, u64, u64)> {
         let reader = std::io::BufReader::with_capacity(chunk, text.as_bytes());
-        let mut f = Framer::new(reader, 0);
+        let mut f = Framer::new(reader, 0, Vec::new());
         let mut out = Vec::new();
         let mut all = Vec::new();
         while f.peek().unwrap().is_some() {
@@ -506,11 +563,48 @@ mod tests {
     #[test]
     fn skipping_copies_nothing_and_ends_in_the_same_place() {
         let text = "[{\"a\": \"]\\\"\"}, 2] 7";
-        let mut f = Framer::new(text.as_bytes(), 0);
+        let mut f = Framer::new(text.as_bytes(), 0, Vec::new());
         f.value(None).unwrap();
         let mut out = Vec::new();
         let frame = f.value(Some(&mut out)).unwrap();
         assert_eq!((out.as_slice(), frame.start), (&b"7"[..], 18));
+    }
+
+    #[test]
+    fn a_large_value_the_depth_scan_saw_is_skipped_to_the_same_place() {
+        let mut text = String::from("\u{feff}{\"big\": [\n");
+        while text.len() < 2 * crate::json::Span::MIN as usize {
+            text.push_str("  {\"a\": \"x\\\"]\", \"n\": [1, 2]},\n");
+        }
+        text.push_str("  0\n],\n   \"next\": 7}");
+        let bytes = text.as_bytes();
+        let body = bytes.get(3..).unwrap();
+        let mut scan = crate::json::DepthScan::new(64);
+        assert_eq!(scan.feed(body), None);
+        let spans = scan.into_spans();
+        assert!(!spans.is_empty());
+        let mut places = Vec::new();
+        for spans in [Vec::new(), spans] {
+            for chunk in [7, 4096, 1 << 20] {
+                let reader = std::io::BufReader::with_capacity(chunk, body);
+                let mut f = Framer::new(reader, 3, spans.clone());
+                f.bump(); // {
+                let mut first = true;
+                let mut key = Vec::new();
+                f.next_key(&mut first, &mut key).unwrap().unwrap();
+                f.value(None).unwrap();
+                f.next_key(&mut first, &mut key).unwrap().unwrap();
+                let frame = f.value(None).unwrap();
+                places.push((frame.start, frame.line, frame.column));
+            }
+        }
+        let lines = text.matches('\n').count() as u64 + 1;
+        assert!(
+            places
+                .iter()
+                .all(|p| *p == (text.len() as u64 - 2, lines, 12)),
+            "{places:?}"
+        );
     }
 
     #[test]
@@ -531,7 +625,7 @@ mod tests {
         ];
         for (text, message) in cases {
             let expected = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
-            let mut f = Framer::new(text.as_bytes(), 0);
+            let mut f = Framer::new(text.as_bytes(), 0, Vec::new());
             let got = walk(&mut f).unwrap_err();
             let FrameError::Syntax {
                 message: m,
@@ -578,12 +672,12 @@ mod tests {
 
     #[test]
     fn cut_short_inputs_are_errors_with_a_place() {
-        let mut f = Framer::new("{\"a\": [1,\n 2".as_bytes(), 0);
+        let mut f = Framer::new("{\"a\": [1,\n 2".as_bytes(), 0, Vec::new());
         match f.value(None) {
             Err(FrameError::Syntax { line, .. }) => assert_eq!(line, 2),
             other => panic!("{other:?}"),
         }
-        let mut f = Framer::new("\"never closed".as_bytes(), 0);
+        let mut f = Framer::new("\"never closed".as_bytes(), 0, Vec::new());
         assert!(matches!(f.value(None), Err(FrameError::Syntax { .. })));
     }
 }

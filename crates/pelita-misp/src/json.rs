@@ -399,6 +399,30 @@ pub(crate) struct DepthScan {
     offset: u64,
     line: u64,
     column: u64,
+    /// Offset just after the last newline.
+    line_start: u64,
+    /// Offsets of the arrays and objects open.
+    open: Vec<u64>,
+    /// The large arrays and objects that were closed.
+    spans: Vec<Span>,
+}
+
+/// An array or object of at least [`Span::MIN`] bytes that the depth scan
+/// saw from end to end, so that a later pass can skip it without a look:
+/// where it starts and ends (offsets from the first byte after a byte
+/// order mark), and the line and line start at its last byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u64,
+    pub end: u64,
+    pub line: u64,
+    pub line_start: u64,
+}
+
+impl Span {
+    /// Smaller values are scanned again rather than remembered: the list
+    /// stays at a few entries per MiB whatever the document.
+    pub(crate) const MIN: u64 = 256 << 10;
 }
 
 impl DepthScan {
@@ -411,7 +435,16 @@ impl DepthScan {
             offset: 0,
             line: 1,
             column: 0,
+            line_start: 0,
+            open: Vec::new(),
+            spans: Vec::new(),
         }
+    }
+
+    /// The large arrays and objects seen, by start offset.
+    pub(crate) fn into_spans(mut self) -> Vec<Span> {
+        self.spans.sort_unstable_by_key(|s| s.start);
+        self.spans
     }
 
     /// Scans the next chunk; returns where the limit was first exceeded.
@@ -453,6 +486,7 @@ impl DepthScan {
                 b'"' => self.in_string = true,
                 b'{' | b'[' => {
                     self.depth += 1;
+                    self.open.push(self.offset + i as u64);
                     if self.depth > self.max {
                         let upto = chunk.get(..=i).unwrap_or_default();
                         let column = match line_start {
@@ -462,7 +496,21 @@ impl DepthScan {
                         return Some((self.offset + i as u64, self.line, column));
                     }
                 }
-                b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    let end = self.offset + i as u64 + 1;
+                    if let Some(start) = self.open.pop()
+                        && end - start >= Span::MIN
+                    {
+                        self.spans.push(Span {
+                            start,
+                            end,
+                            line: self.line,
+                            line_start: line_start
+                                .map_or(self.line_start, |s| self.offset + s as u64),
+                        });
+                    }
+                }
                 b'\n' => {
                     self.line += 1;
                     line_start = Some(i + 1);
@@ -475,6 +523,9 @@ impl DepthScan {
             Some(s) => chars(chunk.get(s..).unwrap_or_default()),
             None => self.column + chars(chunk),
         };
+        if let Some(s) = line_start {
+            self.line_start = self.offset + s as u64;
+        }
         self.offset += chunk.len() as u64;
         None
     }

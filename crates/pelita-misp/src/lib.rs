@@ -204,7 +204,8 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
         Some(rest) => (rest, BOM.len() as u64),
         None => (input, 0),
     };
-    if let Some((offset, line, column)) = json::too_deep(input, limits.max_json_depth) {
+    let mut scan = json::DepthScan::new(limits.max_json_depth);
+    if let Some((offset, line, column)) = scan.feed(input) {
         let at = ctx
             .location()
             .with_line(line)
@@ -214,9 +215,10 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
         return st.summary;
     }
     st.mode = Mode::Skim;
-    let skim = st.run(input, start, &root).err();
+    let spans = scan.into_spans();
+    let skim = st.run(input, start, spans.clone(), &root).err();
     st.mode = Mode::Stream;
-    let stream = st.run(input, start, &root).err();
+    let stream = st.run(input, start, spans, &root).err();
     // Both passes read the same bytes; the second pass's error is the one
     // that cut observations short, the first pass's (in a field only it
     // reads) is reported when the second pass got through.
@@ -301,6 +303,7 @@ pub fn parse_reopen<R: Read>(
         }
     }
     drop(reader);
+    let spans = scan.into_spans();
     // Passes 1 and 2: event metadata, then attributes.
     let mut pass =
         |st: &mut State<'_>, mode: Mode| -> Result<Option<frame::FrameError>, Box<Problem>> {
@@ -312,7 +315,7 @@ pub fn parse_reopen<R: Read>(
                 r.consume(BOM.len());
                 start = BOM.len() as u64;
             }
-            Ok(st.run(r, start, &root).err())
+            Ok(st.run(r, start, spans.clone(), &root).err())
         };
     let (skim, stream) =
         match pass(&mut st, Mode::Skim).and_then(|skim| Ok((skim, pass(&mut st, Mode::Stream)?))) {

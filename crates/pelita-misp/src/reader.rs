@@ -138,10 +138,11 @@ impl<'s> State<'s> {
         &mut self,
         input: R,
         start: u64,
+        spans: Vec<crate::json::Span>,
         root: &Location,
     ) -> Result<(), FrameError> {
         self.next_ordinal = 0;
-        let mut w = Walker::new(input, start);
+        let mut w = Walker::new(input, start, spans);
         event_value(self, &mut w, root, true)?;
         w.end()
     }

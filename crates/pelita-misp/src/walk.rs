@@ -27,7 +27,7 @@ use serde::de::IgnoredAny;
 
 use crate::error::MispError;
 use crate::frame::{Frame, FrameError, Framer, json_type};
-use crate::json::{JsonType, List, Obj, Scalar, Text};
+use crate::json::{JsonType, List, Obj, Scalar, Span, Text};
 use crate::raw::{RawAttribute, RawGalaxy, RawObjectMeta, RawOrg, RawTag, Skipped};
 use crate::reader::{EventMeta, Mode, ObjectMeta, State};
 use crate::scope::Scope;
@@ -93,9 +93,9 @@ pub(crate) struct Walker<R> {
 
 impl<R: BufRead> Walker<R> {
     /// Walks `input`, whose first `start` bytes (a byte-order mark) were already consumed.
-    pub(crate) fn new(input: R, start: u64) -> Self {
+    pub(crate) fn new(input: R, start: u64, spans: Vec<Span>) -> Self {
         Walker {
-            fr: Framer::new(input, start),
+            fr: Framer::new(input, start, spans),
             buf: Vec::new(),
             key: Vec::new(),
             depth: 0,
@@ -558,7 +558,16 @@ fn attributes<R: BufRead>(
     }
 }
 
-/// One attribute, framed and parsed from the slice.
+/// An attribute that is a JSON object (anything else is an error).
+struct AttributeMap<'de>(RawAttribute<'de>);
+
+impl<'de> Deserialize<'de> for AttributeMap<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawAttribute::deserialize_map(d).map(AttributeMap)
+    }
+}
+
+/// One attribute, parsed in place or framed and parsed from the slice.
 fn attribute<R: BufRead>(
     st: &mut State<'_>,
     w: &mut Walker<R>,
@@ -568,6 +577,28 @@ fn attribute<R: BufRead>(
     if st.records_exhausted() {
         check_next(st, w, loc)?;
         return Ok(());
+    }
+    if w.fr.peek_value()? == b'{' {
+        // Parsed in place when the attribute is whole in the read buffer
+        // (always, for a document in memory): its bytes are read once.
+        let parsed = {
+            let buf = w.fr.buffered()?;
+            let mut de = serde_json::Deserializer::from_slice(buf).into_iter::<AttributeMap<'_>>();
+            match de.next() {
+                Some(Ok(AttributeMap(raw))) => {
+                    if st.count_record(loc) {
+                        crate::reader::emit_attribute(st, raw, loc, scope);
+                    }
+                    Some(de.byte_offset())
+                }
+                // Cut by the buffer's end, or not JSON: framed below.
+                _ => None,
+            }
+        };
+        if let Some(n) = parsed {
+            w.fr.consume_parsed(n);
+            return Ok(());
+        }
     }
     let frame = w.frame()?;
     match serde_json::from_slice::<Obj<RawAttribute<'_>>>(&w.buf) {
