@@ -2,6 +2,8 @@
 //! parsed values into observations and problems (see the crate docs for
 //! why two passes, and [`crate::walk`] for the walk itself).
 
+use std::borrow::Cow;
+
 use pelita_model::{
     Location, Observation, ParseContext, Problem, Related, Relation, Severity, Sink,
 };
@@ -282,6 +284,16 @@ impl State<'_> {
     }
 }
 
+/// Counts one attribute of `misp_type` (allocating its key the first time only).
+fn count_type(counts: &mut std::collections::BTreeMap<String, u64>, misp_type: &str) {
+    match counts.get_mut(misp_type) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(misp_type.to_owned(), 1);
+        }
+    }
+}
+
 /// A value for a message: at most 80 characters.
 pub(crate) fn short(s: &str) -> String {
     const MAX: usize = 80;
@@ -313,16 +325,10 @@ pub(crate) fn emit_attribute(
             return;
         }
     };
-    *st.summary
-        .attributes_by_type
-        .entry(misp_type.to_owned())
-        .or_insert(0) += 1;
+    count_type(&mut st.summary.attributes_by_type, misp_type);
     let map = mapping(misp_type);
     if map == Mapping::Unsupported {
-        *st.summary
-            .unsupported_by_type
-            .entry(misp_type.to_owned())
-            .or_insert(0) += 1;
+        count_type(&mut st.summary.unsupported_by_type, misp_type);
         st.error(
             &MispError::UnsupportedType(short(misp_type)),
             loc.child("type"),
@@ -351,15 +357,35 @@ pub(crate) fn emit_attribute(
         return;
     }
 
-    // The attribute's own scope on top of the event's (and object's).
-    let mut scope = outer.clone();
-    let mut tags = tag_names(st, raw.tags, &loc.child("Tag"));
-    tags.extend(galaxy_tags(st, &raw.galaxies, &loc.child("Galaxy")));
-    scope.apply_tags(tags.iter().map(String::as_str));
-    if let Some(c) = raw.category.as_ref().and_then(Scalar::non_empty_text) {
-        scope.hint(format!("misp-category:{c}"));
+    // The attribute's own scope on top of the event's (and object's),
+    // copied only when the attribute has tags of its own.
+    let mut tags = Vec::new();
+    if !raw.tags.items.is_empty() || raw.tags.wrong.is_some() {
+        tags = tag_names(st, raw.tags, &loc.child("Tag"));
     }
-    scope.hint(format!("misp-type:{misp_type}"));
+    if !raw.galaxies.items.is_empty() || raw.galaxies.wrong.is_some() {
+        tags.extend(galaxy_tags(st, &raw.galaxies, &loc.child("Galaxy")));
+    }
+    let scope: Cow<'_, Scope> = if tags.is_empty() {
+        Cow::Borrowed(outer)
+    } else {
+        let mut scope = outer.clone();
+        scope.apply_tags(tags.iter().map(String::as_str));
+        Cow::Owned(scope)
+    };
+    // The attribute's own hints, after the scope's (each once).
+    let mut hints = scope.hints.clone();
+    let mut hint = |h: String| {
+        if !hints.contains(&h) {
+            hints.push(h);
+        }
+    };
+    if let Some(c) = raw.category.as_ref().and_then(Scalar::text).map(str::trim)
+        && !c.is_empty()
+    {
+        hint(format!("misp-category:{c}"));
+    }
+    hint(format!("misp-type:{misp_type}"));
     // Specification violations: warnings that keep the record, or in strict
     // mode errors that drop it (all are reported before dropping).
     let mut drop = false;
@@ -373,7 +399,7 @@ pub(crate) fn emit_attribute(
         f
     };
     if flag(st, "to_ids", raw.to_ids.as_ref()) == Some(false) {
-        scope.hint("to_ids:false".to_owned());
+        hint("to_ids:false".to_owned());
     }
     let withdrawn = flag(st, "deleted", raw.deleted.as_ref()).unwrap_or(false);
     if let Some(ts) = &raw.timestamp
@@ -426,7 +452,7 @@ pub(crate) fn emit_attribute(
         o.last_seen = last_seen;
         o.tags.clone_from(&scope.tags);
         o.malware.clone_from(&scope.malware);
-        o.hints.clone_from(&scope.hints);
+        o.hints.clone_from(&hints);
         o.withdrawn = withdrawn;
         o.source_id.clone_from(&source_id);
         let lines: Vec<&str> = context
