@@ -469,7 +469,7 @@ impl Scan {
                 let rest = buf.get(i..).unwrap_or_default();
                 // A raw newline is not JSON, but it is counted, so that
                 // later places stay right.
-                let Some(j) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
+                let Some(j) = crate::json::string_stop(rest) else {
                     break;
                 };
                 let k = i + j;

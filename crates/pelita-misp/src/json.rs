@@ -390,6 +390,24 @@ pub(crate) fn too_deep(input: &[u8], max: usize) -> Option<(u64, u64, u64)> {
     DepthScan::new(max).feed(input)
 }
 
+/// The first quote, backslash or newline in `bytes`: where a string's
+/// plain contents stop. Most strings in MISP documents are short (keys,
+/// `"0"`, a category), so the first bytes are looked at one by one and only
+/// a longer string goes to `memchr`, whose setup costs more than a short
+/// loop.
+pub(crate) fn string_stop(bytes: &[u8]) -> Option<usize> {
+    const SHORT: usize = 24;
+    let head = bytes.get(..SHORT).unwrap_or(bytes);
+    if let Some(i) = head
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b == b'\n')
+    {
+        return Some(i);
+    }
+    let tail = bytes.get(head.len()..)?;
+    memchr::memchr3(b'"', b'\\', b'\n', tail).map(|i| i + head.len())
+}
+
 /// The depth scan of [`too_deep`], resumable across chunks of a stream.
 pub(crate) struct DepthScan {
     max: usize,
@@ -465,7 +483,7 @@ impl DepthScan {
                     self.escaped = false;
                 } else {
                     let rest = chunk.get(i..).unwrap_or_default();
-                    let Some(j) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
+                    let Some(j) = string_stop(rest) else {
                         break;
                     };
                     i += j;
@@ -582,6 +600,20 @@ mod tests {
         assert_eq!(scan.feed(br#"{"a": "[[[["#), None);
         assert_eq!(scan.feed(br#"[["}, [\n "#), None);
         assert_eq!(scan.feed(b"[["), Some((22, 1, 23)));
+    }
+
+    #[test]
+    fn string_stop_finds_the_first_stop_in_the_short_head_and_the_long_tail() {
+        for len in [0usize, 1, 23, 24, 25, 100] {
+            let mut s = vec![b'a'; len];
+            assert_eq!(string_stop(&s), None, "{len}");
+            for stop in [b'"', b'\\', b'\n'] {
+                s.push(stop);
+                s.push(b'"');
+                assert_eq!(string_stop(&s), Some(len), "{len}");
+                s.truncate(len);
+            }
+        }
     }
 
     #[test]
