@@ -76,10 +76,16 @@
 //!
 //! A 100 000-attribute event is read in memory bounded by one attribute plus
 //! the event-level metadata, never by the document: no `serde_json::Value` is
-//! built. The reader uses serde visitors straight on the input bytes and
-//! materialises one small typed attribute at a time (strings without escapes
-//! are borrowed, unknown fields such as base64 `data` are skipped without
-//! allocating).
+//! built. A byte-level framer (`frame`, private) steps through the structure
+//! MISP gives meaning to (lists of events, an event's keys, `Object` lists,
+//! `Attribute` lists), skipping string contents with `memchr`; each value
+//! below that (one attribute, a `Tag` list, `Orgc`) is parsed by serde_json
+//! from a slice into one small typed record (strings without escapes are
+//! borrowed, unknown fields such as base64 `data` are skipped without
+//! allocating). An attribute that is whole in the read buffer is parsed in
+//! place, so its bytes are read once; serde's byte-at-a-time stream reader,
+//! which tracked line and column on every byte, is not used (`walk`, private,
+//! says which pass parses what).
 //!
 //! The catch is that an event's `Tag`, `Galaxy`, `Orgc` and `info` apply to
 //! all its attributes but may come *after* `Attribute` in the JSON (MISP
@@ -89,8 +95,10 @@
 //! archived submission on disk) once per pass, so that memory does not grow
 //! with the document at all:
 //!
+//! 0. a *depth* scan checks the size and the nesting limit before anything is
+//!    parsed, and remembers where arrays and objects of 256 KiB or more end;
 //! 1. a *skim* pass reads the event- and object-level fields and skips every
-//!    attribute with `IgnoredAny`;
+//!    attribute (a large `Attribute` list in one jump, with what pass 0 saw);
 //! 2. a *stream* pass skips those fields and turns attributes into
 //!    observations one by one, with the event's and object's scope from pass 1.
 //!
@@ -104,8 +112,13 @@
 //! Untrusted input never panics the reader (a property test feeds it
 //! arbitrary bytes). Every field is read leniently, so a field of the wrong
 //! JSON type is a located problem for its attribute while the rest goes
-//! through; only a JSON syntax error stops the document (what was read before
-//! it stays read). The [`Limits`](pelita_model::Limits) of the context are
+//! through. So is a JSON syntax error inside one attribute (or inside any
+//! other value the framer delimits, such as a `Tag` list): a `json.syntax`
+//! problem with the value's pointer, line, column and byte offset, and the
+//! rest of the document goes on. A syntax error in the structure between
+//! values (a missing `,`, a document cut short) stops the document, with
+//! its line, column and byte offset (what was read before it stays read).
+//! The [`Limits`](pelita_model::Limits) of the context are
 //! enforced: `max_submission_bytes` and `max_json_depth` (checked by a byte
 //! scan before parsing) reject the document, `max_records` stops reading
 //! attributes after that many, `max_value_bytes` drops the one attribute.
@@ -239,9 +252,8 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// metadata, one streams the attributes. `open` is called once per pass and
 /// must return the same bytes each time.
 ///
-/// Gives the same observations and problems as [`parse`] on the same bytes,
-/// except that syntax errors carry no byte offset. An `open` failure is a
-/// located `misp.io` problem.
+/// Gives the same observations and problems as [`parse`] on the same bytes.
+/// An `open` or read failure is a located `misp.io` problem.
 pub fn parse_reopen<R: Read>(
     mut open: impl FnMut() -> std::io::Result<R>,
     ctx: &ParseContext,
