@@ -219,11 +219,12 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
     };
     let mut scan = json::DepthScan::new(limits.max_json_depth);
     if let Some((offset, line, column)) = scan.feed(input) {
+        // Offsets count from the file's first byte, byte order mark included.
         let at = ctx
             .location()
             .with_line(line)
             .with_column(column)
-            .with_offset(offset);
+            .with_offset(offset + start);
         st.error(&MispError::TooDeep(limits.max_json_depth), at);
         return st.summary;
     }
@@ -273,6 +274,7 @@ pub fn parse_reopen<R: Read>(
     let mut scan = json::DepthScan::new(limits.max_json_depth);
     let mut total = 0u64;
     let mut first = true;
+    let mut bom = 0u64;
     let mut buf = vec![0u8; 64 * 1024];
     let mut reader = match open() {
         Ok(r) => r,
@@ -293,7 +295,10 @@ pub fn parse_reopen<R: Read>(
         };
         let mut chunk = buf.get(..n).unwrap_or(&[]);
         if first {
-            chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+            if let Some(rest) = chunk.strip_prefix(BOM) {
+                chunk = rest;
+                bom = BOM.len() as u64;
+            }
             first = false;
         }
         total += n as u64;
@@ -309,7 +314,7 @@ pub fn parse_reopen<R: Read>(
                 .location()
                 .with_line(line)
                 .with_column(column)
-                .with_offset(offset);
+                .with_offset(offset + bom);
             st.error(&MispError::TooDeep(limits.max_json_depth), at);
             return st.summary;
         }
@@ -327,7 +332,14 @@ pub fn parse_reopen<R: Read>(
                 r.consume(BOM.len());
                 start = BOM.len() as u64;
             }
-            Ok(st.run(r, start, spans.clone(), &root).err())
+            // The spans' offsets are pass 0's: usable only if it saw the
+            // same byte order mark (a short first read could hide it).
+            let spans = if start == bom {
+                spans.clone()
+            } else {
+                Vec::new()
+            };
+            Ok(st.run(r, start, spans, &root).err())
         };
     let (skim, stream) =
         match pass(&mut st, Mode::Skim).and_then(|skim| Ok((skim, pass(&mut st, Mode::Stream)?))) {

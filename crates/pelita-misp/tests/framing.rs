@@ -111,3 +111,30 @@ fn places_after_a_large_list_are_right_in_both_readers() {
         .unwrap();
     assert_eq!(last.location.line, Some(lines - 3));
 }
+
+#[test]
+fn offsets_count_the_byte_order_mark() {
+    let mut ctx = ParseContext::named("b.json");
+    ctx.limits.max_json_depth = 3;
+    for (doc, expected) in [
+        ("\u{feff}{\"Attribute\": [[[1]]]}", ("json.too-deep", 19)),
+        ("\u{feff}{\"Attribute\": [1 2]}", ("json.syntax", 20)),
+    ] {
+        let mut whole = Collect::default();
+        pelita_misp::parse(doc.as_bytes(), &ctx, &mut whole);
+        let mut streamed = Collect::default();
+        pelita_misp::parse_reopen(
+            || Ok(std::io::Cursor::new(doc.as_bytes())),
+            &ctx,
+            &mut streamed,
+        );
+        assert_eq!(whole.problems, streamed.problems);
+        let p = whole.errors().find(|p| p.code == expected.0).unwrap();
+        assert_eq!(
+            (p.code.as_str(), p.location.offset),
+            (expected.0, Some(expected.1))
+        );
+        let at = usize::try_from(expected.1).unwrap();
+        assert!(b"[2".contains(&doc.as_bytes()[at]), "{doc}");
+    }
+}
