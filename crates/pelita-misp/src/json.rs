@@ -113,6 +113,18 @@ impl<'de> Scalar<'de> {
         }
     }
 
+    /// The same value, owning its string.
+    pub(crate) fn into_owned(self) -> Scalar<'static> {
+        match self {
+            Scalar::Null => Scalar::Null,
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Number(n) => Scalar::Number(n),
+            Scalar::Str(s) => Scalar::Str(Cow::Owned(s.into_owned())),
+            Scalar::Array => Scalar::Array,
+            Scalar::Object => Scalar::Object,
+        }
+    }
+
     /// The string, if it was one.
     pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
@@ -378,6 +390,24 @@ pub(crate) fn too_deep(input: &[u8], max: usize) -> Option<(u64, u64, u64)> {
     DepthScan::new(max).feed(input)
 }
 
+/// The first quote, backslash or newline in `bytes`: where a string's
+/// plain contents stop. Most strings in MISP documents are short (keys,
+/// `"0"`, a category), so the first bytes are looked at one by one and only
+/// a longer string goes to `memchr`, whose setup costs more than a short
+/// loop.
+pub(crate) fn string_stop(bytes: &[u8]) -> Option<usize> {
+    const SHORT: usize = 24;
+    let head = bytes.get(..SHORT).unwrap_or(bytes);
+    if let Some(i) = head
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b == b'\n')
+    {
+        return Some(i);
+    }
+    let tail = bytes.get(head.len()..)?;
+    memchr::memchr3(b'"', b'\\', b'\n', tail).map(|i| i + head.len())
+}
+
 /// The depth scan of [`too_deep`], resumable across chunks of a stream.
 pub(crate) struct DepthScan {
     max: usize,
@@ -387,6 +417,30 @@ pub(crate) struct DepthScan {
     offset: u64,
     line: u64,
     column: u64,
+    /// Offset just after the last newline.
+    line_start: u64,
+    /// Offsets of the arrays and objects open.
+    open: Vec<u64>,
+    /// The large arrays and objects that were closed.
+    spans: Vec<Span>,
+}
+
+/// An array or object of at least [`Span::MIN`] bytes that the depth scan
+/// saw from end to end, so that a later pass can skip it without a look:
+/// where it starts and ends (offsets from the first byte after a byte
+/// order mark), and the line and line start at its last byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub start: u64,
+    pub end: u64,
+    pub line: u64,
+    pub line_start: u64,
+}
+
+impl Span {
+    /// Smaller values are scanned again rather than remembered: the list
+    /// stays at a few entries per MiB whatever the document.
+    pub(crate) const MIN: u64 = 256 << 10;
 }
 
 impl DepthScan {
@@ -399,43 +453,98 @@ impl DepthScan {
             offset: 0,
             line: 1,
             column: 0,
+            line_start: 0,
+            open: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
+    /// The large arrays and objects seen, by start offset.
+    pub(crate) fn into_spans(mut self) -> Vec<Span> {
+        self.spans.sort_unstable_by_key(|s| s.start);
+        self.spans
+    }
+
     /// Scans the next chunk; returns where the limit was first exceeded.
+    ///
+    /// String contents are skipped with `memchr`; lines are counted as they
+    /// go, columns (in characters, not UTF-8 continuation bytes) only where
+    /// they are needed: at the error, and for the last line of a chunk.
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> Option<(u64, u64, u64)> {
-        for &b in chunk {
-            let offset = self.offset;
-            self.offset += 1;
-            if b == b'\n' {
-                self.line += 1;
-                self.column = 0;
-            } else if b & 0xC0 != 0x80 {
-                // Count characters, not UTF-8 continuation bytes.
-                self.column += 1;
-            }
+        fn chars(bytes: &[u8]) -> u64 {
+            bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64
+        }
+        // Where the current line starts in this chunk, once a newline was seen.
+        let mut line_start: Option<usize> = None;
+        let mut i = 0usize;
+        while let Some(&b) = chunk.get(i) {
             if self.in_string {
                 if self.escaped {
                     self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
+                } else {
+                    let rest = chunk.get(i..).unwrap_or_default();
+                    let Some(j) = string_stop(rest) else {
+                        break;
+                    };
+                    i += j;
+                    match chunk.get(i) {
+                        Some(b'"') => self.in_string = false,
+                        Some(b'\\') => self.escaped = true,
+                        _ => {}
+                    }
                 }
+                if chunk.get(i) == Some(&b'\n') {
+                    self.line += 1;
+                    line_start = Some(i + 1);
+                }
+                i += 1;
                 continue;
             }
             match b {
                 b'"' => self.in_string = true,
                 b'{' | b'[' => {
                     self.depth += 1;
+                    self.open.push(self.offset + i as u64);
                     if self.depth > self.max {
-                        return Some((offset, self.line, self.column));
+                        let upto = chunk.get(..=i).unwrap_or_default();
+                        let column = match line_start {
+                            Some(s) => chars(upto.get(s..).unwrap_or_default()),
+                            None => self.column + chars(upto),
+                        };
+                        return Some((self.offset + i as u64, self.line, column));
                     }
                 }
-                b'}' | b']' => self.depth = self.depth.saturating_sub(1),
+                b'}' | b']' => {
+                    self.depth = self.depth.saturating_sub(1);
+                    let end = self.offset + i as u64 + 1;
+                    if let Some(start) = self.open.pop()
+                        && end - start >= Span::MIN
+                    {
+                        self.spans.push(Span {
+                            start,
+                            end,
+                            line: self.line,
+                            line_start: line_start
+                                .map_or(self.line_start, |s| self.offset + s as u64),
+                        });
+                    }
+                }
+                b'\n' => {
+                    self.line += 1;
+                    line_start = Some(i + 1);
+                }
                 _ => {}
             }
+            i += 1;
         }
+        self.column = match line_start {
+            Some(s) => chars(chunk.get(s..).unwrap_or_default()),
+            None => self.column + chars(chunk),
+        };
+        if let Some(s) = line_start {
+            self.line_start = self.offset + s as u64;
+        }
+        self.offset += chunk.len() as u64;
         None
     }
 }
@@ -491,5 +600,34 @@ mod tests {
         assert_eq!(scan.feed(br#"{"a": "[[[["#), None);
         assert_eq!(scan.feed(br#"[["}, [\n "#), None);
         assert_eq!(scan.feed(b"[["), Some((22, 1, 23)));
+    }
+
+    #[test]
+    fn string_stop_finds_the_first_stop_in_the_short_head_and_the_long_tail() {
+        for len in [0usize, 1, 23, 24, 25, 100] {
+            let mut s = vec![b'a'; len];
+            assert_eq!(string_stop(&s), None, "{len}");
+            for stop in [b'"', b'\\', b'\n'] {
+                s.push(stop);
+                s.push(b'"');
+                assert_eq!(string_stop(&s), Some(len), "{len}");
+                s.truncate(len);
+            }
+        }
+    }
+
+    #[test]
+    fn depth_scan_gives_the_same_place_whatever_the_chunks() {
+        // Characters, not bytes, in columns; newlines inside strings (escaped
+        // or raw) still count as lines.
+        let text = "{\"é\": \"a\\\nb\nc\\\"[\", \"ü\": [\n  {\"x\": [ß, [[\"\\\\\"]]]}]}";
+        let whole = too_deep(text.as_bytes(), 4);
+        // What the byte-at-a-time scan this replaced gave.
+        assert_eq!(whole, Some((41, 4, 13)));
+        for size in 1..text.len() {
+            let mut scan = DepthScan::new(4);
+            let got = text.as_bytes().chunks(size).find_map(|c| scan.feed(c));
+            assert_eq!(got, whole, "chunks of {size}");
+        }
     }
 }

@@ -76,10 +76,16 @@
 //!
 //! A 100 000-attribute event is read in memory bounded by one attribute plus
 //! the event-level metadata, never by the document: no `serde_json::Value` is
-//! built. The reader uses serde visitors straight on the input bytes and
-//! materialises one small typed attribute at a time (strings without escapes
-//! are borrowed, unknown fields such as base64 `data` are skipped without
-//! allocating).
+//! built. A byte-level framer (`frame`, private) steps through the structure
+//! MISP gives meaning to (lists of events, an event's keys, `Object` lists,
+//! `Attribute` lists), skipping string contents with `memchr`; each value
+//! below that (one attribute, a `Tag` list, `Orgc`) is parsed by serde_json
+//! from a slice into one small typed record (strings without escapes are
+//! borrowed, unknown fields such as base64 `data` are skipped without
+//! allocating). An attribute that is whole in the read buffer is parsed in
+//! place, so its bytes are read once; serde's byte-at-a-time stream reader,
+//! which tracked line and column on every byte, is not used (`walk`, private,
+//! says which pass parses what).
 //!
 //! The catch is that an event's `Tag`, `Galaxy`, `Orgc` and `info` apply to
 //! all its attributes but may come *after* `Attribute` in the JSON (MISP
@@ -89,8 +95,10 @@
 //! archived submission on disk) once per pass, so that memory does not grow
 //! with the document at all:
 //!
+//! 0. a *depth* scan checks the size and the nesting limit before anything is
+//!    parsed, and remembers where arrays and objects of 256 KiB or more end;
 //! 1. a *skim* pass reads the event- and object-level fields and skips every
-//!    attribute with `IgnoredAny`;
+//!    attribute (a large `Attribute` list in one jump, with what pass 0 saw);
 //! 2. a *stream* pass skips those fields and turns attributes into
 //!    observations one by one, with the event's and object's scope from pass 1.
 //!
@@ -104,8 +112,13 @@
 //! Untrusted input never panics the reader (a property test feeds it
 //! arbitrary bytes). Every field is read leniently, so a field of the wrong
 //! JSON type is a located problem for its attribute while the rest goes
-//! through; only a JSON syntax error stops the document (what was read before
-//! it stays read). The [`Limits`](pelita_model::Limits) of the context are
+//! through. So is a JSON syntax error inside one attribute (or inside any
+//! other value the framer delimits, such as a `Tag` list): a `json.syntax`
+//! problem with the value's pointer, line, column and byte offset, and the
+//! rest of the document goes on. A syntax error in the structure between
+//! values (a missing `,`, a document cut short) stops the document, with
+//! its line, column and byte offset (what was read before it stays read).
+//! The [`Limits`](pelita_model::Limits) of the context are
 //! enforced: `max_submission_bytes` and `max_json_depth` (checked by a byte
 //! scan before parsing) reject the document, `max_records` stops reading
 //! attributes after that many, `max_value_bytes` drops the one attribute.
@@ -114,16 +127,18 @@
 
 mod error;
 mod feed;
+mod frame;
 mod json;
 mod raw;
 mod reader;
 mod scope;
 mod types;
+mod walk;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 
-use pelita_model::{Location, ParseContext, Problem, Sink};
+use pelita_model::{ParseContext, Problem, Sink};
 use serde::Serialize;
 
 pub use error::MispError;
@@ -198,30 +213,39 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
         return st.summary;
     }
     // A UTF-8 byte order mark is not JSON, but editors write it.
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    if let Some((offset, line, column)) = json::too_deep(input, limits.max_json_depth) {
+    let (input, start) = match input.strip_prefix(BOM) {
+        Some(rest) => (rest, BOM.len() as u64),
+        None => (input, 0),
+    };
+    let mut scan = json::DepthScan::new(limits.max_json_depth);
+    if let Some((offset, line, column)) = scan.feed(input) {
+        // Offsets count from the file's first byte, byte order mark included.
         let at = ctx
             .location()
             .with_line(line)
             .with_column(column)
-            .with_offset(offset);
+            .with_offset(offset + start);
         st.error(&MispError::TooDeep(limits.max_json_depth), at);
         return st.summary;
     }
     st.mode = Mode::Skim;
-    let skim = st.run(input, &root).err();
+    let spans = scan.into_spans();
+    let skim = st.run(input, start, spans.clone(), &root).err();
     st.mode = Mode::Stream;
-    let stream = st.run(input, &root).err();
+    let stream = st.run(input, start, spans, &root).err();
     // Both passes read the same bytes; the second pass's error is the one
     // that cut observations short, the first pass's (in a field only it
     // reads) is reported when the second pass got through.
     if let Some(e) = stream.or(skim) {
-        st.problem(syntax_problem(&e, ctx));
+        st.problem(stop_problem(e, ctx));
     } else if st.summary.events == 0 {
         st.error(&MispError::NoEvent, root);
     }
     st.summary
 }
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads one MISP document from a source that can be opened more than once
 /// (an archived submission on disk), in memory that does not grow with the
@@ -229,9 +253,8 @@ pub fn parse(input: &[u8], ctx: &ParseContext, sink: &mut dyn Sink) -> Summary {
 /// metadata, one streams the attributes. `open` is called once per pass and
 /// must return the same bytes each time.
 ///
-/// Gives the same observations and problems as [`parse`] on the same bytes,
-/// except that syntax errors carry no byte offset. An `open` failure is a
-/// located `misp.io` problem.
+/// Gives the same observations and problems as [`parse`] on the same bytes.
+/// An `open` or read failure is a located `misp.io` problem.
 pub fn parse_reopen<R: Read>(
     mut open: impl FnMut() -> std::io::Result<R>,
     ctx: &ParseContext,
@@ -251,6 +274,7 @@ pub fn parse_reopen<R: Read>(
     let mut scan = json::DepthScan::new(limits.max_json_depth);
     let mut total = 0u64;
     let mut first = true;
+    let mut bom = 0u64;
     let mut buf = vec![0u8; 64 * 1024];
     let mut reader = match open() {
         Ok(r) => r,
@@ -271,7 +295,10 @@ pub fn parse_reopen<R: Read>(
         };
         let mut chunk = buf.get(..n).unwrap_or(&[]);
         if first {
-            chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+            if let Some(rest) = chunk.strip_prefix(BOM) {
+                chunk = rest;
+                bom = BOM.len() as u64;
+            }
             first = false;
         }
         total += n as u64;
@@ -287,22 +314,32 @@ pub fn parse_reopen<R: Read>(
                 .location()
                 .with_line(line)
                 .with_column(column)
-                .with_offset(offset);
+                .with_offset(offset + bom);
             st.error(&MispError::TooDeep(limits.max_json_depth), at);
             return st.summary;
         }
     }
     drop(reader);
+    let spans = scan.into_spans();
     // Passes 1 and 2: event metadata, then attributes.
     let mut pass =
-        |st: &mut State<'_>, mode: Mode| -> Result<Option<serde_json::Error>, Box<Problem>> {
+        |st: &mut State<'_>, mode: Mode| -> Result<Option<frame::FrameError>, Box<Problem>> {
             st.mode = mode;
             let mut r = BufReader::with_capacity(64 * 1024, open().map_err(io_problem)?);
             // A UTF-8 byte order mark is not JSON, but editors write it.
-            if r.fill_buf().is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF")) {
-                r.consume(3);
+            let mut start = 0;
+            if r.fill_buf().is_ok_and(|b| b.starts_with(BOM)) {
+                r.consume(BOM.len());
+                start = BOM.len() as u64;
             }
-            Ok(st.run_reader(r, &root).err())
+            // The spans' offsets are pass 0's: usable only if it saw the
+            // same byte order mark (a short first read could hide it).
+            let spans = if start == bom {
+                spans.clone()
+            } else {
+                Vec::new()
+            };
+            Ok(st.run(r, start, spans, &root).err())
         };
     let (skim, stream) =
         match pass(&mut st, Mode::Skim).and_then(|skim| Ok((skim, pass(&mut st, Mode::Stream)?))) {
@@ -313,23 +350,34 @@ pub fn parse_reopen<R: Read>(
             }
         };
     if let Some(e) = stream.or(skim) {
-        st.problem(syntax_problem(&e, ctx));
+        st.problem(stop_problem(e, ctx));
     } else if st.summary.events == 0 {
         st.error(&MispError::NoEvent, root);
     }
     st.summary
 }
 
-/// A serde_json error as a located problem.
-fn syntax_problem(e: &serde_json::Error, ctx: &ParseContext) -> Problem {
-    let mut at: Location = ctx.location();
-    if e.line() > 0 {
-        at = at.with_line(e.line() as u64);
-        at = at.with_column(e.column() as u64);
+/// What stopped a pass, as a located problem.
+fn stop_problem(e: frame::FrameError, ctx: &ParseContext) -> Problem {
+    match e {
+        frame::FrameError::Syntax {
+            message,
+            line,
+            column,
+            offset,
+        } => {
+            let err = MispError::Syntax(message);
+            let at = ctx
+                .location()
+                .with_line(line)
+                .with_column(column)
+                .with_offset(offset);
+            Problem::new(err.severity(), err.code(), err.to_string(), at)
+        }
+        frame::FrameError::Io(e) => Problem::error(
+            "misp.io",
+            format!("cannot read the document: {e}"),
+            ctx.location(),
+        ),
     }
-    let full = e.to_string();
-    let suffix = format!(" at line {} column {}", e.line(), e.column());
-    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-    let err = MispError::Syntax(message);
-    Problem::new(err.severity(), err.code(), err.to_string(), at)
 }

@@ -203,6 +203,23 @@ impl<'de> FromMap<'de> for RawAttribute<'de> {
     }
 }
 
+impl<'de> RawAttribute<'de> {
+    /// Reads an attribute that is a JSON object (anything else is an error).
+    pub(crate) fn deserialize_map<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawAttribute<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a MISP attribute")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RawAttribute::from_map(map)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// An object's own fields, read in the first pass (its attributes are skipped).
 #[derive(Debug, Default)]
 pub(crate) struct RawObjectMeta<'de> {

@@ -1,54 +1,21 @@
-//! The two-pass streaming reader (see the crate docs for why two passes).
+//! The reader's state across both passes and what turns the framed,
+//! parsed values into observations and problems (see the crate docs for
+//! why two passes, and [`crate::walk`] for the walk itself).
 
-use std::fmt;
+use std::borrow::Cow;
 
 use pelita_model::{
     Location, Observation, ParseContext, Problem, Related, Relation, Severity, Sink,
 };
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::Summary;
 use crate::error::MispError;
-use crate::json::{FromMap, JsonType, List, Obj, Scalar, Text, drain_map, drain_seq};
-use crate::raw::{RawAttribute, RawGalaxy, RawObjectMeta, RawOrg, RawTag, Skipped};
+use crate::frame::FrameError;
+use crate::json::{List, Obj, Scalar};
+use crate::raw::{RawAttribute, RawGalaxy, RawObjectMeta, RawTag};
 use crate::scope::{Scope, parse_time, threat_level_hint};
 use crate::types::{Mapping, ip_kind, mapping};
-
-/// The `visit_*` methods for JSON scalars (bool, number, string, null), for a
-/// visitor that expects a container: each reports the type it found through
-/// the visitor's `wrong` method and lets the rest of the document go on.
-macro_rules! reject_scalars {
-    () => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-            self.wrong(JsonType::Bool);
-            Ok(())
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-            self.wrong(JsonType::Number);
-            Ok(())
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-            self.wrong(JsonType::Number);
-            Ok(())
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-            self.wrong(JsonType::Number);
-            Ok(())
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-            self.wrong(JsonType::String);
-            Ok(())
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-            self.wrong(JsonType::Null);
-            Ok(())
-        }
-        fn visit_none<E: de::Error>(self) -> Result<(), E> {
-            self.wrong(JsonType::Null);
-            Ok(())
-        }
-    };
-}
+use crate::walk::{Walker, event_value};
 
 /// Which pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +29,7 @@ pub(crate) enum Mode {
 /// What the first pass learns about one object.
 #[derive(Debug, Default)]
 pub(crate) struct ObjectMeta {
-    scope: Scope,
+    pub scope: Scope,
 }
 
 /// What the first pass learns about one event (any JSON object the reader
@@ -70,10 +37,43 @@ pub(crate) struct ObjectMeta {
 #[derive(Debug, Default)]
 pub(crate) struct EventMeta {
     /// Has `Attribute`, `Object` or `info`.
-    is_event: bool,
-    uuid: Option<String>,
-    scope: Scope,
-    objects: Vec<ObjectMeta>,
+    pub is_event: bool,
+    pub uuid: Option<String>,
+    pub scope: Scope,
+    pub objects: Vec<ObjectMeta>,
+}
+
+/// An event's own fields that make its scope, gathered by the first pass
+/// (they may come in any order, before or after the attributes).
+#[derive(Debug, Default)]
+pub(crate) struct EventFields {
+    pub tags: Vec<String>,
+    pub info: Option<String>,
+    pub org: Option<String>,
+    pub date: Option<String>,
+    pub threat: Option<String>,
+}
+
+impl EventFields {
+    /// The event's scope from its fields.
+    pub(crate) fn finish(self, scope: &mut Scope) {
+        scope.apply_tags(self.tags.iter().map(String::as_str));
+        if let Some(h) = self.threat.as_deref().and_then(threat_level_hint) {
+            scope.hint(h);
+        }
+        if let Some(org) = &self.org {
+            scope.hint(format!("misp-org:{org}"));
+        }
+        if self.info.is_some() || self.org.is_some() || self.date.is_some() {
+            let mut line = format!("event: {}", self.info.as_deref().unwrap_or("(no info)"));
+            match (self.org, self.date) {
+                (Some(o), Some(d)) => line.push_str(&format!(" ({o}, {d})")),
+                (Some(x), None) | (None, Some(x)) => line.push_str(&format!(" ({x})")),
+                (None, None) => {}
+            }
+            scope.context.push(line);
+        }
+    }
 }
 
 /// The reader's state across both passes.
@@ -81,7 +81,7 @@ pub(crate) struct State<'s> {
     pub mode: Mode,
     pub ctx: &'s ParseContext,
     sink: &'s mut dyn Sink,
-    metas: Vec<EventMeta>,
+    pub metas: Vec<EventMeta>,
     pub next_ordinal: usize,
     pub summary: Summary,
     records: u64,
@@ -135,123 +135,24 @@ impl<'s> State<'s> {
         self.sink.observation(o);
     }
 
-    /// Reads the whole document in the current mode.
-    pub(crate) fn run(&mut self, input: &[u8], root: &Location) -> Result<(), serde_json::Error> {
-        self.run_with(serde_json::Deserializer::from_slice(input), root)
-    }
-
-    /// Reads the whole document from a stream in the current mode.
-    pub(crate) fn run_reader(
+    /// Walks the whole document in the current mode.
+    pub(crate) fn run<R: std::io::BufRead>(
         &mut self,
-        input: impl std::io::Read,
+        input: R,
+        start: u64,
+        spans: Vec<crate::json::Span>,
         root: &Location,
-    ) -> Result<(), serde_json::Error> {
-        self.run_with(serde_json::Deserializer::from_reader(input), root)
-    }
-
-    fn run_with<'de, R: serde_json::de::Read<'de>>(
-        &mut self,
-        mut de: serde_json::Deserializer<R>,
-        root: &Location,
-    ) -> Result<(), serde_json::Error> {
+    ) -> Result<(), FrameError> {
         self.next_ordinal = 0;
-        EventSeed {
-            st: self,
-            loc: root.clone(),
-            allow_list: true,
-        }
-        .deserialize(&mut de)?;
-        de.end()
-    }
-}
-
-/// A value that should be an event (or, where `allow_list`, a list of events).
-struct EventSeed<'a, 's> {
-    st: &'a mut State<'s>,
-    loc: Location,
-    allow_list: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for EventSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl EventSeed<'_, '_> {
-    fn wrong(self, found: JsonType) {
-        // Reported once, in the second pass.
-        if self.st.mode == Mode::Stream && found != JsonType::Null {
-            self.st
-                .error(&MispError::NotAnEvent(found), self.loc.clone());
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for EventSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a MISP event")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let ord = self.st.next_ordinal;
-        self.st.next_ordinal += 1;
-        match self.st.mode {
-            Mode::Skim => skim_event(self.st, ord, &self.loc, map),
-            Mode::Stream => stream_event(self.st, ord, &self.loc, map),
-        }
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        if !self.allow_list {
-            drain_seq(seq)?;
-            self.wrong(JsonType::Array);
-            return Ok(());
-        }
-        let mut i = 0usize;
-        while seq
-            .next_element_seed(EventSeed {
-                st: &mut *self.st,
-                loc: self.loc.child(i),
-                allow_list: false,
-            })?
-            .is_some()
-        {
-            i += 1;
-        }
-        Ok(())
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.wrong(JsonType::Bool);
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.wrong(JsonType::String);
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
+        let mut w = Walker::new(input, start, spans);
+        event_value(self, &mut w, root, true)?;
+        w.end()
     }
 }
 
 /// Tag names of a tag list, reporting malformed items (first pass for event
 /// and object tags, second pass for attribute tags).
-fn tag_names(st: &mut State<'_>, tags: List<RawTag>, loc: &Location) -> Vec<String> {
+pub(crate) fn tag_names(st: &mut State<'_>, tags: List<RawTag>, loc: &Location) -> Vec<String> {
     if let Some(found) = tags.wrong {
         st.error(&MispError::BadTagList(found), loc.clone());
     }
@@ -275,7 +176,11 @@ fn tag_names(st: &mut State<'_>, tags: List<RawTag>, loc: &Location) -> Vec<Stri
 }
 
 /// Galaxy cluster tags of a galaxy list, counting galaxies and clusters.
-fn galaxy_tags(st: &mut State<'_>, galaxies: &List<RawGalaxy>, loc: &Location) -> Vec<String> {
+pub(crate) fn galaxy_tags(
+    st: &mut State<'_>,
+    galaxies: &List<RawGalaxy>,
+    loc: &Location,
+) -> Vec<String> {
     if let Some(found) = galaxies.wrong {
         st.error(&MispError::BadList("Galaxy", found), loc.clone());
     }
@@ -318,104 +223,8 @@ fn time_field(
     })
 }
 
-/// The first pass over one event object.
-fn skim_event<'de, A: MapAccess<'de>>(
-    st: &mut State<'_>,
-    ord: usize,
-    loc: &Location,
-    mut map: A,
-) -> Result<(), A::Error> {
-    // The slot for this event, filled when the object ends (nested events
-    // take later slots meanwhile).
-    st.metas.push(EventMeta::default());
-    let mut meta = EventMeta::default();
-    let mut tags: Vec<String> = Vec::new();
-    let mut info = None;
-    let mut org = None;
-    let mut date = None;
-    let mut threat = None;
-    while let Some(key) = map.next_key::<Text<'de>>()? {
-        match key.as_str() {
-            "Event" => map.next_value_seed(EventSeed {
-                st: &mut *st,
-                loc: loc.child("Event"),
-                allow_list: false,
-            })?,
-            "response" => map.next_value_seed(EventSeed {
-                st: &mut *st,
-                loc: loc.child("response"),
-                allow_list: true,
-            })?,
-            "Attribute" => {
-                meta.is_event = true;
-                map.next_value::<IgnoredAny>()?;
-            }
-            "Object" => {
-                meta.is_event = true;
-                let objects: List<RawObjectMeta<'de>> = map.next_value()?;
-                let oloc = loc.child("Object");
-                let single = objects.single;
-                for (i, o) in objects.items.into_iter().enumerate() {
-                    let at = if single { oloc.clone() } else { oloc.child(i) };
-                    meta.objects.push(skim_object(st, o, &at));
-                }
-            }
-            "Tag" => {
-                let list: List<RawTag> = map.next_value()?;
-                tags.extend(tag_names(st, list, &loc.child("Tag")));
-            }
-            "Galaxy" => {
-                let list: List<RawGalaxy> = map.next_value()?;
-                tags.extend(galaxy_tags(st, &list, &loc.child("Galaxy")));
-            }
-            "Sighting" => {
-                let list: List<Skipped> = map.next_value()?;
-                st.summary.sightings += list.items.len() as u64;
-            }
-            "Orgc" => {
-                if let Obj::Ok(o) = map.next_value::<Obj<RawOrg>>()? {
-                    org = o.name;
-                }
-            }
-            "info" => {
-                meta.is_event = true;
-                info = map.next_value::<Scalar<'de>>()?.non_empty_text();
-            }
-            "uuid" => meta.uuid = map.next_value::<Scalar<'de>>()?.non_empty_text(),
-            "date" => date = map.next_value::<Scalar<'de>>()?.non_empty_text(),
-            "threat_level_id" => threat = map.next_value::<Scalar<'de>>()?.non_empty_text(),
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-    }
-    meta.scope.apply_tags(tags.iter().map(String::as_str));
-    if let Some(h) = threat.as_deref().and_then(threat_level_hint) {
-        meta.scope.hint(h);
-    }
-    if let Some(org) = &org {
-        meta.scope.hint(format!("misp-org:{org}"));
-    }
-    if info.is_some() || org.is_some() || date.is_some() {
-        let mut line = format!("event: {}", info.as_deref().unwrap_or("(no info)"));
-        match (org, date) {
-            (Some(o), Some(d)) => line.push_str(&format!(" ({o}, {d})")),
-            (Some(x), None) | (None, Some(x)) => line.push_str(&format!(" ({x})")),
-            (None, None) => {}
-        }
-        meta.scope.context.push(line);
-    }
-    if let Some(slot) = st.metas.get_mut(ord) {
-        *slot = meta;
-    }
-    Ok(())
-}
-
-/// The first pass over one object: its scope for its attributes.
-fn skim_object(st: &mut State<'_>, o: Obj<RawObjectMeta<'_>>, loc: &Location) -> ObjectMeta {
-    let Obj::Ok(o) = o else {
-        return ObjectMeta::default();
-    };
+/// An object's scope for its attributes, from its own fields.
+pub(crate) fn object_meta(st: &mut State<'_>, o: RawObjectMeta<'_>, loc: &Location) -> ObjectMeta {
     let mut scope = Scope::default();
     let tags = tag_names(st, o.tags, &loc.child("Tag"));
     scope.apply_tags(tags.iter().map(String::as_str));
@@ -432,185 +241,9 @@ fn skim_object(st: &mut State<'_>, o: Obj<RawObjectMeta<'_>>, loc: &Location) ->
     ObjectMeta { scope }
 }
 
-/// The second pass over one event object.
-fn stream_event<'de, A: MapAccess<'de>>(
-    st: &mut State<'_>,
-    ord: usize,
-    loc: &Location,
-    mut map: A,
-) -> Result<(), A::Error> {
-    let meta = st
-        .metas
-        .get_mut(ord)
-        .map(std::mem::take)
-        .unwrap_or_default();
-    let mut objects = 0usize;
-    while let Some(key) = map.next_key::<Text<'de>>()? {
-        match key.as_str() {
-            "Event" => map.next_value_seed(EventSeed {
-                st: &mut *st,
-                loc: loc.child("Event"),
-                allow_list: false,
-            })?,
-            "response" => map.next_value_seed(EventSeed {
-                st: &mut *st,
-                loc: loc.child("response"),
-                allow_list: true,
-            })?,
-            "Attribute" => map.next_value_seed(AttributesSeed {
-                st: &mut *st,
-                loc: loc.child("Attribute"),
-                scope: &meta.scope,
-            })?,
-            "Object" => map.next_value_seed(ObjectsSeed {
-                st: &mut *st,
-                loc: loc.child("Object"),
-                event: &meta,
-                next: &mut objects,
-            })?,
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-    }
-    if meta.is_event {
-        st.summary.events += 1;
-        if let Some(u) = meta.uuid {
-            st.summary.event_uuids.push(u);
-        }
-    }
-    Ok(())
-}
-
-/// An event's `Object` value: a list of objects or a single one.
-struct ObjectsSeed<'a, 's> {
-    st: &'a mut State<'s>,
-    loc: Location,
-    event: &'a EventMeta,
-    /// Objects of this event seen so far (indexes the first pass's metadata).
-    next: &'a mut usize,
-}
-
-impl<'de> DeserializeSeed<'de> for ObjectsSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl ObjectsSeed<'_, '_> {
-    fn wrong(self, found: JsonType) {
-        if found != JsonType::Null {
-            self.st
-                .error(&MispError::BadList("Object", found), self.loc.clone());
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for ObjectsSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MISP objects")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0usize;
-        loop {
-            let scope = self.event.objects.get(*self.next).map(|o| &o.scope);
-            let seed = ObjectSeed {
-                st: &mut *self.st,
-                loc: self.loc.child(i),
-                event: &self.event.scope,
-                object: scope,
-            };
-            if seq.next_element_seed(seed)?.is_none() {
-                break;
-            }
-            *self.next += 1;
-            i += 1;
-        }
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let scope = self.event.objects.get(*self.next).map(|o| &o.scope);
-        *self.next += 1;
-        stream_object(self.st, &self.loc, &self.event.scope, scope, map)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.wrong(JsonType::Bool);
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.wrong(JsonType::String);
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-/// One object in a list.
-struct ObjectSeed<'a, 's> {
-    st: &'a mut State<'s>,
-    loc: Location,
-    event: &'a Scope,
-    object: Option<&'a Scope>,
-}
-
-impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl ObjectSeed<'_, '_> {
-    fn wrong(self, found: JsonType) {
-        self.st
-            .error(&MispError::NotAnObject("object", found), self.loc.clone());
-    }
-}
-
-impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a MISP object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        stream_object(self.st, &self.loc, self.event, self.object, map)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        drain_seq(seq)?;
-        self.wrong(JsonType::Array);
-        Ok(())
-    }
-    reject_scalars!();
-}
-
-/// The second pass over one object: its attributes, in its scope.
-fn stream_object<'de, A: MapAccess<'de>>(
-    st: &mut State<'_>,
-    loc: &Location,
-    event: &Scope,
-    object: Option<&Scope>,
-    mut map: A,
-) -> Result<(), A::Error> {
-    st.summary.objects += 1;
-    // The object's scope was read without the event's: combine them once.
+/// An object's scope on top of its event's (the first pass read the
+/// object's without the event's: they are combined once per object).
+pub(crate) fn object_scope(event: &Scope, object: Option<&Scope>) -> Scope {
     let mut scope = event.clone();
     if let Some(object) = object {
         scope.apply_tags(object.tags.iter().map(String::as_str));
@@ -623,155 +256,18 @@ fn stream_object<'de, A: MapAccess<'de>>(
         context.append(&mut scope.context);
         scope.context = context;
     }
-    while let Some(key) = map.next_key::<Text<'de>>()? {
-        if key.as_str() == "Attribute" {
-            map.next_value_seed(AttributesSeed {
-                st: &mut *st,
-                loc: loc.child("Attribute"),
-                scope: &scope,
-            })?;
-        } else {
-            map.next_value::<IgnoredAny>()?;
-        }
-    }
-    Ok(())
-}
-
-/// An `Attribute` value: a list of attributes or a single one.
-struct AttributesSeed<'a, 's> {
-    st: &'a mut State<'s>,
-    loc: Location,
-    scope: &'a Scope,
-}
-
-impl<'de> DeserializeSeed<'de> for AttributesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl AttributesSeed<'_, '_> {
-    fn wrong(self, found: JsonType) {
-        if found != JsonType::Null {
-            self.st
-                .error(&MispError::BadList("Attribute", found), self.loc.clone());
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for AttributesSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MISP attributes")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut i = 0usize;
-        while seq
-            .next_element_seed(AttributeSeed {
-                st: &mut *self.st,
-                loc: self.loc.child(i),
-                scope: self.scope,
-            })?
-            .is_some()
-        {
-            i += 1;
-        }
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        AttributeSeed {
-            st: self.st,
-            loc: self.loc,
-            scope: self.scope,
-        }
-        .visit_map(map)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        self.wrong(JsonType::Bool);
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        self.wrong(JsonType::Number);
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        self.wrong(JsonType::String);
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-/// One attribute.
-struct AttributeSeed<'a, 's> {
-    st: &'a mut State<'s>,
-    loc: Location,
-    scope: &'a Scope,
-}
-
-impl<'de> DeserializeSeed<'de> for AttributeSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if self.st.records_exhausted {
-            <IgnoredAny as serde::Deserialize>::deserialize(d)?;
-            return Ok(());
-        }
-        d.deserialize_any(self)
-    }
-}
-
-impl AttributeSeed<'_, '_> {
-    fn wrong(self, found: JsonType) {
-        if self.st.count_record(&self.loc) {
-            self.st.summary.attributes += 1;
-            self.st.error(
-                &MispError::NotAnObject("attribute", found),
-                self.loc.clone(),
-            );
-        }
-    }
-}
-
-impl<'de> Visitor<'de> for AttributeSeed<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a MISP attribute")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        if self.st.records_exhausted {
-            return drain_map(map);
-        }
-        let raw = RawAttribute::from_map(map)?;
-        if self.st.count_record(&self.loc) {
-            emit_attribute(self.st, raw, &self.loc, self.scope);
-        }
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        drain_seq(seq)?;
-        self.wrong(JsonType::Array);
-        Ok(())
-    }
-    reject_scalars!();
+    scope
 }
 
 impl State<'_> {
+    /// Whether `max_records` was reached (the rest of the attributes are skipped).
+    pub(crate) fn records_exhausted(&self) -> bool {
+        self.records_exhausted
+    }
+
     /// Counts one attribute against `max_records`; `false` (after reporting
     /// once) when the limit is reached and the attribute must be dropped.
-    fn count_record(&mut self, loc: &Location) -> bool {
+    pub(crate) fn count_record(&mut self, loc: &Location) -> bool {
         if self.records_exhausted {
             return false;
         }
@@ -788,6 +284,16 @@ impl State<'_> {
     }
 }
 
+/// Counts one attribute of `misp_type` (allocating its key the first time only).
+fn count_type(counts: &mut std::collections::BTreeMap<String, u64>, misp_type: &str) {
+    match counts.get_mut(misp_type) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(misp_type.to_owned(), 1);
+        }
+    }
+}
+
 /// A value for a message: at most 80 characters.
 pub(crate) fn short(s: &str) -> String {
     const MAX: usize = 80;
@@ -798,7 +304,12 @@ pub(crate) fn short(s: &str) -> String {
 }
 
 /// Turns one attribute into observations.
-fn emit_attribute(st: &mut State<'_>, raw: RawAttribute<'_>, loc: &Location, outer: &Scope) {
+pub(crate) fn emit_attribute(
+    st: &mut State<'_>,
+    raw: RawAttribute<'_>,
+    loc: &Location,
+    outer: &Scope,
+) {
     st.summary.attributes += 1;
     let misp_type = match &raw.misp_type {
         Some(Scalar::Str(t)) => t.as_ref(),
@@ -814,16 +325,10 @@ fn emit_attribute(st: &mut State<'_>, raw: RawAttribute<'_>, loc: &Location, out
             return;
         }
     };
-    *st.summary
-        .attributes_by_type
-        .entry(misp_type.to_owned())
-        .or_insert(0) += 1;
+    count_type(&mut st.summary.attributes_by_type, misp_type);
     let map = mapping(misp_type);
     if map == Mapping::Unsupported {
-        *st.summary
-            .unsupported_by_type
-            .entry(misp_type.to_owned())
-            .or_insert(0) += 1;
+        count_type(&mut st.summary.unsupported_by_type, misp_type);
         st.error(
             &MispError::UnsupportedType(short(misp_type)),
             loc.child("type"),
@@ -852,15 +357,35 @@ fn emit_attribute(st: &mut State<'_>, raw: RawAttribute<'_>, loc: &Location, out
         return;
     }
 
-    // The attribute's own scope on top of the event's (and object's).
-    let mut scope = outer.clone();
-    let mut tags = tag_names(st, raw.tags, &loc.child("Tag"));
-    tags.extend(galaxy_tags(st, &raw.galaxies, &loc.child("Galaxy")));
-    scope.apply_tags(tags.iter().map(String::as_str));
-    if let Some(c) = raw.category.as_ref().and_then(Scalar::non_empty_text) {
-        scope.hint(format!("misp-category:{c}"));
+    // The attribute's own scope on top of the event's (and object's),
+    // copied only when the attribute has tags of its own.
+    let mut tags = Vec::new();
+    if !raw.tags.items.is_empty() || raw.tags.wrong.is_some() {
+        tags = tag_names(st, raw.tags, &loc.child("Tag"));
     }
-    scope.hint(format!("misp-type:{misp_type}"));
+    if !raw.galaxies.items.is_empty() || raw.galaxies.wrong.is_some() {
+        tags.extend(galaxy_tags(st, &raw.galaxies, &loc.child("Galaxy")));
+    }
+    let scope: Cow<'_, Scope> = if tags.is_empty() {
+        Cow::Borrowed(outer)
+    } else {
+        let mut scope = outer.clone();
+        scope.apply_tags(tags.iter().map(String::as_str));
+        Cow::Owned(scope)
+    };
+    // The attribute's own hints, after the scope's (each once).
+    let mut hints = scope.hints.clone();
+    let mut hint = |h: String| {
+        if !hints.contains(&h) {
+            hints.push(h);
+        }
+    };
+    if let Some(c) = raw.category.as_ref().and_then(Scalar::text).map(str::trim)
+        && !c.is_empty()
+    {
+        hint(format!("misp-category:{c}"));
+    }
+    hint(format!("misp-type:{misp_type}"));
     // Specification violations: warnings that keep the record, or in strict
     // mode errors that drop it (all are reported before dropping).
     let mut drop = false;
@@ -874,7 +399,7 @@ fn emit_attribute(st: &mut State<'_>, raw: RawAttribute<'_>, loc: &Location, out
         f
     };
     if flag(st, "to_ids", raw.to_ids.as_ref()) == Some(false) {
-        scope.hint("to_ids:false".to_owned());
+        hint("to_ids:false".to_owned());
     }
     let withdrawn = flag(st, "deleted", raw.deleted.as_ref()).unwrap_or(false);
     if let Some(ts) = &raw.timestamp
@@ -927,7 +452,7 @@ fn emit_attribute(st: &mut State<'_>, raw: RawAttribute<'_>, loc: &Location, out
         o.last_seen = last_seen;
         o.tags.clone_from(&scope.tags);
         o.malware.clone_from(&scope.malware);
-        o.hints.clone_from(&scope.hints);
+        o.hints.clone_from(&hints);
         o.withdrawn = withdrawn;
         o.source_id.clone_from(&source_id);
         let lines: Vec<&str> = context
