@@ -154,6 +154,29 @@ async fn as_caller<T: Send + 'static>(
     within(limit, task).await
 }
 
+/// Checks that the request's token may use `scope`, before its body is
+/// read: a handler that takes a package calls this first, so that a caller
+/// without a valid token is answered without the server receiving,
+/// buffering or parsing what it sends. (The handler checks again when it
+/// runs; a token verified here costs a cached grant then, not a hash.)
+pub(crate) async fn check_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<(), ApiError> {
+    as_caller(state.clone(), headers.clone(), [scope], |_, _, _| Ok(())).await
+}
+
+/// A request's whole body, within the server's body limit (413 beyond it).
+pub(crate) async fn read_body(req: Request) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, &())
+        .await
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(e.body_text()),
+            _ => ApiError::BadRequest(e.body_text()),
+        })
+}
+
 /// The answer of a blocking task, or `503 timeout` after `limit`.
 async fn within<T>(
     limit: std::time::Duration,
@@ -416,6 +439,14 @@ async fn submit(
     req: Request,
 ) -> Result<Response, ApiError> {
     let headers = req.headers().clone();
+    // The caller first, then the body (see `check_caller`).
+    as_caller(
+        state.clone(),
+        headers.clone(),
+        [Scope::Submit],
+        |_, _, _| Ok(()),
+    )
+    .await?;
     let multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -423,12 +454,7 @@ async fn submit(
     let body = if multipart {
         multipart_package(req, &mut q).await?
     } else {
-        Bytes::from_request(req, &())
-            .await
-            .map_err(|e| match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(e.body_text()),
-                _ => ApiError::BadRequest(e.body_text()),
-            })?
+        read_body(req).await?
     };
     let params = SubmitParams::from_query(&q)?;
     let archive = state.archive.clone();

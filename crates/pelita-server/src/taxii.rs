@@ -63,9 +63,8 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -80,7 +79,7 @@ use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::error::{ApiError, TAXII_MEDIA_TYPE};
-use crate::routes::{with_view, with_view_any, with_writer};
+use crate::routes::{check_caller, read_body, with_view, with_view_any, with_writer};
 use crate::view::ReaderView;
 
 /// The discovery endpoint.
@@ -885,7 +884,7 @@ async fn add_objects(
     headers: HeaderMap,
     Path(id): Path<String>,
     q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    body: Bytes,
+    req: Request,
 ) -> Answer {
     check_accept(&headers)?;
     if id != INBOX {
@@ -901,6 +900,10 @@ async fn add_objects(
         .into());
     }
     check_content_type(&headers)?;
+    // The token before the body: nothing is received for a caller who may
+    // not submit.
+    check_caller(&state, &headers, Scope::Submit).await?;
+    let body = read_body(req).await?;
     let Query(q) =
         q.map_err(|e| ApiError::BadRequest(format!("the query string: {}", e.body_text())))?;
     let tlp = q

@@ -16,7 +16,7 @@ mod common;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 
-use common::{config, http, serve, serve_with, token};
+use common::{config, head_only, http, serve, serve_with, token};
 use pelita_auth::{Role, Scope};
 use pelita_store::{SqliteStore, Store as _};
 use serde_json::Value;
@@ -360,4 +360,67 @@ fn each_token_has_a_request_budget() {
         200,
         "the budget refills"
     );
+}
+
+/// A submission's caller is checked before its body is read: a client
+/// without a valid submit token cannot make the server receive, buffer or
+/// parse a package (it is answered at once, with the body still unsent).
+#[test]
+fn submissions_are_refused_before_their_body_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
+    store.put_organisation("cert-a", Role::Analyst).unwrap();
+    store.put_organisation("viewer-c", Role::ReadOnly).unwrap();
+    let submit = token(&mut store, 1, "cert-a", Role::Analyst, &[Scope::Submit]);
+    let read_only = token(&mut store, 2, "viewer-c", Role::ReadOnly, &[Scope::Read]);
+    let addr = serve(store, dir.path(), 64 << 20, 1000.0);
+    let big = 32 << 20;
+    let path = "/api/v1/submissions?format=list";
+    let multipart = ("Content-Type", "multipart/form-data; boundary=x");
+    let bearer = |t: &str| format!("Bearer {t}");
+    for extra in [None, Some(multipart)] {
+        let with = |auth: Option<&str>| {
+            let mut h: Vec<(&str, &str)> = extra.into_iter().collect();
+            if let Some(a) = auth {
+                h.push(("Authorization", a));
+            }
+            head_only(addr, path, &h, big)
+        };
+        assert_eq!(with(None), Some(401), "no token, {extra:?}");
+        assert_eq!(
+            with(Some("Bearer pelita_nope")),
+            Some(401),
+            "bad token, {extra:?}"
+        );
+        assert_eq!(
+            with(Some(&bearer(&read_only))),
+            Some(403),
+            "no submit scope, {extra:?}"
+        );
+        // A caller who may submit is waited for (no answer before the body).
+        assert_eq!(
+            with(Some(&bearer(&submit))),
+            None,
+            "a valid submitter, {extra:?}"
+        );
+    }
+    // The TAXII inbox likewise.
+    let inbox = "/taxii2/api/collections/inbox/objects/";
+    let taxii = [
+        ("Content-Type", "application/taxii+json;version=2.1"),
+        ("Accept", "application/taxii+json;version=2.1"),
+    ];
+    let taxii_with = |auth: Option<&str>| {
+        let mut h = taxii.to_vec();
+        if let Some(a) = auth {
+            h.push(("Authorization", a));
+        }
+        head_only(addr, inbox, &h, big)
+    };
+    assert_eq!(taxii_with(None), Some(401));
+    assert_eq!(taxii_with(Some(&bearer(&read_only))), Some(403));
+    assert_eq!(taxii_with(Some(&bearer(&submit))), None);
+    // And a whole, authorised submission still goes through.
+    let r = http(addr, "POST", path, Some(&submit), b"198.51.100.7\n");
+    assert_eq!(r.status, 202, "{:?}", r.body);
 }

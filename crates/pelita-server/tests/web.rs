@@ -16,8 +16,8 @@ mod common;
 use std::net::SocketAddr;
 
 use common::{
-    GREEN_OF_B, PASSWORD, RED_OF_A, Reply, UNKNOWN, WEB_COUNTRY, WEB_OPERATION, http, http_with,
-    web_fixture,
+    GREEN_OF_B, PASSWORD, RED_OF_A, Reply, UNKNOWN, WEB_COUNTRY, WEB_OPERATION, head_only, http,
+    http_with, web_fixture,
 };
 
 /// `name=value` of every `Set-Cookie` for `name`, with its attributes.
@@ -1010,5 +1010,27 @@ fn reports_download_as_pdf_in_a_pdf_build() {
         bob.get(&format!("/ui/operation/{WEB_OPERATION}/report.pdf"))
             .status,
         404
+    );
+}
+
+/// The submission form's upload is not read for a browser that is not
+/// signed in: it is sent to the sign-in page with the body still unsent;
+/// a signed-in one is waited for.
+#[test]
+fn uploads_are_not_read_before_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, _state) = web_fixture(dir.path());
+    let form = ("Content-Type", "multipart/form-data; boundary=x");
+    assert_eq!(head_only(addr, "/ui/submit", &[form], 512 << 10), Some(303));
+    let stale = ("Cookie", "pelita_session=not-a-session");
+    assert_eq!(
+        head_only(addr, "/ui/submit", &[form, stale], 512 << 10),
+        Some(303)
+    );
+    let ana = sign_in(addr, "ana");
+    let cookie = ("Cookie", ana.cookie.as_str());
+    assert_eq!(
+        head_only(addr, "/ui/submit", &[form, cookie], 512 << 10),
+        None
     );
 }

@@ -905,6 +905,10 @@ fn location(l: &pelita_model::Location) -> String {
 
 async fn submit(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
     let headers = req.headers().clone();
+    // The session first, then the form: a request that is not signed in is
+    // sent to the sign-in page before its upload is read. (The CSRF token
+    // is a field of the form, so it is checked after reading, below.)
+    with_session(state.clone(), headers.clone(), None, |_, _, _| Ok(())).await?;
     let mut form = axum::extract::Multipart::from_request(req, &())
         .await
         .map_err(|e| ApiError::BadRequest(format!("the form: {}", e.body_text())))?;

@@ -132,6 +132,39 @@ pub fn http_with(
     }
 }
 
+/// Sends only the head of a request that announces a body of
+/// `content_length` bytes, never the body, and returns the status of the
+/// answer if one comes within 5 s: a server that checks the caller before
+/// reading the body answers; one that waits for the body does not.
+pub fn head_only(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_length: usize,
+) -> Option<u16> {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: pelita.test\r\nContent-Length: {content_length}\r\n"
+    );
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    text.split(' ').nth(1).and_then(|c| c.parse().ok())
+}
+
 /// Serves `store` on a free loopback port in a background thread.
 pub fn serve(store: SqliteStore, dir: &std::path::Path, max_body: usize, rate: f64) -> SocketAddr {
     serve_with(store, config(dir, max_body, rate)).0
