@@ -23,7 +23,10 @@
 //! - `inbox`, writable, not readable: `POST` an envelope of STIX objects,
 //!   stored as a STIX submission of the caller's organisation through
 //!   the same code as `POST /api/v1/submissions?format=stix`
-//!   (`routes::submit_package`, then [`pelita_store::store_submission`]).
+//!   (`routes::submit_package`, then [`pelita_store::store_submission`]),
+//!   with the same options in the query: `tlp` (for objects without a
+//!   marking), `share_with` (organisations that receive AMBER and above),
+//!   `operation` (the operation the envelope belongs to).
 //!
 //! # Objects, versions, dates
 //!
@@ -60,7 +63,7 @@
 //! inbox); adding objects and status resources need `submit`. Every
 //! answer is written to the audit log.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -90,6 +93,11 @@ pub const API_ROOT: &str = "/taxii2/api/";
 pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 /// Most objects in one page.
 pub const PAGE_MAX: usize = 1_000;
+/// The query parameters of `POST …/inbox/objects/`: the marking of objects
+/// that carry none, the organisations that receive AMBER and above, and
+/// the operation the envelope belongs to (as for `POST /api/v1/submissions`).
+const INBOX_OPTIONS: [&str; 3] = ["tlp", "share_with", "operation"];
+
 /// Most objects in one envelope added to the inbox.
 pub const ENVELOPE_MAX_OBJECTS: usize = 10_000;
 /// The id of the writable collection.
@@ -906,14 +914,17 @@ async fn add_objects(
     let body = read_body(req).await?;
     let Query(q) =
         q.map_err(|e| ApiError::BadRequest(format!("the query string: {}", e.body_text())))?;
-    let tlp = q
-        .iter()
-        .find(|(k, _)| k == "tlp")
-        .map(|(_, t)| {
-            t.parse::<Tlp>()
-                .map_err(|e| ApiError::BadRequest(format!("tlp: {e}")))
-        })
-        .transpose()?;
+    // The API's submission options that apply to an envelope (its format
+    // is STIX, its name the inbox's); other parameters are ignored.
+    let options: HashMap<String, String> = q
+        .into_iter()
+        .filter(|(k, _)| INBOX_OPTIONS.contains(&k.as_str()))
+        .chain([("name".to_owned(), "taxii-inbox.json".to_owned())])
+        .collect();
+    let params = crate::routes::SubmitParams {
+        format: FormatChoice::parse_untrusted("stix").map_err(internal)?,
+        ..crate::routes::SubmitParams::from_query(&options)?
+    };
     let archive = state.archive.clone();
     let v = with_writer(state, headers, Scope::Submit, move |w| {
         // Read after the token is checked: an unauthenticated caller learns nothing.
@@ -925,13 +936,6 @@ async fn add_objects(
             "objects": objects,
         });
         let bytes = serde_json::to_vec(&bundle).map_err(internal)?;
-        let params = crate::routes::SubmitParams {
-            format: FormatChoice::parse_untrusted("stix").map_err(internal)?,
-            tlp,
-            name: "taxii-inbox.json".into(),
-            recipients: Vec::new(),
-            operation: None,
-        };
         let (report, _) =
             crate::routes::submit_package(w, &archive, &bytes, params, "taxii.submit")?;
         let report = serde_json::to_value(&report).map_err(internal)?;

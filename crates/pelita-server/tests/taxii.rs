@@ -710,6 +710,64 @@ fn the_inbox_stores_envelopes_under_the_sharing_policy() {
         .into()
     );
 
+    // The API's sharing options in the query: AMBER named for firm-b, and
+    // AMBER in operation alpha (cert-a and firm-b), never for firm-c.
+    let one = |n: u8| {
+        let ip = format!("198.51.100.{n}");
+        let envelope = json!({"objects": [{
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--a6a6e4a2-6b5c-4b2c-8d2b-1f6f3b1d0e{n:02x}"),
+            "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+            "pattern": format!("[ipv4-addr:value = '{ip}']"), "pattern_type": "stix",
+            "valid_from": "2024-01-01T00:00:00Z"}]});
+        (
+            serde_json::to_vec(&envelope).unwrap(),
+            format!("[ipv4-addr:value = '{ip}']"),
+        )
+    };
+    let c = &tokens[2];
+    let (shared, shared_pattern) = one(201);
+    let r = post(
+        addr,
+        &format!("{inbox}?tlp=amber&share_with=firm-b"),
+        a,
+        &shared,
+    );
+    taxii_answer(&r, 202);
+    let (in_op, op_pattern) = one(202);
+    let r = post(
+        addr,
+        &format!("{inbox}?tlp=amber&operation=alpha"),
+        a,
+        &in_op,
+    );
+    taxii_answer(&r, 202);
+    let theirs = all_object_ids(addr, b);
+    assert!(
+        theirs.contains(&("tlp-amber".into(), shared_pattern.clone())),
+        "{theirs:?}"
+    );
+    assert!(
+        theirs.contains(&("op-alpha".into(), op_pattern.clone())),
+        "{theirs:?}"
+    );
+    let outsider = all_object_ids(addr, c);
+    assert!(
+        !outsider
+            .iter()
+            .any(|(_, p)| *p == shared_pattern || *p == op_pattern),
+        "{outsider:?}"
+    );
+    let r = post(
+        addr,
+        &format!("{inbox}?operation=no-such-op"),
+        a,
+        &one(203).0,
+    );
+    taxii_answer(&r, 400);
+    let r = post(addr, &format!("{inbox}?tlp=purple"), a, &one(204).0);
+    taxii_answer(&r, 400);
+
     // A bad object is a failure with its id and message; the rest go in.
     let bad = json!({"objects": [
         {"type": "indicator", "spec_version": "2.1", "id": "indicator--a6a6e4a2-6b5c-4b2c-8d2b-1f6f3b1d0f01",
