@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::io;
 
 use pelita_model::{IndicatorKind, Tlp};
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::{
     Action, CountryLine, CountryReport, Index, IndicatorRow, MAX_TABLE_ROWS, OperationReport,
@@ -910,7 +911,7 @@ struct Shallow {
     /// Nesting of the container being written (1 inside the outermost).
     depth: usize,
     max: usize,
-    pretty: serde_json::ser::PrettyFormatter<'static>,
+    pretty: PrettyFormatter<'static>,
 }
 
 impl Shallow {
@@ -918,7 +919,7 @@ impl Shallow {
         Shallow {
             depth: 0,
             max,
-            pretty: serde_json::ser::PrettyFormatter::with_indent(indent),
+            pretty: PrettyFormatter::with_indent(indent),
         }
     }
 
@@ -926,26 +927,57 @@ impl Shallow {
     fn indents(&self) -> bool {
         self.depth <= self.max
     }
-}
 
-impl serde_json::ser::Formatter for Shallow {
-    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
+    /// One step of the output: the pretty printer's `step` in an indented
+    /// container, else `compact` (written after the first item when
+    /// `first` is `Some(false)`, always when it is `None`).
+    fn step<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        step: impl FnOnce(&mut PrettyFormatter<'static>, &mut W) -> io::Result<()>,
+        compact: &[u8],
+        first: Option<bool>,
+    ) -> io::Result<()> {
         if self.indents() {
-            self.pretty.begin_array(w)
+            step(&mut self.pretty, w)
+        } else if first == Some(true) {
+            Ok(())
         } else {
-            w.write_all(b"[")
+            w.write_all(compact)
         }
     }
 
-    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        let out = if self.indents() {
-            self.pretty.end_array(w)
-        } else {
-            w.write_all(b"]")
-        };
+    /// Enters a container, then writes its opening.
+    fn open<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        step: impl FnOnce(&mut PrettyFormatter<'static>, &mut W) -> io::Result<()>,
+        compact: &[u8],
+    ) -> io::Result<()> {
+        self.depth += 1;
+        self.step(w, step, compact, None)
+    }
+
+    /// Writes a container's closing, then leaves it.
+    fn close<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        step: impl FnOnce(&mut PrettyFormatter<'static>, &mut W) -> io::Result<()>,
+        compact: &[u8],
+    ) -> io::Result<()> {
+        let out = self.step(w, step, compact, None);
         self.depth = self.depth.saturating_sub(1);
         out
+    }
+}
+
+impl Formatter for Shallow {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, |p, w| p.begin_array(w), b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, |p, w| p.end_array(w), b"]")
     }
 
     fn begin_array_value<W: ?Sized + io::Write>(
@@ -953,40 +985,19 @@ impl serde_json::ser::Formatter for Shallow {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if self.indents() {
-            self.pretty.begin_array_value(w, first)
-        } else if first {
-            Ok(())
-        } else {
-            w.write_all(b",")
-        }
+        self.step(w, |p, w| p.begin_array_value(w, first), b",", Some(first))
     }
 
     fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        if self.indents() {
-            self.pretty.end_array_value(w)
-        } else {
-            Ok(())
-        }
+        self.step(w, |p, w| p.end_array_value(w), b"", None)
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        if self.indents() {
-            self.pretty.begin_object(w)
-        } else {
-            w.write_all(b"{")
-        }
+        self.open(w, |p, w| p.begin_object(w), b"{")
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        let out = if self.indents() {
-            self.pretty.end_object(w)
-        } else {
-            w.write_all(b"}")
-        };
-        self.depth = self.depth.saturating_sub(1);
-        out
+        self.close(w, |p, w| p.end_object(w), b"}")
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -994,29 +1005,15 @@ impl serde_json::ser::Formatter for Shallow {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if self.indents() {
-            self.pretty.begin_object_key(w, first)
-        } else if first {
-            Ok(())
-        } else {
-            w.write_all(b",")
-        }
+        self.step(w, |p, w| p.begin_object_key(w, first), b",", Some(first))
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        if self.indents() {
-            self.pretty.begin_object_value(w)
-        } else {
-            w.write_all(b":")
-        }
+        self.step(w, |p, w| p.begin_object_value(w), b":", None)
     }
 
     fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        if self.indents() {
-            self.pretty.end_object_value(w)
-        } else {
-            Ok(())
-        }
+        self.step(w, |p, w| p.end_object_value(w), b"", None)
     }
 }
 
