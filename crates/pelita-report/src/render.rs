@@ -1145,16 +1145,13 @@ pub fn uuid_from(namespace: &str, name: &str) -> String {
     if let Some(x) = b.get_mut(8) {
         *x = (*x & 0x3f) | 0x80;
     }
-    // Hex digits straight into the 36 bytes of the text form (one
-    // allocation: this runs once per indicator of every STIX appendix).
-    let digit = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
+    // The 32 hex digits with the four dashes of the text form.
     let mut out = String::with_capacity(36);
-    for (n, byte) in b.iter().enumerate() {
-        if matches!(n, 4 | 6 | 8 | 10) {
+    for (n, c) in pelita_model::hash::to_hex(&b).chars().enumerate() {
+        if matches!(n, 8 | 12 | 16 | 20) {
             out.push('-');
         }
-        out.push(digit(byte >> 4));
-        out.push(digit(byte & 0x0f));
+        out.push(c);
     }
     out
 }
@@ -1334,9 +1331,7 @@ pub fn write_stix<W: io::Write>(r: &CountryReport, mut w: W) -> Result<(), Repor
         stix_object(&mut w, &mut first, &tlp_marking_definition(*t))?;
     }
     for i in r.indicators() {
-        let mut id = String::with_capacity(47);
-        id.push_str("indicator--");
-        id.push_str(&uuid_from(&ns, &i.key));
+        let id = ["indicator--", &uuid_from(&ns, &i.key)].concat();
         let Some(o) = stix_indicator(i, id, &identity, &created, &created, r.synthetic) else {
             continue;
         };

@@ -440,13 +440,7 @@ async fn submit(
 ) -> Result<Response, ApiError> {
     let headers = req.headers().clone();
     // The caller first, then the body (see `check_caller`).
-    as_caller(
-        state.clone(),
-        headers.clone(),
-        [Scope::Submit],
-        |_, _, _| Ok(()),
-    )
-    .await?;
+    check_caller(&state, &headers, Scope::Submit).await?;
     let multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

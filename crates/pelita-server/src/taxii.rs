@@ -911,7 +911,6 @@ async fn add_objects(
     // The token before the body: nothing is received for a caller who may
     // not submit.
     check_caller(&state, &headers, Scope::Submit).await?;
-    let body = read_body(req).await?;
     let Query(q) =
         q.map_err(|e| ApiError::BadRequest(format!("the query string: {}", e.body_text())))?;
     // The API's submission options that apply to an envelope (its format
@@ -925,6 +924,8 @@ async fn add_objects(
         format: FormatChoice::parse_untrusted("stix").map_err(internal)?,
         ..crate::routes::SubmitParams::from_query(&options)?
     };
+    // Only a valid request's body is read.
+    let body = read_body(req).await?;
     let archive = state.archive.clone();
     let v = with_writer(state, headers, Scope::Submit, move |w| {
         // Read after the token is checked: an unauthenticated caller learns nothing.

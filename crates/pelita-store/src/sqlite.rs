@@ -1273,13 +1273,9 @@ impl<'q> Bulk<'q> {
                 let kind: IndicatorKind = kind_s
                     .parse()
                     .map_err(|_| StoreError::Corrupt(format!("unknown kind {kind_s:?}")))?;
-                let mut key = String::with_capacity(kind_s.len() + 1 + value.len());
-                key.push_str(&kind_s);
-                key.push(':');
-                key.push_str(&value);
                 let next = Group {
                     id,
-                    key,
+                    key: [kind_s.as_str(), ":", value.as_str()].concat(),
                     kind,
                     flags: r.get(3)?,
                     enrichment: r.get(4)?,
