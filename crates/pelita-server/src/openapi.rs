@@ -286,7 +286,8 @@ fn operations() -> Vec<(HttpMethod, &'static str, Operation)> {
                 .parameter(query_param(
                     "operation",
                     "The name of a joint operation to file the sightings under (its members \
-                     may then see AMBER sightings).",
+                     may then see AMBER sightings). Only a member organisation may file under \
+                     an operation; any other name is refused as unknown (400).",
                     string(),
                 ))
                 .parameter(query_param(

@@ -12,7 +12,7 @@ use axum::routing::{delete, get, post, put};
 use pelita_auth::Scope;
 use pelita_ingest::{FormatChoice, IngestOptions, NoProgress};
 use pelita_model::Tlp;
-use pelita_store::{Destination, Store as _, store_submission};
+use pelita_store::{Destination, store_submission};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -527,18 +527,14 @@ pub(crate) fn submit_package(
         tlp: params.tlp,
         ..IngestOptions::default()
     };
+    // Refused before anything is archived.
+    let operation = match &params.operation {
+        Some(n) => Some(view.operation_to_file_under(n)?),
+        None => None,
+    };
     let sub = pelita_ingest::submit_reader(archive, &params.name, body, &options.limits)
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let store = view.store();
-    let operation = match &params.operation {
-        Some(n) => Some(
-            store
-                .operation(n)?
-                .ok_or_else(|| ApiError::BadRequest(format!("no operation named {n:?}")))?
-                .id,
-        ),
-        None => None,
-    };
     let (report, stored) = store_submission(
         store,
         archive,

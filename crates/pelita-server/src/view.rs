@@ -318,6 +318,26 @@ impl<'a> WriterView<'a> {
         self.store
     }
 
+    /// The operation named `name`, to file the caller's submission under,
+    /// if the caller's organisation takes part in it. An operation the
+    /// caller is not part of is refused exactly like one that does not
+    /// exist: filing under it would share the sightings with its members
+    /// (AMBER within an operation) and put the caller's data in their
+    /// report, and the answer must not tell an outsider that it exists.
+    /// Breaking the glass is for reading and does not open this.
+    pub fn operation_to_file_under(
+        &mut self,
+        name: &str,
+    ) -> Result<pelita_store::OperationId, ApiError> {
+        let op = self.store.operation(name)?;
+        match op {
+            Some(op) if op.spec.organisations.contains(&self.caller.grant.org) => Ok(op.id),
+            _ => Err(ApiError::BadRequest(format!(
+                "no operation {name:?} of yours to file under"
+            ))),
+        }
+    }
+
     /// The caller as the administration functions record it.
     pub fn actor(&self) -> Result<pelita_store::admin::Actor, ApiError> {
         self.caller

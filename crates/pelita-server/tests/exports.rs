@@ -315,3 +315,53 @@ fn an_operation_report_is_for_its_members_only() {
     assert_eq!((hidden.status, absent.status), (404, 404));
     assert_eq!(hidden.body["error"]["code"], absent.body["error"]["code"]);
 }
+
+#[test]
+fn only_members_file_submissions_under_an_operation() {
+    let (_dir, addr, [a, _b, c]) = setup();
+    // firm-c is not in op-x: filing under it would share its AMBER with
+    // op-x's members and put its data in their report.
+    let outsider = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=amber&operation=op-x",
+        Some(&c),
+        b"198.18.0.9\n",
+    );
+    let absent = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=amber&operation=op-y",
+        Some(&c),
+        b"198.18.0.9\n",
+    );
+    assert_eq!(
+        (outsider.status, absent.status),
+        (400, 400),
+        "{}",
+        outsider.text
+    );
+    // The same answer as for an operation that does not exist, name aside.
+    assert_eq!(outsider.body["error"]["code"], absent.body["error"]["code"]);
+    assert_eq!(
+        outsider.body["error"]["message"]
+            .as_str()
+            .map(|m| m.replace("op-x", "op-y")),
+        absent.body["error"]["message"].as_str().map(str::to_owned),
+    );
+    // Nothing was archived or stored for the refused submission.
+    let r = http(addr, "GET", "/api/v1/reports/operation/op-x", Some(&a), b"");
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["submissions"], 0, "{}", r.text);
+    let r = http(addr, "POST", "/api/v1/search", Some(&c), b"198.18.0.9");
+    assert_eq!(r.body["found"], 0, "{}", r.text);
+    // A member may.
+    let member = http(
+        addr,
+        "POST",
+        "/api/v1/submissions?format=list&tlp=amber&operation=op-x",
+        Some(&a),
+        b"198.18.0.9\n",
+    );
+    assert_eq!(member.status, 202, "{}", member.text);
+}
