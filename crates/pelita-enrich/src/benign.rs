@@ -289,16 +289,31 @@ struct List {
     families: u8,
     entries: Vec<String>,
     /// Exact entries (string, and hostname without a leading dot), lower case → entry index.
-    exact: std::collections::HashMap<String, u32>,
+    exact: Table,
     /// Hostname entries with a leading dot, without it, lower case → entry index.
-    suffix: std::collections::HashMap<String, u32>,
+    suffix: Table,
     v4: Cidrs<u32>,
     v6: Cidrs<u128>,
     substrings: Option<AhoCorasick>,
     regexes: Vec<(Regex, u32)>,
 }
 
-/// A value to try against the lists, and the family it counts as.
+/// Lower-case entry → its index. The keys come from the lists, never from
+/// the input, so a fast seeded hasher (foldhash) is safe here; it matters,
+/// since every indicator probes every list.
+type Table = std::collections::HashMap<String, u32, foldhash::fast::RandomState>;
+
+/// Lower case, borrowed when it already is (canonical values mostly are).
+fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        s
+    }
+}
+
+/// A value to try against the lists, and the family it counts as. Text
+/// is lower case (made so once per indicator, not once per list).
 enum Probe<'a> {
     Ip(u128, u128, bool),
     Text(Cow<'a, str>, Family),
@@ -486,14 +501,13 @@ impl List {
                 }
                 match self.kind {
                     ListType::Cidr => None,
-                    ListType::String => self.exact.get(&s.to_ascii_lowercase()).copied(),
+                    ListType::String => self.exact.get(s.as_ref()).copied(),
                     ListType::Hostname => {
                         if *family != Family::Host {
                             return None;
                         }
-                        let s = s.to_ascii_lowercase();
-                        self.exact.get(&s).copied().or_else(|| {
-                            std::iter::successors(Some(s.as_str()), |x| {
+                        self.exact.get(s.as_ref()).copied().or_else(|| {
+                            std::iter::successors(Some(s.as_ref()), |x| {
                                 x.split_once('.').map(|(_, r)| r)
                             })
                             .find_map(|x| self.suffix.get(x).copied())
@@ -572,6 +586,11 @@ fn probes(indicator: &Indicator) -> Vec<Probe<'_>> {
         | Indicator::Ethereum(_)
         | Indicator::Monero(_)
         | Indicator::Onion(_) => {}
+    }
+    for p in &mut out {
+        if let Probe::Text(text, _) = p {
+            *text = lower(std::mem::take(text));
+        }
     }
     out
 }
