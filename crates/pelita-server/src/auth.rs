@@ -33,6 +33,13 @@ impl Caller {
         self.org_id
     }
 
+    /// Whether the caller's organisation is a member of `op` (never the
+    /// anonymous reader): the one membership rule for reading an
+    /// operation and for filing under it.
+    pub fn is_member_of(&self, op: &pelita_store::Operation) -> bool {
+        self.org_id.is_some() && op.spec.organisations.contains(&self.grant.org)
+    }
+
     /// Whether this request reads past the sharing policy (break glass).
     pub fn broke_glass(&self) -> bool {
         self.broke_glass

@@ -98,9 +98,7 @@ impl<'a> ReaderView<'a> {
     /// Whether the caller takes part in `op` (a member organisation, never
     /// the anonymous reader), or reads past the policy (break glass).
     fn takes_part(&self, op: &pelita_store::Operation) -> bool {
-        self.caller.broke_glass
-            || (self.caller.org_id.is_some()
-                && op.spec.organisations.contains(&self.caller.grant.org))
+        self.caller.broke_glass || self.caller.is_member_of(op)
     }
 
     /// An operation's report as the caller may see it, if the caller
@@ -326,12 +324,11 @@ impl<'a> WriterView<'a> {
     /// report, and the answer must not tell an outsider that it exists.
     /// Breaking the glass is for reading and does not open this.
     pub fn operation_to_file_under(
-        &mut self,
+        &self,
         name: &str,
     ) -> Result<pelita_store::OperationId, ApiError> {
-        let op = self.store.operation(name)?;
-        match op {
-            Some(op) if op.spec.organisations.contains(&self.caller.grant.org) => Ok(op.id),
+        match self.store.operation(name)? {
+            Some(op) if self.caller.is_member_of(&op) => Ok(op.id),
             _ => Err(ApiError::BadRequest(format!(
                 "no operation {name:?} of yours to file under"
             ))),
