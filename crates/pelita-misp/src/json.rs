@@ -390,23 +390,63 @@ pub(crate) fn too_deep(input: &[u8], max: usize) -> Option<(u64, u64, u64)> {
     DepthScan::new(max).feed(input)
 }
 
+/// The first byte of `bytes` that is one of `set`, looked for eight bytes at
+/// a time in a `u64` (SWAR: "SIMD within a register", no `unsafe`, no
+/// target features). The runs it skips in MISP documents are short
+/// (indentation, a key, `"0"`), where `memchr`'s set-up costs more than the
+/// search.
+///
+/// For each byte `c` of the set, `v = word ^ splat(c)` has a zero byte
+/// exactly where the word holds `c`; `(v - 0x01…) & !v & 0x80…` sets the
+/// high bit of the lowest such byte (bytes above it may be flagged
+/// falsely, by the borrow, but never the ones below), so the lowest flag
+/// is the first match.
+pub(crate) fn find_any<const N: usize>(bytes: &[u8], set: [u8; N]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0usize;
+    for word in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word);
+        let mut flags = 0u64;
+        for c in set {
+            let v = x ^ (LO * u64::from(c));
+            flags |= v.wrapping_sub(LO) & !v & HI;
+        }
+        if flags != 0 {
+            return Some(at + (flags.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|b| set.contains(b))
+        .map(|i| at + i)
+}
+
 /// The first quote, backslash or newline in `bytes`: where a string's
 /// plain contents stop. Most strings in MISP documents are short (keys,
-/// `"0"`, a category), so the first bytes are looked at one by one and only
-/// a longer string goes to `memchr`, whose setup costs more than a short
-/// loop.
+/// `"0"`, a category, a UUID), so the first bytes are searched a word at a
+/// time ([`find_any`]) and only a longer string goes to `memchr`, whose
+/// set-up costs more than that.
 pub(crate) fn string_stop(bytes: &[u8]) -> Option<usize> {
-    const SHORT: usize = 24;
+    const SHORT: usize = 40;
     let head = bytes.get(..SHORT).unwrap_or(bytes);
-    if let Some(i) = head
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b == b'\n')
-    {
+    if let Some(i) = find_any(head, [b'"', b'\\', b'\n']) {
         return Some(i);
     }
     let tail = bytes.get(head.len()..)?;
     memchr::memchr3(b'"', b'\\', b'\n', tail).map(|i| i + head.len())
 }
+
+/// Outside strings, the bytes that change the depth scan's state: a quote,
+/// a bracket or brace, a newline. Everything else between them
+/// (whitespace, `:`, `,`, numbers, literals) is skipped a word at a time.
+const STRUCTURAL: [u8; 6] = [b'"', b'{', b'[', b'}', b']', b'\n'];
 
 /// The depth scan of [`too_deep`], resumable across chunks of a stream.
 pub(crate) struct DepthScan {
@@ -476,46 +516,74 @@ impl DepthScan {
         }
         // Where the current line starts in this chunk, once a newline was seen.
         let mut line_start: Option<usize> = None;
+        // The state lives in locals while the chunk is scanned (registers,
+        // not stores through `self` at every byte) and goes back at the end.
+        let mut in_string = self.in_string;
+        let mut depth = self.depth;
+        let mut line = self.line;
         let mut i = 0usize;
-        while let Some(&b) = chunk.get(i) {
-            if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                } else {
-                    let rest = chunk.get(i..).unwrap_or_default();
-                    let Some(j) = string_stop(rest) else {
-                        break;
-                    };
-                    i += j;
-                    match chunk.get(i) {
-                        Some(b'"') => self.in_string = false,
-                        Some(b'\\') => self.escaped = true,
-                        _ => {}
+        if self.escaped && !chunk.is_empty() {
+            // The previous chunk ended on a backslash: this byte is escaped.
+            self.escaped = false;
+            if chunk.first() == Some(&b'\n') {
+                line += 1;
+                line_start = Some(1);
+            }
+            i = 1;
+        }
+        while let Some(rest) = chunk.get(i..) {
+            if in_string {
+                let Some(j) = string_stop(rest) else {
+                    break;
+                };
+                i += j;
+                match chunk.get(i) {
+                    Some(b'"') => in_string = false,
+                    Some(b'\\') => match chunk.get(i + 1) {
+                        // Cut by the chunk's end: the next chunk's first byte.
+                        None => {
+                            self.escaped = true;
+                            break;
+                        }
+                        Some(b'\n') => {
+                            line += 1;
+                            line_start = Some(i + 2);
+                            i += 1;
+                        }
+                        Some(_) => i += 1,
+                    },
+                    _ => {
+                        line += 1;
+                        line_start = Some(i + 1);
                     }
-                }
-                if chunk.get(i) == Some(&b'\n') {
-                    self.line += 1;
-                    line_start = Some(i + 1);
                 }
                 i += 1;
                 continue;
             }
-            match b {
-                b'"' => self.in_string = true,
-                b'{' | b'[' => {
-                    self.depth += 1;
+            // Outside a string, nothing before the next structural byte
+            // can change the state.
+            let Some(j) = find_any(rest, STRUCTURAL) else {
+                break;
+            };
+            i += j;
+            match chunk.get(i) {
+                Some(b'"') => in_string = true,
+                Some(b'{' | b'[') => {
+                    depth += 1;
                     self.open.push(self.offset + i as u64);
-                    if self.depth > self.max {
+                    if depth > self.max {
                         let upto = chunk.get(..=i).unwrap_or_default();
                         let column = match line_start {
                             Some(s) => chars(upto.get(s..).unwrap_or_default()),
                             None => self.column + chars(upto),
                         };
-                        return Some((self.offset + i as u64, self.line, column));
+                        self.depth = depth;
+                        self.line = line;
+                        return Some((self.offset + i as u64, line, column));
                     }
                 }
-                b'}' | b']' => {
-                    self.depth = self.depth.saturating_sub(1);
+                Some(b'}' | b']') => {
+                    depth = depth.saturating_sub(1);
                     let end = self.offset + i as u64 + 1;
                     if let Some(start) = self.open.pop()
                         && end - start >= Span::MIN
@@ -523,20 +591,22 @@ impl DepthScan {
                         self.spans.push(Span {
                             start,
                             end,
-                            line: self.line,
+                            line,
                             line_start: line_start
                                 .map_or(self.line_start, |s| self.offset + s as u64),
                         });
                     }
                 }
-                b'\n' => {
-                    self.line += 1;
+                _ => {
+                    line += 1;
                     line_start = Some(i + 1);
                 }
-                _ => {}
             }
             i += 1;
         }
+        self.in_string = in_string;
+        self.depth = depth;
+        self.line = line;
         self.column = match line_start {
             Some(s) => chars(chunk.get(s..).unwrap_or_default()),
             None => self.column + chars(chunk),
@@ -602,9 +672,25 @@ mod tests {
         assert_eq!(scan.feed(b"[["), Some((22, 1, 23)));
     }
 
+    proptest::proptest! {
+        /// The word-at-a-time search finds what a byte-at-a-time one does.
+        #[test]
+        fn find_any_is_a_plain_search(bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'"', b'\\', b'\n', b'{', b']', 0x80, 0xff, 0x00, 0x01]),
+            0..40,
+        )) {
+            let set = [b'"', b'\\', b'\n'];
+            proptest::prop_assert_eq!(find_any(&bytes, set), bytes.iter().position(|b| set.contains(b)));
+            proptest::prop_assert_eq!(
+                find_any(&bytes, STRUCTURAL),
+                bytes.iter().position(|b| STRUCTURAL.contains(b))
+            );
+        }
+    }
+
     #[test]
     fn string_stop_finds_the_first_stop_in_the_short_head_and_the_long_tail() {
-        for len in [0usize, 1, 23, 24, 25, 100] {
+        for len in [0usize, 1, 7, 8, 9, 39, 40, 41, 100] {
             let mut s = vec![b'a'; len];
             assert_eq!(string_stop(&s), None, "{len}");
             for stop in [b'"', b'\\', b'\n'] {
@@ -628,6 +714,61 @@ mod tests {
             let mut scan = DepthScan::new(4);
             let got = text.as_bytes().chunks(size).find_map(|c| scan.feed(c));
             assert_eq!(got, whole, "chunks of {size}");
+        }
+    }
+
+    /// The plainest depth scan: one byte at a time, no shortcuts.
+    fn reference_scan(input: &[u8], max: usize) -> Option<(u64, u64, u64)> {
+        let (mut in_string, mut escaped, mut depth) = (false, false, 0usize);
+        let (mut line, mut column) = (1u64, 0u64);
+        for (i, &b) in input.iter().enumerate() {
+            if b & 0xC0 != 0x80 {
+                column += 1;
+            }
+            if in_string {
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+            } else {
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > max {
+                            return Some((i as u64, line, column));
+                        }
+                    }
+                    b'}' | b']' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            if b == b'\n' {
+                line += 1;
+                column = 0;
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes and however they are cut into chunks, the scan
+        /// finds the place the plainest scan finds.
+        #[test]
+        fn depth_scan_agrees_with_a_byte_at_a_time_scan(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"{}[]\"\\\n a:,\xc3\xa9".to_vec()),
+                0..120,
+            ),
+            size in 1usize..20,
+        ) {
+            let want = reference_scan(&bytes, 3);
+            proptest::prop_assert_eq!(too_deep(&bytes, 3), want);
+            let mut scan = DepthScan::new(3);
+            let got = bytes.chunks(size).find_map(|c| scan.feed(c));
+            proptest::prop_assert_eq!(got, want, "chunks of {}", size);
         }
     }
 }

@@ -80,7 +80,13 @@ pub fn parse_digest(
     kind: Option<IndicatorKind>,
 ) -> Result<(IndicatorKind, String), HashError> {
     let s = s.trim();
-    if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
+    // Bytes, not chars: every byte before the first non-hex one is ASCII,
+    // so that byte starts the character reported.
+    if let Some(at) = s.bytes().position(|b| !b.is_ascii_hexdigit()) {
+        let c = s
+            .get(at..)
+            .and_then(|r| r.chars().next())
+            .unwrap_or('\u{FFFD}');
         return Err(HashError::NotHex(c));
     }
     let kind = match kind {

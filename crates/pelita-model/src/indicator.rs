@@ -603,8 +603,13 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     {
         return parse_as(s, K::Ssdeep, options);
     }
-    let lower = s.to_ascii_lowercase();
-    if lower.trim_end_matches('.').ends_with(".onion") {
+    // Case-insensitive tests on `s` itself: no lower-cased copy per value.
+    let bare = s.trim_end_matches('.');
+    let onion = bare.len().checked_sub(".onion".len());
+    if onion
+        .and_then(|at| bare.get(at..))
+        .is_some_and(|t| t.eq_ignore_ascii_case(".onion"))
+    {
         return parse_as(s, K::Onion, options);
     }
     if let Some((head, tail)) = s.split_once('/') {
@@ -636,11 +641,10 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     {
         return parse_ip_like(s);
     }
-    if (lower.starts_with("as")
-        && lower
-            .as_bytes()
+    if (lower_prefix("as")
+        && s.as_bytes()
             .get(2)
-            .copied()
+            .map(u8::to_ascii_lowercase)
             .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'n' | b' ' | b'-')))
         && asn::parse_asn(s, false).is_ok()
     {
@@ -662,7 +666,7 @@ fn infer(s: &str, options: &ParseOptions) -> Result<Canonical, IndicatorError> {
     if lower_prefix("0x") && s.len() == 42 {
         return parse_as(s, K::Ethereum, options);
     }
-    if lower.starts_with("bc1") || lower.starts_with("tb1") || lower.starts_with("bcrt1") {
+    if lower_prefix("bc1") || lower_prefix("tb1") || lower_prefix("bcrt1") {
         return parse_as(s, K::Bitcoin, options);
     }
     if looks_like_phone(s, options.default_region.is_some()) {

@@ -78,18 +78,41 @@ impl Location {
     /// as RFC 6901 requires.
     #[must_use]
     pub fn child(&self, token: impl fmt::Display) -> Self {
-        let mut pointer = self.pointer.clone().unwrap_or_default();
-        pointer.push('/');
-        for c in token.to_string().chars() {
-            match c {
-                '~' => pointer.push_str("~0"),
-                '/' => pointer.push_str("~1"),
-                c => pointer.push(c),
+        use fmt::Write as _;
+
+        /// Writes into the pointer, escaping as it goes: the token is never
+        /// formatted into a string of its own.
+        struct Escaping<'a>(&'a mut String);
+        impl fmt::Write for Escaping<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                if !s.contains(['~', '/']) {
+                    self.0.push_str(s);
+                    return Ok(());
+                }
+                for c in s.chars() {
+                    match c {
+                        '~' => self.0.push_str("~0"),
+                        '/' => self.0.push_str("~1"),
+                        c => self.0.push(c),
+                    }
+                }
+                Ok(())
             }
         }
+
+        let parent = self.pointer.as_deref().unwrap_or_default();
+        let mut pointer = String::with_capacity(parent.len() + 12);
+        pointer.push_str(parent);
+        pointer.push('/');
+        // Writing into a `String` cannot fail; a `Display` that fails leaves
+        // the token as far as it got.
+        let _ = write!(Escaping(&mut pointer), "{token}");
         Location {
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            offset: self.offset,
             pointer: Some(pointer),
-            ..self.clone()
         }
     }
 }

@@ -53,21 +53,27 @@ pub fn refang(input: &str) -> Cow<'_, str> {
 }
 
 /// A cheap test: can any rule apply? Most values in feeds are already fanged.
+///
+/// One pass over the bytes (this runs for every value of every feed): a
+/// non-ASCII byte, a bracket, `\`, a space or a comma, `hxxp`, `hXXp`,
+/// `xp//`, `XP//` or `:///` anywhere, or a defanged scheme at the start.
 fn needs_work(s: &str) -> bool {
-    if !s.is_ascii() {
+    if starts_defanged_scheme(s) {
         return true;
     }
-    s.bytes().any(|b| {
-        matches!(
-            b,
-            b'[' | b']' | b'(' | b')' | b'{' | b'}' | b'\\' | b' ' | b','
-        )
-    }) || starts_defanged_scheme(s)
-        || s.contains("hxxp")
-        || s.contains("hXXp")
-        || s.contains(":///")
-        || s.contains("xp//")
-        || s.contains("XP//")
+    let b = s.as_bytes();
+    let at = |i: usize, pat: &[u8]| b.get(i..i + pat.len()) == Some(pat);
+    b.iter().enumerate().any(|(i, &c)| match c {
+        0x80.. | b'[' | b']' | b'(' | b')' | b'{' | b'}' | b'\\' | b' ' | b',' => true,
+        b'x' | b'X' => {
+            i.checked_sub(2)
+                .is_some_and(|h| at(h, b"hxxp") || at(h, b"hXXp"))
+                || at(i, b"xp//")
+                || at(i, b"XP//")
+        }
+        b':' => at(i, b":///"),
+        _ => false,
+    })
 }
 
 fn starts_defanged_scheme(s: &str) -> bool {
@@ -82,6 +88,9 @@ fn starts_defanged_scheme(s: &str) -> bool {
 }
 
 fn strip_invisible(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_owned();
+    }
     s.chars()
         .filter(|c| {
             !matches!(
@@ -119,6 +128,15 @@ const CORES: &[(&str, &str)] = &[
 
 /// Rule 3: bracketed tokens.
 fn scan_tokens(s: &str) -> String {
+    // Every token needs a bracket or `\\` on one side (see `match_token`).
+    if !s.contains(|c: char| BRACKETS.contains(&c) || c == '\\') {
+        return s.to_owned();
+    }
+    scan_all_tokens(s)
+}
+
+/// Rule 3 at every position.
+fn scan_all_tokens(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
@@ -161,13 +179,18 @@ fn match_token(chars: &[char], start: usize) -> Option<(usize, &'static str)> {
     {
         i += 1;
     }
-    let left: Vec<char> = chars.get(left_start..i)?.to_vec();
+    let left = chars.get(left_start..i)?;
     skip_spaces(&mut i);
     let core_start = i;
     let (core_len, meaning) = CORES.iter().find_map(|(core, meaning)| {
-        let n = core.chars().count();
-        let candidate: String = chars.get(core_start..core_start + n)?.iter().collect();
-        if !candidate.eq_ignore_ascii_case(core) {
+        // Cores are ASCII: one char per byte.
+        let n = core.len();
+        let candidate = chars.get(core_start..core_start + n)?;
+        if !candidate
+            .iter()
+            .zip(core.bytes())
+            .all(|(c, b)| c.eq_ignore_ascii_case(&char::from(b)))
+        {
             return None;
         }
         // A word core must end at a non-letter.
@@ -433,5 +456,48 @@ mod tests {
             "http://example.com/path(1).html",
         );
         assert!(matches!(refang("example.com"), Cow::Borrowed(_)));
+    }
+
+    /// The multi-pass test `needs_work` replaced, kept as the oracle.
+    fn needs_work_reference(s: &str) -> bool {
+        if !s.is_ascii() {
+            return true;
+        }
+        s.bytes().any(|b| {
+            matches!(
+                b,
+                b'[' | b']' | b'(' | b')' | b'{' | b'}' | b'\\' | b' ' | b','
+            )
+        }) || starts_defanged_scheme(s)
+            || s.contains("hxxp")
+            || s.contains("hXXp")
+            || s.contains(":///")
+            || s.contains("xp//")
+            || s.contains("XP//")
+    }
+
+    proptest::proptest! {
+        /// The one-pass test says "maybe" exactly where the rules it
+        /// replaced did, on strings built from the characters they look at.
+        #[test]
+        fn one_pass_test_agrees_with_the_rules(s in "[hHxXpP:/.a\\[\\]() ,é]{0,12}") {
+            proptest::prop_assert_eq!(needs_work(&s), needs_work_reference(&s), "{:?}", s);
+        }
+
+        /// Rule 3's shortcut is exact: without a bracket or `\\`, the
+        /// scan at every position changes nothing.
+        #[test]
+        fn no_token_without_a_bracket(s in "[hxp:/.,@a-c\\- ]{0,16}") {
+            proptest::prop_assert_eq!(scan_all_tokens(&s), s.clone());
+        }
+    }
+
+    #[test]
+    fn defanged_tokens_with_every_core() {
+        check("a[punto]b", "a.b");
+        check("a[PUNKT]b", "a.b");
+        check("user{arroba}example.com", "user@example.com");
+        check("a[-]b.example", "a-b.example");
+        check("a[/]b", "a/b");
     }
 }
