@@ -128,7 +128,7 @@ const CORES: &[(&str, &str)] = &[
 
 /// Rule 3: bracketed tokens.
 fn scan_tokens(s: &str) -> String {
-    // Every token needs a bracket or `\\` on one side (see `match_token`).
+    // Every token needs a bracket or `\` on one side (see `match_token`).
     if !s.contains(|c: char| BRACKETS.contains(&c) || c == '\\') {
         return s.to_owned();
     }
