@@ -67,4 +67,4 @@ pub use pipeline::{
     submit_path, submit_reader,
 };
 pub use record::{JsonLines, Provenance, Record, RecordSink, RelatedRecord, canonicalise};
-pub use report::{ErrorCount, PartReport, SubmissionReport, Totals};
+pub use report::{ErrorCount, FIRST_LOCATIONS, MAX_LOCATED, PartReport, SubmissionReport, Totals};

@@ -5,8 +5,15 @@ use std::collections::BTreeMap;
 use pelita_model::{IndicatorKind, Problem, Severity};
 use serde::Serialize;
 
-/// How many locations are kept per error code.
+/// How many locations are kept per error code, for the summary.
 pub const FIRST_LOCATIONS: usize = 3;
+
+/// How many errors a report lists with their locations, in the order they
+/// were found (every code together). A partner fixing a package needs
+/// every bad record, not three per kind; past this many the package is
+/// broken as a whole and the rest are counted (`unlisted`), so that a
+/// report stays small enough to store and send whatever the input.
+pub const MAX_LOCATED: usize = 1_000;
 
 /// One archived file of a submission with several parts (a MISP feed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,6 +63,14 @@ pub struct SubmissionReport {
     pub unsupported: BTreeMap<String, u64>,
     /// Errors, by problem code.
     pub errors: BTreeMap<String, ErrorCount>,
+    /// Every error in the order found, with code, message and location, up
+    /// to [`MAX_LOCATED`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub located: Vec<Problem>,
+    /// Errors found after the first [`MAX_LOCATED`]: counted in `errors`,
+    /// not listed in `located`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unlisted: u64,
     /// Warnings (the record was used).
     pub warnings: u64,
 }
@@ -70,7 +85,12 @@ impl SubmissionReport {
                 let e = self.errors.entry(problem.code.clone()).or_default();
                 e.count += 1;
                 if e.first.len() < FIRST_LOCATIONS {
-                    e.first.push(problem);
+                    e.first.push(problem.clone());
+                }
+                if self.located.len() < MAX_LOCATED {
+                    self.located.push(problem);
+                } else {
+                    self.unlisted += 1;
                 }
             }
         }
@@ -85,6 +105,10 @@ impl SubmissionReport {
     pub fn unsupported_count(&self) -> u64 {
         self.unsupported.values().sum()
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Sums over several submissions.

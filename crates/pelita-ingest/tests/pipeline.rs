@@ -169,6 +169,81 @@ fn a_bad_record_is_a_located_error_and_the_rest_goes_through() {
     );
 }
 
+/// Every bad record of a package is listed with its place, in order,
+/// whatever its kind, up to `MAX_LOCATED`; past that they are counted.
+#[test]
+fn every_bad_record_is_listed_with_its_line_up_to_the_cap() {
+    let t = TempDir::new("many-bad");
+    let archive = Archive::open(&t.0.join("data")).unwrap();
+    let bad = pelita_ingest::MAX_LOCATED + 25;
+    let mut text = String::from("example.org\n");
+    for i in 0..bad {
+        // Two kinds of bad value, interleaved.
+        if i % 2 == 0 {
+            text.push_str(&format!("999.{}.1.1\n", i % 200));
+        } else {
+            text.push_str(&format!("192.0.2.{}/99\n", i % 200));
+        }
+    }
+    text.push_str("2001:db8::1\n");
+    let input = t.0.join("many.txt");
+    std::fs::write(&input, &text).unwrap();
+    let mut records: Vec<Record> = Vec::new();
+    let report = ingest_file(&archive, &input, &options(), &mut records, &mut NoProgress).unwrap();
+    assert_eq!(
+        report.records, 2,
+        "the good lines before and after go through"
+    );
+    assert_eq!(report.error_count(), bad as u64);
+    assert_eq!(report.located.len(), pelita_ingest::MAX_LOCATED);
+    assert_eq!(report.unlisted, 25);
+    // In input order: the n-th listed error is on line n + 2.
+    for (n, p) in report.located.iter().enumerate() {
+        assert_eq!(p.location.line, Some(n as u64 + 2), "{p:?}");
+    }
+    // Both kinds of bad value are listed, each with the value it is about.
+    assert!(
+        report
+            .located
+            .iter()
+            .step_by(2)
+            .all(|p| p.message.contains("999."))
+    );
+    assert!(
+        report
+            .located
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .all(|p| p.message.contains("/99"))
+    );
+    for e in report.errors.values() {
+        assert!(e.first.len() <= pelita_ingest::FIRST_LOCATIONS);
+    }
+    // The listed errors are in the report as stored and sent.
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(
+        json["located"].as_array().unwrap().len(),
+        pelita_ingest::MAX_LOCATED
+    );
+    assert_eq!(json["unlisted"], 25);
+}
+
+#[test]
+fn a_clean_report_lists_no_errors() {
+    let t = TempDir::new("clean");
+    let archive = Archive::open(&t.0.join("data")).unwrap();
+    let input = t.0.join("clean.txt");
+    std::fs::write(&input, "example.org\n192.0.2.1\n").unwrap();
+    let mut records: Vec<Record> = Vec::new();
+    let report = ingest_file(&archive, &input, &options(), &mut records, &mut NoProgress).unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    assert!(
+        json.get("located").is_none() && json.get("unlisted").is_none(),
+        "{json}"
+    );
+}
+
 #[test]
 fn utf16_is_a_located_error() {
     let t = TempDir::new("utf16");

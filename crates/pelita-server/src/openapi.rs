@@ -1188,6 +1188,23 @@ fn schemas() -> Vec<(&'static str, RefOr<Schema>)> {
                             .property("first", array_of(object("One located problem."))),
                     )),
             )
+            .property(
+                "located",
+                array_of(object(
+                    "One located problem: `severity`, `code`, `message`, `location`.",
+                ))
+                .description(Some(
+                    "Every error in the order found, with where and why, up to 1,000 \
+                     (absent when there are none).",
+                )),
+            )
+            .property(
+                "unlisted",
+                count().description(Some(
+                    "Errors past the first 1,000: counted in `errors`, not listed \
+                     (absent when none).",
+                )),
+            )
             .property("warnings", count())
             .required("name")
             .required("sha256")

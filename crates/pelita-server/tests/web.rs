@@ -367,7 +367,7 @@ fn a_submission_with_a_bad_record_shows_its_located_error() {
             (
                 "file",
                 Some("partner.txt"),
-                "198.51.100.20\n198.51.100.21\n300.1.2.3\n",
+                "198.51.100.20\n198.51.100.21\n300.1.2.3\n301.1.2.3\n302.1.2.3\n303.1.2.3\n304.1.2.3\n",
             ),
             ("format", None, "list"),
             ("tlp", None, "amber"),
@@ -377,12 +377,16 @@ fn a_submission_with_a_bad_record_shows_its_located_error() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.text.contains("partner.txt"), "{}", r.text);
     assert!(r.text.contains("data-records=\"2\""), "{}", r.text);
-    assert!(r.text.contains("data-errors=\"1\""), "{}", r.text);
-    assert!(
-        r.text.contains("line 3"),
-        "the error is located: {}",
-        r.text
-    );
+    assert!(r.text.contains("data-errors=\"5\""), "{}", r.text);
+    // Every bad line is listed with its place, not only the first few of its kind.
+    for line in 3..=7 {
+        assert!(
+            r.text.contains(&format!("line {line}")),
+            "the error on line {line} is listed: {}",
+            r.text
+        );
+    }
+    assert!(!r.text.contains("data-unlisted"), "{}", r.text);
     assert!(r.text.contains("data-marking=\"TLP:AMBER\""));
     // Pasted text goes the same way; the new value is now cert-a's.
     let r = http_with(

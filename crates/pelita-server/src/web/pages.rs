@@ -846,8 +846,10 @@ struct ReportShown {
     records: u64,
     sightings_added: u64,
     error_count: u64,
-    /// (where, code, message).
+    /// (where, code, message), in input order.
     errors: Vec<(String, String, String)>,
+    /// Errors past the listed ones (counted, not listed).
+    unlisted: u64,
 }
 
 #[derive(Template)]
@@ -969,14 +971,13 @@ async fn submit(State(state): State<AppState>, req: Request) -> Result<Response,
             let mut writer = WriterView::new(&mut store, &session.caller);
             submit_package(&mut writer, &archive, body.as_ref(), params, "submit")?
         };
-        let mut errors = Vec::new();
-        let mut error_count = 0;
-        for (code, count) in &report.errors {
-            error_count += count.count;
-            for p in &count.first {
-                errors.push((location(&p.location), code.clone(), p.message.clone()));
-            }
-        }
+        // Every error in input order (up to the report's cap), each with its place.
+        let errors = report
+            .located
+            .iter()
+            .map(|p| (location(&p.location), p.code.clone(), p.message.clone()))
+            .collect();
+        let error_count = report.error_count();
         Ok(SubmitPage {
             chrome: Chrome::of(session, marking),
             operations,
@@ -988,6 +989,7 @@ async fn submit(State(state): State<AppState>, req: Request) -> Result<Response,
                 sightings_added: stored.sightings_added,
                 error_count,
                 errors,
+                unlisted: report.unlisted,
             }),
         })
     })
