@@ -342,7 +342,7 @@ fn max_depth_drops_the_deep_object_and_keeps_the_rest() {
     let (code, sub, human) = ingest_with_limits("deep.json", &content, &["--max-depth", "8"]);
     assert_eq!(code, 1, "{sub}");
     assert_eq!(sub["records"], 2, "{sub}");
-    let e = &sub["errors"]["limit.json-too-deep"];
+    let e = &sub["errors"]["limit.too-deep"];
     assert_eq!(e["count"], 1, "{sub}");
     let first = &e["first"][0];
     assert_eq!(first["location"]["pointer"], "/objects/1", "{first}");
@@ -355,7 +355,7 @@ fn max_depth_drops_the_deep_object_and_keeps_the_rest() {
         "{first}"
     );
     assert!(
-        human.contains("limit.json-too-deep: 1 (a limit: raise it with --max-depth)"),
+        human.contains("limit.too-deep: 1 (a limit: raise it with --max-depth)"),
         "{human}"
     );
     // Under the default limit the same bundle is read whole.
@@ -373,7 +373,7 @@ fn max_line_skips_the_long_line_and_keeps_the_rest() {
     assert_eq!(code, 1, "{sub}");
     assert_eq!(sub["format"], "list");
     assert_eq!(sub["records"], 2, "{sub}");
-    let e = &sub["errors"]["feed.line-too-long"];
+    let e = &sub["errors"]["limit.line-too-long"];
     assert_eq!(e["count"], 1, "{sub}");
     assert_eq!(e["first"][0]["location"]["line"], 2);
     assert_eq!(e["first"][0]["location"]["offset"], 13);
@@ -399,7 +399,7 @@ fn max_records_stops_reading_and_keeps_what_came_before() {
     let (code, sub, human) = ingest_with_limits("many.txt", list, &["--max-records", "3"]);
     assert_eq!(code, 1, "{sub}");
     assert_eq!(sub["records"], 3, "{sub}");
-    let e = &sub["errors"]["feed.too-many-records"];
+    let e = &sub["errors"]["limit.too-many-records"];
     assert_eq!(e["count"], 1, "{sub}");
     assert_eq!(e["first"][0]["location"]["line"], 4, "{e}");
     assert!(

@@ -154,14 +154,15 @@ pub enum ExtractError {
 }
 
 impl ExtractError {
-    /// The stable problem code (`prose.io`, `prose.line-too-long`…).
+    /// The stable problem code (`prose.io`; a limit's is `limit.*`, as in
+    /// every parser).
     pub fn code(&self) -> &'static str {
         match self {
             ExtractError::Io { .. } => "prose.io",
-            ExtractError::LineTooLong { .. } => "prose.line-too-long",
+            ExtractError::LineTooLong { .. } => "limit.line-too-long",
             ExtractError::InvalidUtf8 { .. } => "prose.invalid-utf8",
-            ExtractError::TooLarge { .. } => "prose.too-large",
-            ExtractError::TooManyRecords { .. } => "prose.too-many-records",
+            ExtractError::TooLarge { .. } => "limit.too-large",
+            ExtractError::TooManyRecords { .. } => "limit.too-many-records",
         }
     }
 }

@@ -323,7 +323,7 @@ fn limits_and_bad_bytes_are_problems() {
         &ctx,
         &mut sink,
     );
-    assert_eq!(sink.problems[0].code, "prose.line-too-long");
+    assert_eq!(sink.problems[0].code, "limit.line-too-long");
     assert_eq!(s.lines, 1);
     let mut sink = Collect::default();
     let bytes = b"x \xff\xfe evil.com\n";
@@ -336,7 +336,7 @@ fn limits_and_bad_bytes_are_problems() {
     assert_eq!(sink.problems[0].code, "prose.invalid-utf8");
     assert_eq!(sink.observations[0].location.offset, Some(5));
     let e = ExtractError::TooLarge { limit: 1 };
-    assert_eq!(e.code(), "prose.too-large");
+    assert_eq!(e.code(), "limit.too-large");
 }
 
 #[test]

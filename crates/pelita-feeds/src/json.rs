@@ -248,7 +248,7 @@ pub(crate) fn each_element<R: BufRead>(
             }
             if s.offset > ctx.limits.max_submission_bytes {
                 out.problem(Problem::error(
-                    "feed.too-large",
+                    "limit.too-large",
                     format!(
                         "the submission is larger than the limit of {} bytes; the rest is not read",
                         ctx.limits.max_submission_bytes
@@ -329,7 +329,7 @@ fn finish(
     }
     if s.overflow {
         out.problem(Problem::error(
-            "json.entry-too-long",
+            "limit.line-too-long",
             format!(
                 "the entry is longer than the limit of {} bytes",
                 ctx.limits.max_line_bytes
@@ -340,7 +340,7 @@ fn finish(
     }
     if s.max_depth_seen + 1 > ctx.limits.max_json_depth {
         out.problem(Problem::error(
-            "json.too-deep",
+            "limit.too-deep",
             format!(
                 "the entry is nested deeper than the limit of {}",
                 ctx.limits.max_json_depth

@@ -128,7 +128,7 @@ impl<'a> Counting<'a> {
         if self.summary.rows >= self.max_records {
             self.stopped = true;
             self.problem(Problem::error(
-                "feed.too-many-records",
+                "limit.too-many-records",
                 format!(
                     "more than {} records; the rest of the submission is not read",
                     self.max_records

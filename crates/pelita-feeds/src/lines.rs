@@ -24,7 +24,7 @@ impl Stop {
                 Problem::error("feed.io", format!("cannot read the input: {e}"), location)
             }
             Stop::TooLarge => Problem::error(
-                "feed.too-large",
+                "limit.too-large",
                 format!(
                     "the submission is larger than the limit of {} bytes; the rest is not read",
                     ctx.limits.max_submission_bytes
@@ -152,7 +152,7 @@ pub(crate) fn line_location(ctx: &ParseContext, info: LineInfo) -> Location {
 /// The problem for a line over the limit.
 pub(crate) fn too_long_problem(ctx: &ParseContext, info: LineInfo) -> Problem {
     Problem::error(
-        "feed.line-too-long",
+        "limit.line-too-long",
         format!(
             "the line is longer than the limit of {} bytes and is skipped",
             ctx.limits.max_line_bytes

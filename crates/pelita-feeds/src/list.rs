@@ -316,7 +316,7 @@ d41d8cd98f00b204e9800998ecf8427e  evil.exe
         let s = parse_list(&input[..], &ctx, &mut sink);
         assert_eq!(s.observations, 2);
         assert_eq!(s.count("feed.not-utf8"), 1);
-        assert_eq!(s.count("feed.line-too-long"), 1);
+        assert_eq!(s.count("limit.line-too-long"), 1);
         assert_eq!(sink.problems[0].location.line, Some(2));
         assert_eq!(sink.problems[0].location.column, Some(4));
         assert_eq!(sink.problems[1].location.line, Some(3));

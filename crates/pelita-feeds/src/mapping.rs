@@ -430,9 +430,9 @@ const MAX_CONTINUATION_LINES: usize = 64;
 /// read), `csv.missing-header`, `csv.missing-column`, `csv.bad-row` (wrong
 /// column count, unterminated quote), `csv.column-count` (warning, flexible
 /// mappings), `csv.bad-date`, `csv.bad-port`, `csv.bad-tlp`,
-/// `feed.missing-value`, `feed.bad-value`, `feed.value-too-long`,
-/// `feed.line-too-long`, `feed.not-utf8`, `feed.too-many-records`,
-/// `feed.too-large`, `feed.io`. Bad dates, ports and markings are warnings
+/// `feed.missing-value`, `feed.bad-value`, `feed.not-utf8`, `feed.io`, and
+/// the limit codes `limit.value-too-long`, `limit.line-too-long`,
+/// `limit.too-many-records`, `limit.too-large`. Bad dates, ports and markings are warnings
 /// that keep the row in lenient mode and errors that drop it in strict mode.
 pub fn parse_csv(
     mapping: &CsvMapping,
@@ -718,7 +718,7 @@ pub(crate) fn emit_value(
 ) {
     if obs.value.len() > ctx.limits.max_value_bytes {
         out.problem(Problem::error(
-            "feed.value-too-long",
+            "limit.value-too-long",
             format!(
                 "the value is {} bytes, over the limit of {}",
                 obs.value.len(),
@@ -1090,6 +1090,6 @@ mod tests {
         let mut sink = Collect::default();
         let s = parse_csv(&m, input.as_bytes(), &ctx, &mut sink);
         assert_eq!(sink.observations.len(), 1);
-        assert_eq!(s.count("feed.too-many-records"), 1);
+        assert_eq!(s.count("limit.too-many-records"), 1);
     }
 }

@@ -338,7 +338,8 @@ fn asndrop_hook(o: &mut Observation) {
 /// Tracker JSON, CSV or plain list, PhishTank JSON or CSV, OpenPhish list or
 /// JSON Lines, Spamhaus text or JSON Lines) are told apart from the first
 /// bytes. Problem codes are those of [`parse_csv`], plus `json.syntax`,
-/// `json.entry-too-long`, `json.too-deep`, `json.trailing-data`.
+/// `json.trailing-data`, and the limit codes `limit.line-too-long` (an entry
+/// longer than the line limit) and `limit.too-deep`.
 pub fn parse_preset(
     preset: Preset,
     mut input: impl BufRead,

@@ -234,8 +234,8 @@ fn limits_are_located_problems() {
         &ctx,
         &mut sink,
     );
-    assert_eq!(s.count("feed.value-too-long"), 1);
-    assert_eq!(s.count("feed.too-many-records"), 1);
+    assert_eq!(s.count("limit.value-too-long"), 1);
+    assert_eq!(s.count("limit.too-many-records"), 1);
     assert_eq!(sink.problems[0].location.line, Some(2));
     assert_eq!(sink.problems[1].location.line, Some(3));
 
@@ -248,7 +248,7 @@ fn limits_are_located_problems() {
         &ctx,
         &mut sink,
     );
-    assert_eq!(s.count("json.too-deep"), 1);
+    assert_eq!(s.count("limit.too-deep"), 1);
     assert_eq!(s.observations, 1);
     assert_eq!(sink.problems[0].location.pointer.as_deref(), Some("/0"));
 
@@ -260,6 +260,6 @@ fn limits_are_located_problems() {
         &ctx,
         &mut sink,
     );
-    assert_eq!(s.count("feed.too-large"), 1);
+    assert_eq!(s.count("limit.too-large"), 1);
     assert!(s.observations < 4);
 }

@@ -101,10 +101,10 @@ impl MispError {
     pub fn code(&self) -> &'static str {
         match self {
             MispError::Syntax(_) => "json.syntax",
-            MispError::TooDeep(_) => "json.too-deep",
-            MispError::TooLarge(..) => "misp.too-large",
-            MispError::TooManyRecords(_) => "misp.too-many-records",
-            MispError::ValueTooLong(..) => "misp.value-too-long",
+            MispError::TooDeep(_) => "limit.too-deep",
+            MispError::TooLarge(..) => "limit.too-large",
+            MispError::TooManyRecords(_) => "limit.too-many-records",
+            MispError::ValueTooLong(..) => "limit.value-too-long",
             MispError::NotAnEvent(_) => "misp.not-an-event",
             MispError::NotAnObject(..) | MispError::BadList(..) => "misp.bad-shape",
             MispError::BadTagList(_) | MispError::BadTag(_) | MispError::TagWithoutName => {

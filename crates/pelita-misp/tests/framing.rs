@@ -117,7 +117,7 @@ fn offsets_count_the_byte_order_mark() {
     let mut ctx = ParseContext::named("b.json");
     ctx.limits.max_json_depth = 3;
     for (doc, expected) in [
-        ("\u{feff}{\"Attribute\": [[[1]]]}", ("json.too-deep", 19)),
+        ("\u{feff}{\"Attribute\": [[[1]]]}", ("limit.too-deep", 19)),
         ("\u{feff}{\"Attribute\": [1 2]}", ("json.syntax", 20)),
     ] {
         let mut whole = Collect::default();

@@ -432,8 +432,8 @@ fn limits_are_located_problems() {
     assert_eq!(
         e,
         vec![
-            ("misp.value-too-long", "/Attribute/1/value"),
-            ("misp.too-many-records", "/Attribute/2"),
+            ("limit.value-too-long", "/Attribute/1/value"),
+            ("limit.too-many-records", "/Attribute/2"),
         ]
     );
     assert_eq!(s.attributes, 2);
@@ -446,13 +446,13 @@ fn limits_are_located_problems() {
     );
     assert!(c.observations.is_empty());
     let p = c.errors().next().unwrap();
-    assert_eq!(p.code, "json.too-deep");
+    assert_eq!(p.code, "limit.too-deep");
     assert_eq!(p.location.offset, Some(45));
 
     let mut ctx = ParseContext::named("s.json");
     ctx.limits.max_submission_bytes = 10;
     let (c, _) = run_with(r#"{"Attribute": []}"#, &ctx);
-    assert_eq!(c.errors().next().unwrap().code, "misp.too-large");
+    assert_eq!(c.errors().next().unwrap().code, "limit.too-large");
 }
 
 #[test]

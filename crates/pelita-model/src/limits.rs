@@ -3,6 +3,14 @@
 //! Untrusted input never gets to decide how much memory or time Pelita
 //! spends: each limit, when hit, is a located [`crate::Problem`] with a clear
 //! message, and what was accepted before it stays accepted.
+//!
+//! Every parser reports a limit with the same code, whatever the format, so
+//! that a report, a script or the CLI's hint ("raise it with `--max-…`")
+//! need one table: `limit.too-large` (`max_submission_bytes`),
+//! `limit.too-deep` (`max_json_depth`), `limit.line-too-long`
+//! (`max_line_bytes`; also a JSON feed entry longer than it),
+//! `limit.too-many-records` (`max_records`) and `limit.value-too-long`
+//! (`max_value_bytes`).
 
 use std::sync::Arc;
 

@@ -132,7 +132,7 @@ impl ReadError {
     pub fn code(&self) -> &'static str {
         match self {
             ReadError::Syntax(_) => "json.syntax",
-            ReadError::TooLarge(_) => "limit.submission-too-large",
+            ReadError::TooLarge(_) => "limit.too-large",
             ReadError::TooManyRecords(_) => "limit.too-many-records",
         }
     }
@@ -421,7 +421,7 @@ impl State<'_> {
         self.ingest.summary.objects += 1;
         self.ingest.summary.dropped += 1;
         self.ingest.problem(Problem::error(
-            "limit.json-too-deep",
+            "limit.too-deep",
             format!("{what} is nested {depth} levels deep; the limit is {max}"),
             loc,
         ));

@@ -164,20 +164,16 @@ impl Args {
     }
 }
 
-/// The option that sets the limit a problem code reports, if it is a limit.
+/// The option that sets the limit a problem code reports, if it is a limit
+/// (every parser reports its limits with these codes: `pelita_model::limits`).
 fn limit_option(code: &str) -> Option<&'static str> {
-    if code.ends_with("too-deep") {
-        Some("--max-depth")
-    } else if code.ends_with("line-too-long") || code.ends_with("entry-too-long") {
-        Some("--max-line")
-    } else if code.ends_with("value-too-long") {
-        Some("--max-value")
-    } else if code.ends_with("too-many-records") {
-        Some("--max-records")
-    } else if code.ends_with("too-large") {
-        Some("--max-size")
-    } else {
-        None
+    match code {
+        "limit.too-deep" => Some("--max-depth"),
+        "limit.line-too-long" => Some("--max-line"),
+        "limit.value-too-long" => Some("--max-value"),
+        "limit.too-many-records" => Some("--max-records"),
+        "limit.too-large" => Some("--max-size"),
+        _ => None,
     }
 }
 
@@ -593,16 +589,12 @@ mod tests {
     #[test]
     fn limit_codes_name_their_option() {
         for (code, option) in [
-            ("limit.json-too-deep", Some("--max-depth")),
-            ("json.too-deep", Some("--max-depth")),
-            ("feed.line-too-long", Some("--max-line")),
-            ("prose.line-too-long", Some("--max-line")),
-            ("json.entry-too-long", Some("--max-line")),
+            ("limit.too-deep", Some("--max-depth")),
+            ("limit.line-too-long", Some("--max-line")),
             ("limit.too-many-records", Some("--max-records")),
-            ("misp.too-many-records", Some("--max-records")),
-            ("feed.too-many-records", Some("--max-records")),
             ("limit.value-too-long", Some("--max-value")),
-            ("misp.too-large", Some("--max-size")),
+            ("limit.too-large", Some("--max-size")),
+            ("json.syntax", None),
             ("indicator.invalid", None),
         ] {
             assert_eq!(limit_option(code), option, "{code}");
