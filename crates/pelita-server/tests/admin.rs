@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{config, http, http_with, serve_with, token};
+use common::{config, http, http_with, serve_with, submit, token};
 use pelita_auth::{Role, Scope};
 use pelita_store::{SqliteStore, Store as _};
 use serde_json::json;
@@ -57,21 +57,9 @@ fn setup(
     let mut cfg = config(dir.path(), 1 << 20, 1000.0);
     cfg.anonymous_read = anonymous;
     let (addr, state) = serve_with(store, cfg);
-    let r = http(
-        addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=red",
-        Some(&analyst),
-        b"198.51.100.66\n",
-    );
+    let r = submit(addr, &analyst, "format=list&tlp=red", b"198.51.100.66\n");
     assert_eq!(r.status, 202, "{}", r.text);
-    let r = http(
-        addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=clear",
-        Some(&analyst),
-        b"203.0.113.77\n",
-    );
+    let r = submit(addr, &analyst, "format=list&tlp=clear", b"203.0.113.77\n");
     assert_eq!(r.status, 202, "{}", r.text);
     (dir, addr, state, [admin, glass, analyst])
 }
@@ -383,13 +371,7 @@ fn a_caller_cannot_make_the_server_read_its_files() {
         "csv:/etc/passwd.json".into(),
         "feed:../x.toml".into(),
     ] {
-        let r = http(
-            addr,
-            "POST",
-            &format!("/api/v1/submissions?format={spec}"),
-            Some(&analyst),
-            b"a,b\n",
-        );
+        let r = submit(addr, &analyst, &format!("format={spec}"), b"a,b\n");
         assert_eq!(
             (r.status, r.body["error"]["code"].as_str()),
             (400, Some("bad_request")),
@@ -404,12 +386,6 @@ fn a_caller_cannot_make_the_server_read_its_files() {
         );
     }
     // Presets still work.
-    let r = http(
-        addr,
-        "POST",
-        "/api/v1/submissions?format=csv:feodo",
-        Some(&analyst),
-        b"# comment\n",
-    );
+    let r = submit(addr, &analyst, "format=csv:feodo", b"# comment\n");
     assert_ne!(r.status, 400, "{}", r.text);
 }

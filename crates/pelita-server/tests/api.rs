@@ -16,7 +16,7 @@ mod common;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 
-use common::{config, head_only, http, serve, serve_with, token};
+use common::{config, head_only, http, serve, serve_with, submit, token};
 use pelita_auth::{Role, Scope};
 use pelita_store::{SqliteStore, Store as _};
 use serde_json::Value;
@@ -50,11 +50,10 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
     let (addr, state) = serve_with(store, config(dir.path(), 1 << 20, 1000.0));
 
     // cert-a shares an AMBER C2, firm-b a GREEN one.
-    let r = http(
+    let r = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=amber&name=a.txt",
-        Some(&a),
+        &a,
+        "format=list&tlp=amber&name=a.txt",
         b"198.51.100.7\n300.1.2.3\n",
     );
     assert_eq!(r.status, 202, "{:?}", r.body);
@@ -63,11 +62,10 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
         r.body["report"]["records"], 1,
         "the bad record is an error, the rest goes through"
     );
-    let r = http(
+    let r = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=green&name=b.txt",
-        Some(&b),
+        &b,
+        "format=list&tlp=green&name=b.txt",
         b"203.0.113.9\n",
     );
     assert_eq!(r.status, 202, "{:?}", r.body);
@@ -132,11 +130,10 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
     assert_eq!(count(&b), 1);
     assert_eq!(count(&c), 1);
     // A named recipient sees AMBER.
-    let r = http(
+    let r = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=amber&share_with=firm-b&name=c.txt",
-        Some(&a),
+        &a,
+        "format=list&tlp=amber&share_with=firm-b&name=c.txt",
         b"198.51.100.8\n",
     );
     assert_eq!(r.status, 202);
@@ -184,11 +181,10 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
         (other.status, other.body["error"]["code"].as_str()),
         (404, Some("not_found"))
     );
-    let first = http(
+    let first = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=clear&name=d.txt",
-        Some(&a),
+        &a,
+        "format=list&tlp=clear&name=d.txt",
         b"192.0.2.44\n999.1.1.1\n",
     );
     let st = http(
@@ -265,13 +261,7 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
         http(addr, "GET", "/api/v1/stats", Some(&revoked), b"").status,
         401
     );
-    let ro = http(
-        addr,
-        "POST",
-        "/api/v1/submissions?format=list",
-        Some(&c),
-        b"192.0.2.1\n",
-    );
+    let ro = submit(addr, &c, "format=list", b"192.0.2.1\n");
     assert_eq!(
         (ro.status, ro.body["error"]["code"].as_str()),
         (403, Some("forbidden"))
@@ -298,13 +288,7 @@ fn each_organisation_sees_exactly_what_the_policy_allows() {
 
     // Bodies over the limit are refused.
     let big = vec![b'1'; (1 << 20) + 10];
-    let r = http(
-        addr,
-        "POST",
-        "/api/v1/submissions?format=list",
-        Some(&a),
-        &big,
-    );
+    let r = submit(addr, &a, "format=list", &big);
     assert_eq!(
         (r.status, r.body["error"]["code"].as_str()),
         (413, Some("too_large"))

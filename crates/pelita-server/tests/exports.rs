@@ -13,7 +13,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{config, http, http_with, serve_with, token};
+use common::{config, http, http_with, serve_with, submit, token};
 use pelita_auth::{Role, Scope};
 use pelita_enrich::Enricher;
 use pelita_model::{Collect, ParseContext};
@@ -123,6 +123,13 @@ fn a_multipart_upload_is_a_submission_with_its_options_and_file_name() {
         "{}",
         s.text
     );
+    // And lists every error in order, each with its code and place.
+    let located = s.body["located"].as_array().unwrap();
+    assert_eq!(located.len(), 1, "{}", s.text);
+    assert_eq!(
+        (&located[0]["code"], &located[0]["location"]["line"]),
+        (&"indicator.invalid".into(), &3.into())
+    );
 
     // A form without a file, with an unknown field, or unauthenticated.
     let r = post_form(
@@ -162,11 +169,10 @@ fn the_misp_feed_reads_back_as_what_its_reader_may_see() {
         (&a, "amber", "198.18.0.3\n198.18.64.2\n"),
         (&b, "green", "198.18.64.3\n"),
     ] {
-        let r = http(
+        let r = submit(
             addr,
-            "POST",
-            &format!("/api/v1/submissions?format=list&tlp={tlp}"),
-            Some(t),
+            t,
+            &format!("format=list&tlp={tlp}"),
             values.as_bytes(),
         );
         assert_eq!(r.status, 202, "{}", r.text);
@@ -254,11 +260,10 @@ fn the_misp_feed_reads_back_as_what_its_reader_may_see() {
 #[test]
 fn search_finds_every_value_in_pasted_prose_defanged_or_not() {
     let (_dir, addr, [a, b, _c]) = setup();
-    let r = http(
+    let r = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=amber",
-        Some(&a),
+        &a,
+        "format=list&tlp=amber",
         b"198.18.0.7\nhttp://login.bank-sg.com.sg.test/x\n",
     );
     assert_eq!(r.status, 202, "{}", r.text);
@@ -294,11 +299,10 @@ fn search_finds_every_value_in_pasted_prose_defanged_or_not() {
 #[test]
 fn an_operation_report_is_for_its_members_only() {
     let (_dir, addr, [a, b, c]) = setup();
-    let r = http(
+    let r = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=amber&operation=op-x",
-        Some(&a),
+        &a,
+        "format=list&tlp=amber&operation=op-x",
         b"198.18.0.1\n198.18.64.1\n",
     );
     assert_eq!(r.status, 202, "{}", r.text);
@@ -321,18 +325,16 @@ fn only_members_file_submissions_under_an_operation() {
     let (_dir, addr, [a, _b, c]) = setup();
     // firm-c is not in op-x: filing under it would share its AMBER with
     // op-x's members and put its data in their report.
-    let outsider = http(
+    let outsider = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=amber&operation=op-x",
-        Some(&c),
+        &c,
+        "format=list&tlp=amber&operation=op-x",
         b"198.18.0.9\n",
     );
-    let absent = http(
+    let absent = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=amber&operation=op-y",
-        Some(&c),
+        &c,
+        "format=list&tlp=amber&operation=op-y",
         b"198.18.0.9\n",
     );
     assert_eq!(
@@ -356,11 +358,10 @@ fn only_members_file_submissions_under_an_operation() {
     let r = http(addr, "POST", "/api/v1/search", Some(&c), b"198.18.0.9");
     assert_eq!(r.body["found"], 0, "{}", r.text);
     // A member may.
-    let member = http(
+    let member = submit(
         addr,
-        "POST",
-        "/api/v1/submissions?format=list&tlp=amber&operation=op-x",
-        Some(&a),
+        &a,
+        "format=list&tlp=amber&operation=op-x",
         b"198.18.0.9\n",
     );
     assert_eq!(member.status, 202, "{}", member.text);

@@ -95,6 +95,17 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, bod
     http_with(addr, method, path, token, &[], body)
 }
 
+/// A package posted to `/api/v1/submissions?{query}` with `token`.
+pub fn submit(addr: SocketAddr, token: &str, query: &str, body: &[u8]) -> Reply {
+    http(
+        addr,
+        "POST",
+        &format!("/api/v1/submissions?{query}"),
+        Some(token),
+        body,
+    )
+}
+
 /// One request with extra headers, on a new connection.
 pub fn http_with(
     addr: SocketAddr,
