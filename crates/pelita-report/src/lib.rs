@@ -283,31 +283,38 @@ pub fn view_marking(view: &IndicatorView, filter: &SightingFilter) -> Tlp {
         .unwrap_or(Tlp::Clear)
 }
 
-/// A report row from a view.
+/// A report row from a view it borrows (a copy of the view made into a row:
+/// see [`into_row`], which reports use for each view they read).
 pub fn row(view: &IndicatorView, filter: &SightingFilter) -> IndicatorRow {
-    let e = view.enrichment.as_ref();
+    into_row(view.clone(), filter)
+}
+
+/// A report row from a view, taking the view's strings instead of copying
+/// them: what a report does with each view of a country as it is read.
+pub fn into_row(view: IndicatorView, filter: &SightingFilter) -> IndicatorRow {
     let site_verdict = view.site.as_ref().map(|s| s.assessment.verdict);
     let compromised = site_verdict == Some(SiteVerdict::LikelyCompromised)
         || view
             .classifications
             .iter()
             .any(|c| class_of(c) == RsitClass::Intrusions.as_str());
-    let site = view
-        .site
-        .as_ref()
-        .map(|s| s.site.clone())
-        .or_else(|| view.registrable.clone());
+    let marking = view_marking(&view, filter);
+    let defanged = defang(view.kind, &view.value);
+    let (asn, as_name, government) = match view.enrichment {
+        Some(e) => (e.asn, e.as_name, e.government),
+        None => (None, None, None),
+    };
     IndicatorRow {
-        key: view.key.clone(),
+        key: view.key,
         kind: view.kind,
-        value: view.value.clone(),
-        defanged: defang(view.kind, &view.value),
-        classifications: view.classifications.clone(),
-        malware: view.malware.clone(),
-        asn: e.and_then(|e| e.asn),
-        as_name: e.and_then(|e| e.as_name.clone()),
-        government: e.and_then(|e| e.government.clone()),
-        site,
+        value: view.value,
+        defanged,
+        classifications: view.classifications,
+        malware: view.malware,
+        asn,
+        as_name,
+        government,
+        site: view.site.map(|s| s.site).or(view.registrable),
         site_verdict,
         compromised,
         first_seen: view.fused.first_seen,
@@ -316,11 +323,11 @@ pub fn row(view: &IndicatorView, filter: &SightingFilter) -> IndicatorRow {
         sources: view.fused.sources,
         source_names: view
             .sources
-            .iter()
+            .into_iter()
             .filter(|s| s.tlp.unwrap_or(filter.unmarked) <= NAME_SOURCES_UP_TO)
-            .map(|s| s.source.clone())
+            .map(|s| s.source)
             .collect(),
-        marking: view_marking(view, filter),
+        marking,
     }
 }
 
@@ -507,7 +514,7 @@ fn gather(
             suppressed += 1;
             section.suppressed += 1;
         } else {
-            section.indicators.push(row(&v, filter));
+            section.indicators.push(into_row(v, filter));
         }
         Ok(())
     })?;
