@@ -1007,6 +1007,7 @@ fn view(
         site,
         now,
         ctx,
+        &mut Memo::default(),
     )
 }
 
@@ -1191,6 +1192,7 @@ struct BulkContext {
     related: HashMap<i64, BTreeSet<RelatedView>>,
     sites: HashMap<String, SiteAgg>,
     versions: HashMap<i64, String>,
+    memo: Memo,
 }
 
 impl<'q> Bulk<'q> {
@@ -1349,6 +1351,7 @@ impl<'q> Bulk<'q> {
             related,
             sites: by_site,
             versions,
+            memo: Memo::default(),
         })
     }
 }
@@ -1389,6 +1392,7 @@ impl BulkContext {
             site,
             now,
             ctx,
+            &mut self.memo,
         )
     }
 }
@@ -1449,6 +1453,48 @@ fn each_view(
     })
 }
 
+/// Decoded JSON columns remembered across the views of one scan: a feed's
+/// sightings carry the same few tag and hint lists, and indicators on one
+/// network the same enrichment, so most of a country's columns are texts
+/// already decoded. Decoding them was a fifth of a report's instructions;
+/// a hash and a copy cost far less. Bounded: emptied when it holds
+/// [`Memo::MAX`] texts of a kind (a scan of all-different texts costs one
+/// look-up more per column than no memo).
+#[derive(Default)]
+struct Memo {
+    lists: HashMap<String, Vec<String>>,
+    enrichments: HashMap<String, pelita_enrich::Enrichment>,
+}
+
+impl Memo {
+    const MAX: usize = 4_096;
+
+    fn list(&mut self, json: &str) -> Result<&[String], StoreError> {
+        if !self.lists.contains_key(json) {
+            let decoded: Vec<String> =
+                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if self.lists.len() >= Self::MAX {
+                self.lists.clear();
+            }
+            self.lists.insert(json.to_owned(), decoded);
+        }
+        Ok(self.lists.get(json).map_or(&[], Vec::as_slice))
+    }
+
+    fn enrichment(&mut self, json: &str) -> Result<pelita_enrich::Enrichment, StoreError> {
+        if let Some(e) = self.enrichments.get(json) {
+            return Ok(e.clone());
+        }
+        let decoded: pelita_enrich::Enrichment =
+            serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if self.enrichments.len() >= Self::MAX {
+            self.enrichments.clear();
+        }
+        self.enrichments.insert(json.to_owned(), decoded.clone());
+        Ok(decoded)
+    }
+}
+
 /// The fused view of one indicator from its visible sightings, relationships
 /// and (for a URL) its site's evidence: the one place a view is assembled,
 /// for single lookups and bulk reads alike.
@@ -1459,6 +1505,7 @@ fn build_view(
     site: Option<SiteAgg>,
     now: OffsetDateTime,
     ctx: ReadCtx<'_>,
+    memo: &mut Memo,
 ) -> Result<Option<IndicatorView>, StoreError> {
     let Stored {
         key,
@@ -1511,16 +1558,13 @@ fn build_view(
     };
     // Kept, but not to be acted on: known-benign values and values that can
     // never be real infrastructure.
-    let decode = |j: &str| -> Result<pelita_enrich::Enrichment, StoreError> {
-        serde_json::from_str(j).map_err(|e| StoreError::Corrupt(e.to_string()))
-    };
     // With a dataset version from `datasets`: set on the stored
     // enrichment, or on an empty one.
     let enrichment: Option<pelita_enrich::Enrichment> = match (enrichment, dataset_version) {
-        (Some(j), None) => Some(decode(&j)?),
+        (Some(j), None) => Some(memo.enrichment(&j)?),
         (None, None) => None,
         (j, Some(version)) => {
-            let mut e = decode(j.as_deref().unwrap_or("{}"))?;
+            let mut e = memo.enrichment(j.as_deref().unwrap_or("{}"))?;
             e.dataset_version = version;
             Some(e)
         }
@@ -1576,10 +1620,11 @@ fn build_view(
         malware.extend(r.malware.iter().cloned());
         for (set, json) in [(&mut tags, &r.tags), (&mut hints, &r.hints)] {
             if let Some(j) = json {
-                set.extend(
-                    serde_json::from_str::<Vec<String>>(j)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                );
+                for t in memo.list(j)? {
+                    if !set.contains(t) {
+                        set.insert(t.clone());
+                    }
+                }
             }
         }
     }
@@ -2498,3 +2543,33 @@ const _: fn() = || {
     fn shared<T: Send + Sync>() {}
     shared::<SqliteStore>();
 };
+
+#[cfg(test)]
+mod tests {
+    use super::Memo;
+
+    #[test]
+    fn the_memo_decodes_as_serde_does_and_stays_bounded() {
+        let mut memo = Memo::default();
+        let json = |i: usize| format!(r#"["feed:x","n\u00e9{i}"]"#);
+        for round in 0..2 {
+            for i in 0..Memo::MAX + 10 {
+                let want: Vec<String> = serde_json::from_str(&json(i)).unwrap();
+                assert_eq!(
+                    memo.list(&json(i)).unwrap(),
+                    want.as_slice(),
+                    "round {round}, {i}"
+                );
+                assert!(memo.lists.len() <= Memo::MAX);
+            }
+        }
+        let e = r#"{"country":"SG","asn":64500}"#;
+        let want: pelita_enrich::Enrichment = serde_json::from_str(e).unwrap();
+        assert_eq!(memo.enrichment(e).unwrap(), want);
+        assert_eq!(memo.enrichment(e).unwrap(), want);
+        // A corrupt column is an error each time it is read, never remembered.
+        assert!(memo.list("[1").is_err());
+        assert!(memo.list("[1").is_err());
+        assert!(memo.enrichment("{").is_err());
+    }
+}
