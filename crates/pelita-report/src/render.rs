@@ -624,29 +624,23 @@ fn html_section(out: &mut String, s: &Section) {
     out.push_str("</details>\n");
 }
 
-fn data_link(name: &str, mime: &str, bytes: &[u8], label: &str) -> String {
-    format!(
-        "<a download=\"{}\" href=\"data:{mime};base64,{}\">{}</a>",
-        esc(name),
-        base64(bytes),
-        esc(label)
-    )
+/// Appends a link that downloads `bytes` as `name`, encoded in place (an
+/// embedded appendix is up to [`EMBED_MAX_BYTES`]: no copies of it).
+fn data_link(out: &mut String, name: &str, mime: &str, bytes: &[u8], label: &str) {
+    use base64::Engine as _;
+    let _ = write!(
+        out,
+        "<a download=\"{}\" href=\"data:{mime};base64,",
+        esc(name)
+    );
+    base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
+    let _ = write!(out, "\">{}</a>", esc(label));
 }
 
 /// Standard base64 (RFC 4648, with padding), for `data:` links.
 pub fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let sym = |i: u32| char::from(T.get((i & 63) as usize).copied().unwrap_or(b'A'));
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = |k: usize| u32::from(chunk.get(k).copied().unwrap_or(0));
-        let n = (b(0) << 16) | (b(1) << 8) | b(2);
-        out.push(sym(n >> 18));
-        out.push(sym(n >> 12));
-        out.push(if chunk.len() > 1 { sym(n >> 6) } else { '=' });
-        out.push(if chunk.len() > 2 { sym(n) } else { '=' });
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn summary_cards(out: &mut String, f: &crate::Summary) {
@@ -855,7 +849,7 @@ fn html_body(r: &CountryReport, appendix: Option<(Appendix<'_>, Appendix<'_>)>) 
             b.push_str(" · ");
         }
         match body {
-            Appendix::Embed(bytes) => b.push_str(&data_link(&name, mime, bytes, &label)),
+            Appendix::Embed(bytes) => data_link(&mut b, &name, mime, bytes, &label),
             // Too large to embed: the file written beside this one.
             Appendix::Beside(len) => {
                 let _ = write!(
