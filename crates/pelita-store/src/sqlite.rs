@@ -1469,29 +1469,30 @@ struct Memo {
 impl Memo {
     const MAX: usize = 4_096;
 
-    fn list(&mut self, json: &str) -> Result<&[String], StoreError> {
-        if !self.lists.contains_key(json) {
-            let decoded: Vec<String> =
+    /// `json` decoded, from `texts` when it was decoded before.
+    fn decoded<'m, T: serde::de::DeserializeOwned>(
+        texts: &'m mut HashMap<String, T>,
+        json: &str,
+    ) -> Result<&'m T, StoreError> {
+        if !texts.contains_key(json) {
+            let decoded: T =
                 serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            if self.lists.len() >= Self::MAX {
-                self.lists.clear();
+            if texts.len() >= Self::MAX {
+                texts.clear();
             }
-            self.lists.insert(json.to_owned(), decoded);
+            texts.insert(json.to_owned(), decoded);
         }
-        Ok(self.lists.get(json).map_or(&[], Vec::as_slice))
+        texts
+            .get(json)
+            .ok_or_else(|| StoreError::Corrupt("a decoded column was not remembered".into()))
+    }
+
+    fn list(&mut self, json: &str) -> Result<&[String], StoreError> {
+        Self::decoded(&mut self.lists, json).map(Vec::as_slice)
     }
 
     fn enrichment(&mut self, json: &str) -> Result<pelita_enrich::Enrichment, StoreError> {
-        if let Some(e) = self.enrichments.get(json) {
-            return Ok(e.clone());
-        }
-        let decoded: pelita_enrich::Enrichment =
-            serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        if self.enrichments.len() >= Self::MAX {
-            self.enrichments.clear();
-        }
-        self.enrichments.insert(json.to_owned(), decoded.clone());
-        Ok(decoded)
+        Self::decoded(&mut self.enrichments, json).cloned()
     }
 }
 
