@@ -624,8 +624,9 @@ fn html_section(out: &mut String, s: &Section) {
     out.push_str("</details>\n");
 }
 
-/// Appends a link that downloads `bytes` as `name`, encoded in place (an
-/// embedded appendix is up to [`EMBED_MAX_BYTES`]: no copies of it).
+/// Appends a link that downloads `bytes` as `name`, in standard base64
+/// (RFC 4648, with padding) encoded in place (an embedded appendix is up to
+/// [`EMBED_MAX_BYTES`]: no copies of it).
 fn data_link(out: &mut String, name: &str, mime: &str, bytes: &[u8], label: &str) {
     use base64::Engine as _;
     let _ = write!(
@@ -635,12 +636,6 @@ fn data_link(out: &mut String, name: &str, mime: &str, bytes: &[u8], label: &str
     );
     base64::engine::general_purpose::STANDARD.encode_string(bytes, out);
     let _ = write!(out, "\">{}</a>", esc(label));
-}
-
-/// Standard base64 (RFC 4648, with padding), for `data:` links.
-pub fn base64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 fn summary_cards(out: &mut String, f: &crate::Summary) {
@@ -1646,7 +1641,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_rfc4648_vectors() {
+    fn data_links_carry_rfc4648_base64() {
         for (i, o) in [
             ("", ""),
             ("f", "Zg=="),
@@ -1656,7 +1651,14 @@ mod tests {
             ("fooba", "Zm9vYmE="),
             ("foobar", "Zm9vYmFy"),
         ] {
-            assert_eq!(base64(i.as_bytes()), o);
+            let mut link = String::new();
+            data_link(&mut link, "a&b.csv", "text/csv", i.as_bytes(), "CSV <all>");
+            assert_eq!(
+                link,
+                format!(
+                    "<a download=\"a&amp;b.csv\" href=\"data:text/csv;base64,{o}\">CSV &lt;all&gt;</a>"
+                )
+            );
         }
     }
 
