@@ -283,12 +283,6 @@ pub fn view_marking(view: &IndicatorView, filter: &SightingFilter) -> Tlp {
         .unwrap_or(Tlp::Clear)
 }
 
-/// A report row from a view it borrows (a copy of the view made into a row:
-/// see [`into_row`], which reports use for each view they read).
-pub fn row(view: &IndicatorView, filter: &SightingFilter) -> IndicatorRow {
-    into_row(view.clone(), filter)
-}
-
 /// A report row from a view, taking the view's strings instead of copying
 /// them: what a report does with each view of a country as it is read.
 pub fn into_row(view: IndicatorView, filter: &SightingFilter) -> IndicatorRow {

@@ -528,9 +528,11 @@ fn sdo(
     let Some(v) = view.indicator(&e.key)? else {
         return Ok(None);
     };
-    let mut row = view.row(&v);
     // Without decay: a version must not change while no sighting arrives.
-    row.confidence = v.fused.base_confidence;
+    let base_confidence = v.fused.base_confidence;
+    let suppressed = v.fused.is_suppressed().then(|| v.fused.suppressed.clone());
+    let mut row = view.row(v);
+    row.confidence = base_confidence;
     let created = stix_time(e.created);
     let modified = stix_time(e.added);
     let Some(o) = stix_indicator(&row, e.id.clone(), identity, &created, &modified, synthetic)
@@ -538,13 +540,13 @@ fn sdo(
         return Ok(None);
     };
     let mut value = serde_json::to_value(&o).map_err(internal)?;
-    if v.fused.is_suppressed()
+    if let Some(suppressed) = suppressed
         && let Some(map) = value.as_object_mut()
     {
         map.insert("revoked".into(), Value::Bool(true));
         map.insert(
             "x_pelita_suppressed".into(),
-            serde_json::to_value(&v.fused.suppressed).map_err(internal)?,
+            serde_json::to_value(&suppressed).map_err(internal)?,
         );
     }
     Ok(Some(value))

@@ -166,8 +166,8 @@ impl<'a> ReaderView<'a> {
     }
 
     /// A view as a report row (its marking from the caller's filter).
-    pub fn row(&self, view: &pelita_store::IndicatorView) -> pelita_report::IndicatorRow {
-        pelita_report::row(view, &self.filter)
+    pub fn row(&self, view: pelita_store::IndicatorView) -> pelita_report::IndicatorRow {
+        pelita_report::into_row(view, &self.filter)
     }
 
     /// Whether the store holds a synthetic scenario.
