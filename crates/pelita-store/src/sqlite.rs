@@ -1469,30 +1469,39 @@ struct Memo {
 impl Memo {
     const MAX: usize = 4_096;
 
-    /// `json` decoded, from `texts` when it was decoded before.
-    fn decoded<'m, T: serde::de::DeserializeOwned>(
-        texts: &'m mut HashMap<String, T>,
+    /// What `then` makes of `json` decoded, from `texts` when it was
+    /// decoded before (one hash on a hit: `then` sees the remembered value).
+    fn decoded<T: serde::de::DeserializeOwned, R>(
+        texts: &mut HashMap<String, T>,
         json: &str,
-    ) -> Result<&'m T, StoreError> {
-        if !texts.contains_key(json) {
-            let decoded: T =
-                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            if texts.len() >= Self::MAX {
-                texts.clear();
-            }
-            texts.insert(json.to_owned(), decoded);
+        then: impl FnOnce(&T) -> R,
+    ) -> Result<R, StoreError> {
+        if let Some(known) = texts.get(json) {
+            return Ok(then(known));
         }
-        texts
-            .get(json)
-            .ok_or_else(|| StoreError::Corrupt("a decoded column was not remembered".into()))
+        let decoded: T =
+            serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let made = then(&decoded);
+        if texts.len() >= Self::MAX {
+            texts.clear();
+        }
+        texts.insert(json.to_owned(), decoded);
+        Ok(made)
     }
 
-    fn list(&mut self, json: &str) -> Result<&[String], StoreError> {
-        Self::decoded(&mut self.lists, json).map(Vec::as_slice)
+    /// Adds the strings of the JSON list `json` to `set`.
+    fn extend(&mut self, set: &mut BTreeSet<String>, json: &str) -> Result<(), StoreError> {
+        Self::decoded(&mut self.lists, json, |list| {
+            for t in list {
+                if !set.contains(t) {
+                    set.insert(t.clone());
+                }
+            }
+        })
     }
 
     fn enrichment(&mut self, json: &str) -> Result<pelita_enrich::Enrichment, StoreError> {
-        Self::decoded(&mut self.enrichments, json).cloned()
+        Self::decoded(&mut self.enrichments, json, Clone::clone)
     }
 }
 
@@ -1621,11 +1630,7 @@ fn build_view(
         malware.extend(r.malware.iter().cloned());
         for (set, json) in [(&mut tags, &r.tags), (&mut hints, &r.hints)] {
             if let Some(j) = json {
-                for t in memo.list(j)? {
-                    if !set.contains(t) {
-                        set.insert(t.clone());
-                    }
-                }
+                memo.extend(set, j)?;
             }
         }
     }
@@ -2547,6 +2552,8 @@ const _: fn() = || {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::Memo;
 
     #[test]
@@ -2555,12 +2562,10 @@ mod tests {
         let json = |i: usize| format!(r#"["feed:x","n\u00e9{i}"]"#);
         for round in 0..2 {
             for i in 0..Memo::MAX + 10 {
-                let want: Vec<String> = serde_json::from_str(&json(i)).unwrap();
-                assert_eq!(
-                    memo.list(&json(i)).unwrap(),
-                    want.as_slice(),
-                    "round {round}, {i}"
-                );
+                let want: BTreeSet<String> = serde_json::from_str(&json(i)).unwrap();
+                let mut got = BTreeSet::new();
+                memo.extend(&mut got, &json(i)).unwrap();
+                assert_eq!(got, want, "round {round}, {i}");
                 assert!(memo.lists.len() <= Memo::MAX);
             }
         }
@@ -2569,8 +2574,8 @@ mod tests {
         assert_eq!(memo.enrichment(e).unwrap(), want);
         assert_eq!(memo.enrichment(e).unwrap(), want);
         // A corrupt column is an error each time it is read, never remembered.
-        assert!(memo.list("[1").is_err());
-        assert!(memo.list("[1").is_err());
+        assert!(memo.extend(&mut BTreeSet::new(), "[1").is_err());
+        assert!(memo.extend(&mut BTreeSet::new(), "[1").is_err());
         assert!(memo.enrichment("{").is_err());
     }
 }
