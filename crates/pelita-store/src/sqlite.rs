@@ -64,13 +64,50 @@ pub struct SqliteStore {
 /// `Sync` and readers can share it (`&SqliteStore` across threads, e.g.
 /// behind the server's `RwLock`).
 #[derive(Debug)]
-struct Writer(Mutex<Connection>);
+struct Writer {
+    conn: Mutex<Connection>,
+    /// Foreign keys are not enforced: a submission is being, or was last,
+    /// written (see [`Writer::for_submission`]).
+    relaxed: bool,
+}
 
 impl Writer {
-    fn get(&mut self) -> &mut Connection {
-        self.0
+    fn new(conn: Connection) -> Self {
+        Writer {
+            conn: Mutex::new(conn),
+            relaxed: false,
+        }
+    }
+
+    /// The connection, with foreign keys enforced.
+    fn get(&mut self) -> Result<&mut Connection, StoreError> {
+        let conn = self
+            .conn
             .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.relaxed {
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            self.relaxed = false;
+        }
+        Ok(conn)
+    }
+
+    /// The connection for a submission's transaction, with foreign keys
+    /// not enforced: every id a submission writes is one it found or
+    /// created in the same transaction, so the checks (a parent-row seek
+    /// for each of a sighting's and a relationship's references, an eighth
+    /// of bulk ingest) cannot fail, and [`SqliteStore::check`] still runs
+    /// `foreign_key_check` over the whole store. The next [`Writer::get`]
+    /// enforces them again. (SQLite ignores the pragma inside a
+    /// transaction, so it is set before `BEGIN`.)
+    fn for_submission(&mut self) -> Result<&mut Connection, StoreError> {
+        let conn = self
+            .conn
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        self.relaxed = true;
+        Ok(conn)
     }
 }
 
@@ -115,7 +152,11 @@ impl SqliteStore {
         configure(&writer)?;
         // The writer walks the indicator index for every record: give it a
         // larger page cache (256 MiB) than readers get.
-        writer.pragma_update(None, "cache_size", -262_144)?;
+        let kib: i64 = std::env::var("XCACHE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(262_144);
+        writer.pragma_update(None, "cache_size", -kib)?;
         schema::migrate(&mut writer)?;
         let synthetic = read_synthetic(&writer)?;
         let audit_path = SqliteStore::audit_path_for(path);
@@ -125,9 +166,9 @@ impl SqliteStore {
         move_audit_log(&writer, &mut audit)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
-            writer: Writer(Mutex::new(writer)),
+            writer: Writer::new(writer),
             readers: Mutex::new(Vec::new()),
-            audit: Writer(Mutex::new(audit)),
+            audit: Writer::new(audit),
             audit_path,
             policy: Policy::default(),
             enricher: Arc::new(Enricher::builtin()),
@@ -198,7 +239,7 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let conn = self
             .audit
-            .0
+            .conn
             .lock()
             .map_err(|_| StoreError::Corrupt("audit connection lock poisoned".into()))?;
         f(&conn)
@@ -1706,7 +1747,7 @@ impl Store for SqliteStore {
         let SqliteStore {
             writer, enricher, ..
         } = self;
-        let tx = writer.get().transaction()?;
+        let tx = writer.for_submission()?.transaction()?;
         let now = unix(meta.received_at);
         let org = org_id(&tx, &meta.source, now)?;
         let inserted = tx.execute(
@@ -1952,7 +1993,7 @@ impl Store for SqliteStore {
     fn put_operation(&mut self, spec: &OperationSpec) -> Result<OperationId, StoreError> {
         let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
         let now = unix(OffsetDateTime::now_utc());
-        self.writer.get().execute(
+        self.writer.get()?.execute(
             "INSERT INTO operations (name, title, starts_at, ends_at, countries, orgs, scope, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (name) DO UPDATE SET title = excluded.title, starts_at = excluded.starts_at,
@@ -1969,7 +2010,7 @@ impl Store for SqliteStore {
                 now
             ],
         )?;
-        let tx = self.writer.get().transaction()?;
+        let tx = self.writer.get()?.transaction()?;
         let id: i64 = tx.query_row(
             "SELECT id FROM operations WHERE name = ?1",
             params![spec.name],
@@ -2129,7 +2170,7 @@ impl Store for SqliteStore {
         action_id: &str,
         state: &ActionState,
     ) -> Result<(), StoreError> {
-        self.writer.get().execute(
+        self.writer.get()?.execute(
             "INSERT INTO actions (operation_id, action_id, status, note, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (operation_id, action_id) DO UPDATE SET status = excluded.status,
                  note = excluded.note, updated_at = excluded.updated_at",
@@ -2181,7 +2222,7 @@ impl Store for SqliteStore {
     }
 
     fn mark_synthetic(&mut self) -> Result<(), StoreError> {
-        self.writer.get().execute(
+        self.writer.get()?.execute(
             "INSERT INTO settings (key, value) VALUES ('synthetic', '1')
              ON CONFLICT (key) DO UPDATE SET value = '1'",
             [],
@@ -2200,12 +2241,12 @@ impl Store for SqliteStore {
         role: pelita_auth::Role,
     ) -> Result<OrgId, StoreError> {
         let now = unix(OffsetDateTime::now_utc());
-        self.writer.get().execute(
+        self.writer.get()?.execute(
             "INSERT INTO organisations (name, created_at, role) VALUES (?1, ?2, ?3)
              ON CONFLICT (name) DO UPDATE SET role = excluded.role",
             params![name, now, role.as_str()],
         )?;
-        Ok(OrgId(self.writer.get().query_row(
+        Ok(OrgId(self.writer.get()?.query_row(
             "SELECT id FROM organisations WHERE name = ?1",
             params![name],
             |r| r.get(0),
@@ -2242,7 +2283,7 @@ impl Store for SqliteStore {
     fn put_token(&mut self, token: &TokenRow) -> Result<(), StoreError> {
         let org: Option<i64> = self
             .writer
-            .get()
+            .get()?
             .query_row(
                 "SELECT id FROM organisations WHERE name = ?1",
                 params![token.grant.org],
@@ -2252,7 +2293,7 @@ impl Store for SqliteStore {
         let org = org
             .ok_or_else(|| StoreError::Corrupt(format!("no organisation {:?}", token.grant.org)))?;
         let scopes: Vec<&str> = token.grant.scopes.iter().map(|s| s.as_str()).collect();
-        self.writer.get().execute(
+        self.writer.get()?.execute(
             "INSERT INTO tokens (id, org_id, name, hash, scopes, max_tlp, expires_at, created_at, revoked)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
@@ -2281,13 +2322,13 @@ impl Store for SqliteStore {
     fn revoke_token(&mut self, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .writer
-            .get()
+            .get()?
             .execute("UPDATE tokens SET revoked = 1 WHERE id = ?1", params![id])?
             > 0)
     }
 
     fn put_user(&mut self, user: &UserRow) -> Result<(), StoreError> {
-        let conn = self.writer.get();
+        let conn = self.writer.get()?;
         let org: Option<i64> = conn
             .query_row(
                 "SELECT id FROM organisations WHERE name = ?1",
@@ -2313,7 +2354,7 @@ impl Store for SqliteStore {
     }
 
     fn set_user_disabled(&mut self, name: &str, disabled: bool) -> Result<bool, StoreError> {
-        let tx = self.writer.get().transaction()?;
+        let tx = self.writer.get()?.transaction()?;
         let n = tx.execute(
             "UPDATE users SET disabled = ?2 WHERE name = ?1",
             params![name, disabled],
@@ -2326,7 +2367,7 @@ impl Store for SqliteStore {
     }
 
     fn put_session(&mut self, session: &SessionRow) -> Result<(), StoreError> {
-        self.writer.get().execute(
+        self.writer.get()?.execute(
             "INSERT INTO sessions (id_hash, user_name, csrf, created_at, expires_at, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
@@ -2374,7 +2415,7 @@ impl Store for SqliteStore {
     }
 
     fn touch_session(&mut self, id_hash: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
-        Ok(self.writer.get().execute(
+        Ok(self.writer.get()?.execute(
             "UPDATE sessions SET last_seen = max(last_seen, ?2) WHERE id_hash = ?1",
             params![id_hash, unix(at)],
         )? > 0)
@@ -2383,7 +2424,7 @@ impl Store for SqliteStore {
     fn delete_session(&mut self, id_hash: &str) -> Result<bool, StoreError> {
         Ok(self
             .writer
-            .get()
+            .get()?
             .execute("DELETE FROM sessions WHERE id_hash = ?1", params![id_hash])?
             > 0)
     }
@@ -2393,7 +2434,7 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
         idle_before: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let n = self.writer.get().execute(
+        let n = self.writer.get()?.execute(
             "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen <= ?2",
             params![unix(now), unix(idle_before)],
         )?;
@@ -2404,7 +2445,7 @@ impl Store for SqliteStore {
         &mut self,
         entries: Vec<AuditEntry>,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        let tx = self.audit.get().transaction()?;
+        let tx = self.audit.get()?.transaction()?;
         let (mut seq, mut prev) = match audit_head(&tx)? {
             Some((seq, hash)) => (seq, hash),
             None => (0, crate::audit::GENESIS.to_owned()),
@@ -2554,7 +2595,41 @@ const _: fn() = || {
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::Memo;
+    use super::{Memo, SqliteStore};
+    use crate::conformance::{meta, record, submit};
+    use crate::{Store, StoreError};
+
+    /// A submission is written without foreign-key checks (its ids are
+    /// its own), and every other write has them again: a sighting of an
+    /// indicator that does not exist is refused after a submission.
+    #[test]
+    fn foreign_keys_are_enforced_again_after_a_submission() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
+        let enforced = |store: &mut SqliteStore| -> Result<i64, StoreError> {
+            Ok(store
+                .writer
+                .get()?
+                .query_row("PRAGMA foreign_keys", [], |r| r.get(0))?)
+        };
+        assert_eq!(enforced(&mut store).unwrap(), 1);
+        {
+            let sink = store.begin(&meta("fk", "cert-a", None, 0)).unwrap();
+            drop(sink); // rolled back
+        }
+        assert_eq!(enforced(&mut store).unwrap(), 1, "after a rollback");
+        let records = vec![record("198.51.100.1", 1, None, 0).unwrap()];
+        submit(&mut store, &meta("fk", "cert-a", None, 0), records).unwrap();
+        assert!(store.writer.relaxed, "the submission ran relaxed");
+        let orphan = store.writer.get().unwrap().execute(
+            "INSERT INTO sightings (indicator_id, org_id, submission_id, location, first_seen, last_seen)
+             VALUES (999, 1, 1, '{}', 0, 0)",
+            [],
+        );
+        assert!(orphan.is_err(), "an orphan sighting is refused: {orphan:?}");
+        let integrity = store.check().unwrap();
+        assert!(integrity.is_ok(), "{integrity:?}");
+    }
 
     #[test]
     fn the_memo_decodes_as_serde_does_and_stays_bounded() {
