@@ -57,6 +57,8 @@ pub struct SqliteStore {
     enricher: Arc<Enricher>,
     /// A synthetic scenario (demo, training): see [`Store::mark_synthetic`].
     synthetic: bool,
+    /// Submissions at least this large may load in bulk ([`defer_indexes`]).
+    bulk_min_bytes: u64,
 }
 
 /// The writer connection. Only `&mut SqliteStore` methods write, so the
@@ -173,6 +175,7 @@ impl SqliteStore {
             policy: Policy::default(),
             enricher: Arc::new(Enricher::builtin()),
             synthetic,
+            bulk_min_bytes: BULK_MIN_BYTES,
         })
     }
 
@@ -217,6 +220,13 @@ impl SqliteStore {
     /// Replaces the enricher used for new indicators (with user overrides or a full warninglist set).
     pub fn set_enricher(&mut self, enricher: Enricher) {
         self.enricher = Arc::new(enricher);
+    }
+
+    /// Sets the size (bytes) from which a submission that could double the
+    /// store is loaded in bulk, its secondary indexes built once at its end
+    /// (default 32 MiB; 0: every submission, whatever the store holds).
+    pub fn set_bulk_min_bytes(&mut self, bytes: u64) {
+        self.bulk_min_bytes = bytes;
     }
 
     /// Replaces the fusion policy used by reads.
@@ -691,8 +701,66 @@ fn org_id(tx: &Transaction<'_>, name: &str, now: i64) -> Result<i64, StoreError>
     )?)
 }
 
+/// Secondary indexes that no part of writing a submission reads: a bulk
+/// submission drops them at its start and builds each once, sorted, at its
+/// end, instead of inserting into them row by row at random places (a
+/// quarter of bulk ingest: BENCHMARKS.md, "Ingest into the store").
+const DEFERRABLE_INDEXES: [&str; 4] = [
+    "indicators_site",
+    "indicators_country",
+    "relationships_dst",
+    "sightings_submission",
+];
+
+/// Submissions smaller than this (bytes) keep every index up to date,
+/// unless [`SqliteStore::set_bulk_min_bytes`] says otherwise.
+const BULK_MIN_BYTES: u64 = 32 << 20;
+
+/// A generous estimate of a submission's bytes per indicator row it adds
+/// (a URLhaus row is about 118 bytes and adds three; a STIX indicator is
+/// about 450 bytes).
+const BULK_BYTES_PER_ROW: u64 = 64;
+
+/// Drops the [`DEFERRABLE_INDEXES`] when the submission is a bulk load:
+/// at least `min` bytes ([`BULK_MIN_BYTES`] by default) and likely to add
+/// as many indicator rows as the store holds (rebuilding reads every row,
+/// old and new: for a small submission into a large store, keeping the
+/// indexes is cheaper); with `min` 0, always.
+/// Returns the statements that build them again, for the commit. It all
+/// happens inside the submission's transaction: a reader sees the indexes
+/// all along, and a crash or an error rolls the drop back with the rest.
+fn defer_indexes(tx: &Transaction<'_>, size: u64, min: u64) -> Result<Vec<String>, StoreError> {
+    if size < min {
+        return Ok(Vec::new());
+    }
+    let rows: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM indicators", [], |r| {
+        r.get(0)
+    })?;
+    if min > 0 && size / BULK_BYTES_PER_ROW < u64::try_from(rows).unwrap_or(u64::MAX) {
+        return Ok(Vec::new());
+    }
+    let mut rebuild = Vec::new();
+    for name in DEFERRABLE_INDEXES {
+        let sql: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(sql) = sql {
+            tx.execute_batch(&format!("DROP INDEX {name}"))?;
+            rebuild.push(sql);
+        }
+    }
+    Ok(rebuild)
+}
+
 /// One submission being written, inside its transaction.
 struct SqliteSubmission<'a> {
+    /// The statements that build the indexes this bulk submission dropped
+    /// (none for an ordinary one), run before it commits.
+    deferred: Vec<String>,
     tx: Transaction<'a>,
     enricher: &'a Enricher,
     submission_id: i64,
@@ -922,6 +990,9 @@ impl SubmissionSink for SqliteSubmission<'_> {
 
     fn commit(self: Box<Self>, outcome: &SubmissionOutcome) -> Result<CommitStats, StoreError> {
         let this = *self;
+        for sql in &this.deferred {
+            this.tx.execute_batch(sql)?;
+        }
         this.tx.execute(
             "UPDATE submissions SET records = records + ?1,
                  sightings = (SELECT COUNT(*) FROM sightings WHERE submission_id = ?2),
@@ -1745,7 +1816,10 @@ impl Store for SqliteStore {
         meta: &SubmissionMeta,
     ) -> Result<Box<dyn SubmissionSink + 'a>, StoreError> {
         let SqliteStore {
-            writer, enricher, ..
+            writer,
+            enricher,
+            bulk_min_bytes,
+            ..
         } = self;
         let tx = writer.for_submission()?.transaction()?;
         let now = unix(meta.received_at);
@@ -1789,7 +1863,9 @@ impl Store for SqliteStore {
             params![meta.sha256, org],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let deferred = defer_indexes(&tx, meta.size, *bulk_min_bytes)?;
         Ok(Box::new(SqliteSubmission {
+            deferred,
             tx,
             enricher,
             submission_id,
@@ -2595,9 +2671,101 @@ const _: fn() = || {
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::{Memo, SqliteStore};
-    use crate::conformance::{meta, record, submit};
-    use crate::{Store, StoreError};
+    use rusqlite::Connection;
+
+    use super::{DEFERRABLE_INDEXES, Memo, SqliteStore, defer_indexes};
+    use crate::conformance::{meta, now, record, submit};
+    use crate::{SightingFilter, Store, StoreError};
+
+    fn indexes(c: &Connection) -> Vec<(String, String)> {
+        c.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Only a large submission into a store it would at least double drops
+    /// the deferrable indexes, inside its transaction.
+    #[test]
+    fn only_a_bulk_load_defers_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let mut c = Connection::open(&path).unwrap();
+        let all = indexes(&c);
+        let tx = c.transaction().unwrap();
+        assert!(
+            defer_indexes(&tx, 1 << 20, super::BULK_MIN_BYTES)
+                .unwrap()
+                .is_empty(),
+            "small"
+        );
+        let rebuild = defer_indexes(&tx, 64 << 20, super::BULK_MIN_BYTES).unwrap();
+        assert_eq!(rebuild.len(), DEFERRABLE_INDEXES.len());
+        let left = indexes(&tx);
+        assert_eq!(left.len(), all.len() - DEFERRABLE_INDEXES.len());
+        assert!(
+            left.iter()
+                .all(|(n, _)| !DEFERRABLE_INDEXES.contains(&n.as_str()))
+        );
+        drop(tx); // rolled back: every index is there again
+        assert_eq!(indexes(&c), all);
+        // A store already holding more rows than the submission could add
+        // keeps its indexes.
+        c.execute_batch(
+            "INSERT INTO indicators (id, khash, kind, value) VALUES (2000000, 1, 'domain', 'example.com')",
+        )
+        .unwrap();
+        let tx = c.transaction().unwrap();
+        assert!(
+            defer_indexes(&tx, 64 << 20, super::BULK_MIN_BYTES)
+                .unwrap()
+                .is_empty(),
+            "large store"
+        );
+    }
+
+    /// A bulk submission answers as an ordinary one does, and leaves the
+    /// same indexes behind.
+    #[test]
+    fn a_bulk_submission_answers_as_an_ordinary_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let values = [
+            "198.51.100.1",
+            "http://portal.gov.example/login",
+            "portal.gov.example",
+            "192.0.2.0/24",
+            "bad@example.net",
+        ];
+        let records: Vec<_> = values
+            .iter()
+            .zip(1..)
+            .map(|(v, line)| record(v, line, None, 0).unwrap())
+            .collect();
+        let mut stores = Vec::new();
+        for (name, size) in [("bulk.db", 64 << 20), ("ordinary.db", 100)] {
+            let path = dir.path().join(name);
+            let mut store = SqliteStore::open(&path).unwrap();
+            let mut m = meta("bulk", "cert-a", None, 0);
+            m.size = size;
+            submit(&mut store, &m, records.clone()).unwrap();
+            let integrity = store.check().unwrap();
+            assert!(integrity.is_ok(), "{name}: {integrity:?}");
+            stores.push((store, Connection::open(&path).unwrap()));
+        }
+        let [(bulk, bulk_c), (ordinary, ordinary_c)] = &stores[..] else {
+            panic!("two stores")
+        };
+        assert_eq!(indexes(bulk_c), indexes(ordinary_c));
+        let everything = SightingFilter::everything();
+        for r in &records {
+            let a = bulk.indicator(&r.key, &everything, now()).unwrap();
+            assert!(a.is_some(), "{}", r.key);
+            assert_eq!(a, ordinary.indicator(&r.key, &everything, now()).unwrap());
+        }
+    }
 
     /// A submission is written without foreign-key checks (its ids are
     /// its own), and every other write has them again: a sighting of an
