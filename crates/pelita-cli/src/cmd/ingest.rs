@@ -241,7 +241,22 @@ impl Progress for Bar {
             b.inc(bytes);
         }
     }
+    /// Parsing is done, but the store may still be writing the last
+    /// batches and committing (a bulk load builds its indexes then: seconds
+    /// on a large file), so the bar turns into a spinner that says so.
     fn finish(&mut self) {
+        if let Some(b) = &self.0 {
+            let style = ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            b.set_style(style);
+            b.set_message(format!("{}: writing to the store", b.message()));
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
         }
