@@ -71,7 +71,7 @@ fn ingest(data: &Path, file: &Path) -> Command {
     ])
     .arg(data)
     .arg(file);
-    // Odd rounds load in bulk (four indexes dropped, and built again before
+    // Odd rounds load in bulk (two indexes dropped, and built again before
     // the commit), so that kills land in that path too.
     let round = file
         .file_stem()

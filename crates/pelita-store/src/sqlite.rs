@@ -701,16 +701,13 @@ fn org_id(tx: &Transaction<'_>, name: &str, now: i64) -> Result<i64, StoreError>
     )?)
 }
 
-/// Secondary indexes that no part of writing a submission reads: a bulk
-/// submission drops them at its start and builds each once, sorted, at its
-/// end, instead of inserting into them row by row at random places (a
-/// quarter of bulk ingest: BENCHMARKS.md, "Ingest into the store").
-const DEFERRABLE_INDEXES: [&str; 4] = [
-    "indicators_site",
-    "indicators_country",
-    "relationships_dst",
-    "sightings_submission",
-];
+/// Secondary indexes that no part of writing a submission reads and that
+/// new rows land in at random places: a bulk submission drops them at its
+/// start and builds each once, sorted, at its end (the site index alone
+/// was over a fifth of bulk ingest: BENCHMARKS.md, "Ingest into the
+/// store"). The country and submission indexes are kept: their new
+/// entries mostly append, and building them cost as much as it saved.
+const DEFERRABLE_INDEXES: [&str; 2] = ["indicators_site", "relationships_dst"];
 
 /// Submissions smaller than this (bytes) keep every index up to date,
 /// unless [`SqliteStore::set_bulk_min_bytes`] says otherwise.

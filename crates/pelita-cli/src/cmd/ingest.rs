@@ -125,7 +125,7 @@ pub struct Args {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_size: Option<u64>,
     /// Load a submission at least this large (bytes, or with K, M, G suffix; default 32M)
-    /// in bulk when it could double the store: four secondary indexes are built once at
+    /// in bulk when it could double the store: two secondary indexes are built once at
     /// the end instead of row by row (same result, all in one transaction; 0: always).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     bulk_min_size: Option<u64>,
