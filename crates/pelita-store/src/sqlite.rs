@@ -154,11 +154,7 @@ impl SqliteStore {
         configure(&writer)?;
         // The writer walks the indicator index for every record: give it a
         // larger page cache (256 MiB) than readers get.
-        let kib: i64 = std::env::var("XCACHE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(262_144);
-        writer.pragma_update(None, "cache_size", -kib)?;
+        writer.pragma_update(None, "cache_size", -262_144)?;
         schema::migrate(&mut writer)?;
         let synthetic = read_synthetic(&writer)?;
         let audit_path = SqliteStore::audit_path_for(path);
