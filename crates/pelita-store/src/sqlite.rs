@@ -81,17 +81,19 @@ impl Writer {
         }
     }
 
+    fn conn(&mut self) -> &mut Connection {
+        self.conn
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The connection, with foreign keys enforced.
     fn get(&mut self) -> Result<&mut Connection, StoreError> {
-        let conn = self
-            .conn
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if self.relaxed {
-            conn.pragma_update(None, "foreign_keys", "ON")?;
+            self.conn().pragma_update(None, "foreign_keys", "ON")?;
             self.relaxed = false;
         }
-        Ok(conn)
+        Ok(self.conn())
     }
 
     /// The connection for a submission's transaction, with foreign keys
@@ -103,13 +105,9 @@ impl Writer {
     /// enforces them again. (SQLite ignores the pragma inside a
     /// transaction, so it is set before `BEGIN`.)
     fn for_submission(&mut self) -> Result<&mut Connection, StoreError> {
-        let conn = self
-            .conn
-            .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        self.conn().pragma_update(None, "foreign_keys", "OFF")?;
         self.relaxed = true;
-        Ok(conn)
+        Ok(self.conn())
     }
 }
 
@@ -726,11 +724,13 @@ fn defer_indexes(tx: &Transaction<'_>, size: u64, min: u64) -> Result<Vec<String
     if size < min {
         return Ok(Vec::new());
     }
-    let rows: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM indicators", [], |r| {
-        r.get(0)
-    })?;
-    if min > 0 && size / BULK_BYTES_PER_ROW < u64::try_from(rows).unwrap_or(u64::MAX) {
-        return Ok(Vec::new());
+    if min > 0 {
+        let rows: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM indicators", [], |r| {
+            r.get(0)
+        })?;
+        if size / BULK_BYTES_PER_ROW < u64::try_from(rows).unwrap_or(u64::MAX) {
+            return Ok(Vec::new());
+        }
     }
     let mut rebuild = Vec::new();
     for name in DEFERRABLE_INDEXES {
