@@ -78,6 +78,10 @@ pub enum StoreError {
     /// Stored data failed validation when read back.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// Another process holds the store for longer than a lock is waited
+    /// for (a bulk load: see `SqliteStore`).
+    #[error("the store is busy: {0}")]
+    Busy(String),
 }
 
 /// A stored operation's identity, from [`Store::put_operation`] or [`Store::operation`].

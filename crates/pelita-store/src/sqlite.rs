@@ -2,7 +2,9 @@
 //!
 //! One writer connection (submissions are written one at a time, each in one
 //! transaction) and a small pool of reader connections; WAL journaling so
-//! readers never block the writer; `synchronous = FULL`, so a committed
+//! readers never block the writer (except during a bulk load into a store
+//! no one else has open, which writes through a rollback journal:
+//! [`try_rollback_journal`]); `synchronous = FULL`, so a committed
 //! submission survives a crash of the process and of the machine.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -71,6 +73,9 @@ struct Writer {
     /// Foreign keys are not enforced: a submission is being, or was last,
     /// written (see [`Writer::for_submission`]).
     relaxed: bool,
+    /// The database may be in rollback-journal mode: a bulk load is being,
+    /// or was last, written (see [`Writer::for_submission`]).
+    rollback_journal: bool,
 }
 
 impl Writer {
@@ -78,6 +83,7 @@ impl Writer {
         Writer {
             conn: Mutex::new(conn),
             relaxed: false,
+            rollback_journal: false,
         }
     }
 
@@ -87,8 +93,12 @@ impl Writer {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The connection, with foreign keys enforced.
+    /// The connection, with foreign keys enforced and WAL journaling.
     fn get(&mut self) -> Result<&mut Connection, StoreError> {
+        if self.rollback_journal {
+            wal(self.conn())?;
+            self.rollback_journal = false;
+        }
         if self.relaxed {
             self.conn().pragma_update(None, "foreign_keys", "ON")?;
             self.relaxed = false;
@@ -104,20 +114,108 @@ impl Writer {
     /// `foreign_key_check` over the whole store. The next [`Writer::get`]
     /// enforces them again. (SQLite ignores the pragma inside a
     /// transaction, so it is set before `BEGIN`.)
-    fn for_submission(&mut self) -> Result<&mut Connection, StoreError> {
+    ///
+    /// For a `bulk` load it also tries a rollback journal
+    /// ([`try_rollback_journal`]); the submission's commit, or else the
+    /// next [`Writer::get`], returns the store to WAL. Says whether it did.
+    fn for_submission(&mut self, bulk: bool) -> Result<(&mut Connection, bool), StoreError> {
+        let mut rollback = false;
+        if bulk {
+            rollback = try_rollback_journal(self.conn())?;
+            self.rollback_journal |= rollback;
+        } else if self.rollback_journal {
+            wal(self.conn())?;
+            self.rollback_journal = false;
+        }
         self.conn().pragma_update(None, "foreign_keys", "OFF")?;
         self.relaxed = true;
-        Ok(self.conn())
+        Ok((self.conn(), rollback))
+    }
+}
+
+/// Switches a database to WAL journaling, as [`configure`] leaves every
+/// connection (a no-op when it already is).
+fn wal(conn: &Connection) -> Result<(), StoreError> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!(
+            "the store stays in journal mode {mode}, not WAL"
+        )))
+    }
+}
+
+/// Tries to switch the writer to a rollback journal for a bulk load, and
+/// says whether it did.
+///
+/// Why: in WAL mode every page a transaction writes goes to the WAL and
+/// is copied into the database at the checkpoint, so a bulk load into a
+/// new store writes its gigabyte twice and waits for the copy (a tenth of
+/// 1 M URLhaus rows: BENCHMARKS.md, "Ingest into the store", round 4). A
+/// rollback journal saves only the pages that existed before the
+/// transaction, which for a store the load at least doubles are few:
+/// every new page is written once, into the database. It is as crash-safe
+/// (`synchronous = FULL`: a torn transaction is rolled back from the
+/// journal at the next open).
+///
+/// SQLite leaves WAL only for a connection that has the database to
+/// itself; when another connection (a reader of this process, a server,
+/// another `pelita`) has it open, the switch fails at once, without
+/// waiting, and the load goes on in WAL mode as an ordinary one does. The
+/// price, while it runs: a process opening the store waits for it (up to
+/// the busy timeout) instead of reading the snapshot before it.
+fn try_rollback_journal(conn: &Connection) -> Result<bool, StoreError> {
+    // Without a busy timeout: SQLite would otherwise wait out the whole
+    // timeout for the other connections to close.
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    let switched = conn
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"));
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(switched)
+}
+
+/// How long a connection waits for a lock (and, opening, for another
+/// process's bulk load to commit).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// [`wal`] for a new connection. SQLite answers "locked" at once, without
+/// a busy wait, when another process's bulk load holds the database in
+/// rollback-journal mode ([`try_rollback_journal`]); wait for it as for
+/// any lock, then say what is going on.
+fn open_wal(conn: &Connection) -> Result<(), StoreError> {
+    let start = std::time::Instant::now();
+    loop {
+        match wal(conn) {
+            Err(StoreError::Database(e))
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) =>
+            {
+                if start.elapsed() >= BUSY_TIMEOUT {
+                    return Err(StoreError::Busy(format!(
+                        "a bulk load in another process holds it ({e}); \
+                         try again when that ingest has finished"
+                    )));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    open_wal(conn)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "cache_size", -65_536)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     // Room for every statement a connection runs: a reader answers look-ups,
     // reports, stats and TAXII pages, and an evicted statement is parsed
     // again on its next use (rusqlite keeps 16 by default).
@@ -712,26 +810,31 @@ const BULK_MIN_BYTES: u64 = 32 << 20;
 /// about 450 bytes).
 const BULK_BYTES_PER_ROW: u64 = 64;
 
-/// Drops the [`DEFERRABLE_INDEXES`] when the submission is a bulk load:
-/// at least `min` bytes ([`BULK_MIN_BYTES`] by default) and likely to add
-/// as many indicator rows as the store holds (rebuilding reads every row,
-/// old and new: for a small submission into a large store, keeping the
-/// indexes is cheaper); with `min` 0, always.
-/// Returns the statements that build them again, for the commit. It all
-/// happens inside the submission's transaction: a reader sees the indexes
-/// all along, and a crash or an error rolls the drop back with the rest.
-fn defer_indexes(tx: &Transaction<'_>, size: u64, min: u64) -> Result<Vec<String>, StoreError> {
+/// Whether a submission is a bulk load: at least `min` bytes
+/// ([`BULK_MIN_BYTES`] by default) and likely to add as many indicator rows
+/// as the store holds (rebuilding an index reads every row, old and new:
+/// for a small submission into a large store, keeping the indexes is
+/// cheaper); with `min` 0, always.
+fn is_bulk(conn: &Connection, size: u64, min: u64) -> Result<bool, StoreError> {
     if size < min {
-        return Ok(Vec::new());
+        return Ok(false);
     }
     if min > 0 {
-        let rows: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM indicators", [], |r| {
+        let rows: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM indicators", [], |r| {
             r.get(0)
         })?;
         if size / BULK_BYTES_PER_ROW < u64::try_from(rows).unwrap_or(u64::MAX) {
-            return Ok(Vec::new());
+            return Ok(false);
         }
     }
+    Ok(true)
+}
+
+/// Drops the [`DEFERRABLE_INDEXES`] for a bulk load ([`is_bulk`]), and
+/// returns the statements that build them again, for the commit. It all
+/// happens inside the submission's transaction: a reader sees the indexes
+/// all along, and a crash or an error rolls the drop back with the rest.
+fn defer_indexes(tx: &Transaction<'_>) -> Result<Vec<String>, StoreError> {
     let mut rebuild = Vec::new();
     for name in DEFERRABLE_INDEXES {
         let sql: Option<String> = tx
@@ -754,6 +857,11 @@ struct SqliteSubmission<'a> {
     /// The statements that build the indexes this bulk submission dropped
     /// (none for an ordinary one), run before it commits.
     deferred: Vec<String>,
+    /// The writer connection, for what follows the commit.
+    conn: &'a Connection,
+    /// The store is in rollback-journal mode for this bulk load, to be
+    /// returned to WAL after the commit.
+    rollback_journal: bool,
     tx: Transaction<'a>,
     enricher: &'a Enricher,
     submission_id: i64,
@@ -1004,6 +1112,12 @@ impl SubmissionSink for SqliteSubmission<'_> {
             ],
         )?;
         this.tx.commit()?;
+        // Committed all the same if this fails (another process opened the
+        // store just now, and then switches it to WAL itself); the next
+        // write tries again.
+        if this.rollback_journal {
+            let _ = wal(this.conn);
+        }
         Ok(CommitStats {
             new_submission: this.new_submission,
             records: this.records,
@@ -1808,13 +1922,19 @@ impl Store for SqliteStore {
         &'a mut self,
         meta: &SubmissionMeta,
     ) -> Result<Box<dyn SubmissionSink + 'a>, StoreError> {
+        let bulk = is_bulk(self.writer.get()?, meta.size, self.bulk_min_bytes)?;
+        if bulk {
+            // Idle readers would keep the store in WAL mode.
+            if let Ok(mut idle) = self.readers.lock() {
+                idle.clear();
+            }
+        }
         let SqliteStore {
-            writer,
-            enricher,
-            bulk_min_bytes,
-            ..
+            writer, enricher, ..
         } = self;
-        let tx = writer.for_submission()?.transaction()?;
+        let (conn, rollback_journal) = writer.for_submission(bulk)?;
+        let conn: &Connection = conn;
+        let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
         let now = unix(meta.received_at);
         let org = org_id(&tx, &meta.source, now)?;
         let inserted = tx.execute(
@@ -1856,9 +1976,15 @@ impl Store for SqliteStore {
             params![meta.sha256, org],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let deferred = defer_indexes(&tx, meta.size, *bulk_min_bytes)?;
+        let deferred = if bulk {
+            defer_indexes(&tx)?
+        } else {
+            Vec::new()
+        };
         Ok(Box::new(SqliteSubmission {
             deferred,
+            conn,
+            rollback_journal,
             tx,
             enricher,
             submission_id,
@@ -2666,7 +2792,7 @@ mod tests {
 
     use rusqlite::Connection;
 
-    use super::{DEFERRABLE_INDEXES, Memo, SqliteStore, defer_indexes};
+    use super::{DEFERRABLE_INDEXES, Memo, SqliteStore, defer_indexes, is_bulk};
     use crate::conformance::{meta, now, record, submit};
     use crate::{SightingFilter, Store, StoreError};
 
@@ -2679,8 +2805,8 @@ mod tests {
             .unwrap()
     }
 
-    /// Only a large submission into a store it would at least double drops
-    /// the deferrable indexes, inside its transaction.
+    /// Only a large submission into a store it would at least double is a
+    /// bulk load, which drops the deferrable indexes inside its transaction.
     #[test]
     fn only_a_bulk_load_defers_indexes() {
         let dir = tempfile::tempdir().unwrap();
@@ -2688,14 +2814,12 @@ mod tests {
         drop(SqliteStore::open(&path).unwrap());
         let mut c = Connection::open(&path).unwrap();
         let all = indexes(&c);
-        let defers = |tx: &rusqlite::Transaction<'_>, size: u64| {
-            !defer_indexes(tx, size, super::BULK_MIN_BYTES)
-                .unwrap()
-                .is_empty()
-        };
+        let bulk = |c: &Connection, size: u64| is_bulk(c, size, super::BULK_MIN_BYTES).unwrap();
+        assert!(!bulk(&c, 1 << 20), "small");
+        assert!(bulk(&c, 64 << 20), "large, into an empty store");
+        assert!(is_bulk(&c, 1, 0).unwrap(), "min 0: always");
         let tx = c.transaction().unwrap();
-        assert!(!defers(&tx, 1 << 20), "small");
-        let rebuild = defer_indexes(&tx, 64 << 20, super::BULK_MIN_BYTES).unwrap();
+        let rebuild = defer_indexes(&tx).unwrap();
         assert_eq!(rebuild.len(), DEFERRABLE_INDEXES.len());
         let left = indexes(&tx);
         assert_eq!(left.len(), all.len() - DEFERRABLE_INDEXES.len());
@@ -2711,8 +2835,61 @@ mod tests {
             "INSERT INTO indicators (id, khash, kind, value) VALUES (2000000, 1, 'domain', 'example.com')",
         )
         .unwrap();
-        let tx = c.transaction().unwrap();
-        assert!(!defers(&tx, 64 << 20), "large store");
+        assert!(!bulk(&c, 64 << 20), "large store");
+    }
+
+    fn journal_mode(path: &std::path::Path) -> String {
+        // Byte 18 of the header: 2 for WAL, 1 for a rollback journal.
+        let header = std::fs::read(path).unwrap();
+        match header.get(18) {
+            Some(2) => "wal".into(),
+            Some(1) => "rollback".into(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// A bulk load into a store no one else has open writes with a
+    /// rollback journal and leaves the store in WAL mode; with another
+    /// connection open it stays in WAL mode throughout; a process opening
+    /// the store during the load waits for its commit.
+    #[test]
+    fn a_bulk_load_uses_a_rollback_journal_only_when_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        store.set_bulk_min_bytes(0);
+
+        let mut sink = store.begin(&meta("alone", "cert-a", None, 0)).unwrap();
+        assert_eq!(journal_mode(&path), "rollback");
+        sink.record(record("198.51.100.1", 1, None, 0).unwrap())
+            .unwrap();
+        let opener = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let twin = SqliteStore::open(&path)?;
+                twin.stats(&SightingFilter::everything())
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(!opener.is_finished(), "an open waits for the bulk load");
+        sink.commit(&crate::SubmissionOutcome::default()).unwrap();
+        assert_eq!(journal_mode(&path), "wal");
+        let stats = opener.join().unwrap().unwrap();
+        assert_eq!(stats.indicators, 1, "the opener read the committed load");
+
+        // Another connection open: the bulk load stays in WAL mode.
+        let other = Connection::open(&path).unwrap();
+        let _: i64 = other
+            .query_row("SELECT COUNT(*) FROM indicators", [], |r| r.get(0))
+            .unwrap();
+        let more = vec![record("198.51.100.2", 1, None, 0).unwrap()];
+        let sink = store.begin(&meta("shared", "cert-a", None, 0)).unwrap();
+        assert_eq!(journal_mode(&path), "wal");
+        drop(sink);
+        submit(&mut store, &meta("shared", "cert-a", None, 0), more).unwrap();
+        assert_eq!(journal_mode(&path), "wal");
+        let integrity = store.check().unwrap();
+        assert!(integrity.is_ok(), "{integrity:?}");
     }
 
     /// A bulk submission answers as an ordinary one does, and leaves the

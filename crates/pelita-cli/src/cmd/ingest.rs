@@ -126,7 +126,9 @@ pub struct Args {
     max_size: Option<u64>,
     /// Load a submission at least this large (bytes, or with K, M, G suffix; default 32M)
     /// in bulk when it could double the store: two secondary indexes are built once at
-    /// the end instead of row by row (same result, all in one transaction; 0: always).
+    /// the end instead of row by row, and, when no other process has the store open, pages
+    /// are written once through a rollback journal instead of the WAL (same result, all in
+    /// one transaction; another process opening the store meanwhile waits; 0: always).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     bulk_min_size: Option<u64>,
     /// Deepest JSON nesting accepted, in levels (default 64; STIX and MISP need under 10).
