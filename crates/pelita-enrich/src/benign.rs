@@ -37,6 +37,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::iptable::canonical_ip;
+use crate::top16::{Top16, TopIndex};
 
 /// One shipped list: its id (the folder name upstream) and its gzip-compressed `list.json`.
 const SHIPPED: &[(&str, &[u8])] = &[
@@ -245,11 +246,14 @@ struct Cidrs<T> {
     ranges: Vec<(T, T, u32)>,
     /// `max_end[i]` = the largest `last` among `ranges[..=i]`.
     max_end: Vec<T>,
+    /// The ranges by the top 16 bits of their first address.
+    index: TopIndex,
 }
 
-impl<T: Copy + Ord> Cidrs<T> {
+impl<T: Top16> Cidrs<T> {
     fn finish(&mut self) {
         self.ranges.sort_unstable();
+        self.index = TopIndex::build_by(&self.ranges, |r| r.0);
         let mut max: Option<T> = None;
         self.max_end = self
             .ranges
@@ -264,7 +268,7 @@ impl<T: Copy + Ord> Cidrs<T> {
 
     /// The entry of a range that holds all of `first..=last`.
     fn find(&self, first: T, last: T) -> Option<u32> {
-        let mut i = self.ranges.partition_point(|r| r.0 <= first);
+        let mut i = self.index.upper_by(&self.ranges, first, |r| r.0);
         while let Some(j) = i.checked_sub(1) {
             if self.max_end.get(j).is_none_or(|m| *m < last) {
                 return None;
@@ -282,16 +286,14 @@ impl<T: Copy + Ord> Cidrs<T> {
 
 #[derive(Debug)]
 struct List {
+    /// Its place in the load order (increasing, never reused).
+    uid: u32,
     id: String,
     name: String,
     version: String,
     kind: ListType,
     families: u8,
     entries: Vec<String>,
-    /// Exact entries (string, and hostname without a leading dot), lower case → entry index.
-    exact: Table,
-    /// Hostname entries with a leading dot, without it, lower case → entry index.
-    suffix: Table,
     v4: Cidrs<u32>,
     v6: Cidrs<u128>,
     substrings: Option<AhoCorasick>,
@@ -300,8 +302,58 @@ struct List {
 
 /// Lower-case entry → its index. The keys come from the lists, never from
 /// the input, so a fast seeded hasher (foldhash) is safe here; it matters,
-/// since every indicator probes every list.
+/// since every indicator is probed.
 type Table = std::collections::HashMap<String, u32, foldhash::fast::RandomState>;
+
+/// A string or hostname list's entries, as [`List::parse`] reads them, for
+/// the merged [`Names`] table.
+#[derive(Default)]
+struct Tables {
+    /// Exact entries (string, and hostname without a leading dot), lower case → entry index.
+    exact: Table,
+    /// Hostname entries with a leading dot, without it, lower case → entry index.
+    suffix: Table,
+}
+
+/// One list's entry under a name of the [`Names`] table.
+#[derive(Debug, Clone, Copy)]
+struct NameHit {
+    /// The list's [`List::uid`].
+    list: u32,
+    /// The entry's index in the list.
+    entry: u32,
+    /// A hostname list's `.suffix` entry: it holds the name and every name
+    /// under it. Otherwise an exact entry.
+    suffix: bool,
+    /// From a hostname list (which host probes alone match), else from a
+    /// string list.
+    hostname: bool,
+    /// The list's families.
+    families: u8,
+}
+
+/// The lists holding one name: almost always one.
+#[derive(Debug, Clone)]
+enum Hits {
+    One(NameHit),
+    Many(Vec<NameHit>),
+}
+
+impl Hits {
+    fn as_slice(&self) -> &[NameHit] {
+        match self {
+            Hits::One(h) => std::slice::from_ref(h),
+            Hits::Many(v) => v,
+        }
+    }
+}
+
+/// The entries of every string and hostname list in one table, name → the
+/// lists that hold it. Why one table: a host is looked up with each of its
+/// parent names, and with a table per list that walk ran once per hostname
+/// list for every indicator (3,538 instructions a match; BENCHMARKS.md,
+/// "Enrichment look-ups"); here it runs once.
+type Names = std::collections::HashMap<String, Hits, foldhash::fast::RandomState>;
 
 /// Lower case, borrowed when it already is (canonical values mostly are).
 fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
@@ -322,7 +374,12 @@ enum Probe<'a> {
 /// A set of warninglists.
 #[derive(Debug, Default)]
 pub struct BenignLists {
+    /// In load order, which is [`List::uid`] order.
     lists: Vec<List>,
+    /// The string and hostname lists' entries.
+    names: Names,
+    /// The next list's [`List::uid`].
+    next_uid: u32,
     warnings: Vec<String>,
 }
 
@@ -383,7 +440,7 @@ fn parse_cidr(s: &str) -> Option<(u128, u128, bool)> {
 }
 
 impl List {
-    fn parse(id: &str, json: &[u8]) -> Result<(List, Vec<String>), BenignError> {
+    fn parse(id: &str, json: &[u8]) -> Result<(List, Tables, Vec<String>), BenignError> {
         let bad = |why: String| BenignError::BadList {
             id: id.to_string(),
             why,
@@ -403,19 +460,19 @@ impl List {
             None => String::new(),
         };
         let mut list = List {
+            uid: 0,
             id: id.to_string(),
             name: raw.name.unwrap_or_else(|| id.to_string()),
             version,
             kind,
             families: family_mask(&raw.matching_attributes),
             entries: Vec::new(),
-            exact: Default::default(),
-            suffix: Default::default(),
             v4: Cidrs::default(),
             v6: Cidrs::default(),
             substrings: None,
             regexes: Vec::new(),
         };
+        let mut tables = Tables::default();
         let mut warnings = Vec::new();
         let mut substrings = Vec::new();
         for v in raw.list {
@@ -440,13 +497,13 @@ impl List {
                     None => false,
                 },
                 ListType::String => {
-                    list.exact.entry(key).or_insert(i);
+                    tables.exact.entry(key).or_insert(i);
                     true
                 }
                 ListType::Hostname => {
                     match key.strip_prefix('.') {
-                        Some(s) => list.suffix.entry(s.to_string()).or_insert(i),
-                        None => list.exact.entry(key).or_insert(i),
+                        Some(s) => tables.suffix.entry(s.to_string()).or_insert(i),
+                        None => tables.exact.entry(key).or_insert(i),
                     };
                     true
                 }
@@ -480,9 +537,11 @@ impl List {
                     .map_err(|e| bad(e.to_string()))?,
             );
         }
-        Ok((list, warnings))
+        Ok((list, tables, warnings))
     }
 
+    /// The entry of a CIDR, substring or regex list that `probe` matches
+    /// (string and hostname lists are looked up in the merged [`Names`]).
     fn find(&self, probe: &Probe<'_>) -> Option<u32> {
         match probe {
             Probe::Ip(a, b, v4) => {
@@ -500,19 +559,8 @@ impl List {
                     return None;
                 }
                 match self.kind {
-                    ListType::Cidr => None,
-                    ListType::String => self.exact.get(s.as_ref()).copied(),
-                    ListType::Hostname => {
-                        if *family != Family::Host {
-                            return None;
-                        }
-                        self.exact.get(s.as_ref()).copied().or_else(|| {
-                            std::iter::successors(Some(s.as_ref()), |x| {
-                                x.split_once('.').map(|(_, r)| r)
-                            })
-                            .find_map(|x| self.suffix.get(x).copied())
-                        })
-                    }
+                    // In the merged table ([`BenignLists::each_hit`]).
+                    ListType::Cidr | ListType::String | ListType::Hostname => None,
                     ListType::Substring => self
                         .substrings
                         .as_ref()
@@ -623,8 +671,49 @@ impl BenignLists {
     /// Adds one list from the bytes of its `list.json`; `id` names it
     /// (upstream, the folder name). A list with the same id is replaced.
     pub fn add_json(&mut self, id: &str, json: &[u8]) -> Result<(), BenignError> {
-        let (list, warnings) = List::parse(id, json)?;
-        self.lists.retain(|l| l.id != id);
+        let (mut list, tables, warnings) = List::parse(id, json)?;
+        if let Some(old) = self.lists.iter().position(|l| l.id == id) {
+            let gone = self.lists.remove(old).uid;
+            self.names.retain(|_, hits| {
+                let kept: Vec<NameHit> = hits
+                    .as_slice()
+                    .iter()
+                    .filter(|h| h.list != gone)
+                    .copied()
+                    .collect();
+                match <[NameHit; 1]>::try_from(kept) {
+                    Ok([one]) => *hits = Hits::One(one),
+                    Err(kept) => *hits = Hits::Many(kept),
+                }
+                !hits.as_slice().is_empty()
+            });
+        }
+        list.uid = self.next_uid;
+        self.next_uid = self.next_uid.saturating_add(1);
+        let hostname = list.kind == ListType::Hostname;
+        for (suffix, table) in [(false, tables.exact), (true, tables.suffix)] {
+            for (name, entry) in table {
+                let hit = NameHit {
+                    list: list.uid,
+                    entry,
+                    suffix,
+                    hostname,
+                    families: list.families,
+                };
+                match self.names.entry(name) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(Hits::One(hit));
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut o) => {
+                        let hits = o.get_mut();
+                        match hits {
+                            Hits::One(first) => *hits = Hits::Many(vec![*first, hit]),
+                            Hits::Many(v) => v.push(hit),
+                        }
+                    }
+                }
+            }
+        }
         self.lists.push(list);
         self.warnings.extend(warnings);
         Ok(())
@@ -670,32 +759,91 @@ impl BenignLists {
         Ok(())
     }
 
-    /// Every list the indicator is on (at most one match per list), in load order.
+    /// Every list the indicator is on (at most one match per list), in load
+    /// order. A list's match is its entry for the first probe that it holds
+    /// (a URL, then its host); for a host on a hostname list, an exact
+    /// entry before a `.suffix` one, and the longest suffix first.
     pub fn matches(&self, indicator: &Indicator) -> Vec<BenignMatch> {
         let probes = probes(indicator);
-        let mut out = Vec::new();
-        for list in &self.lists {
-            if let Some(entry) = probes
-                .iter()
-                .find_map(|p| list.find(p))
-                .and_then(|i| list.entries.get(i as usize))
-            {
-                out.push(BenignMatch {
+        // (list, probe, rank within the probe, entry): sorted, the first of
+        // each list is its match.
+        let mut hits: Vec<(u32, usize, usize, u32)> = Vec::new();
+        self.each_hit(&probes, |hit| {
+            hits.push(hit);
+            false
+        });
+        hits.sort_unstable();
+        hits.dedup_by_key(|h| h.0);
+        hits.into_iter()
+            .filter_map(|(uid, _, _, entry)| {
+                let i = self.lists.binary_search_by_key(&uid, |l| l.uid).ok()?;
+                let list = self.lists.get(i)?;
+                Some(BenignMatch {
                     list: list.id.clone(),
                     name: list.name.clone(),
-                    entry: entry.clone(),
-                });
-            }
-        }
-        out
+                    entry: list.entries.get(entry as usize)?.clone(),
+                })
+            })
+            .collect()
     }
 
     /// Whether the indicator is on any list.
     pub fn is_benign(&self, indicator: &Indicator) -> bool {
-        let probes = probes(indicator);
-        self.lists
-            .iter()
-            .any(|l| probes.iter().any(|p| l.find(p).is_some()))
+        self.each_hit(&probes(indicator), |_| true)
+    }
+
+    /// Calls `f` with (list uid, probe index, rank within the probe, entry)
+    /// for every entry that holds a probe, until `f` returns true; returns
+    /// whether it did. Rank: 0 for an exact entry, 1 + depth for a hostname
+    /// list's `.suffix` entry matched at the host's depth-th parent (0: the
+    /// host itself), as the hostname semantics of MISP warninglists have it.
+    fn each_hit(
+        &self,
+        probes: &[Probe<'_>],
+        mut f: impl FnMut((u32, usize, usize, u32)) -> bool,
+    ) -> bool {
+        for (pi, probe) in probes.iter().enumerate() {
+            if let Probe::Text(text, family) = probe {
+                let host = *family == Family::Host;
+                let mut name = Some(text.as_ref());
+                let mut depth = 0;
+                while let Some(n) = name {
+                    for h in self.names.get(n).map_or(&[][..], Hits::as_slice) {
+                        if h.families & (*family as u8) == 0 || (h.hostname && !host) {
+                            continue;
+                        }
+                        let rank = match (h.suffix, depth) {
+                            (true, d) => 1 + d,
+                            (false, 0) => 0,
+                            (false, _) => continue,
+                        };
+                        if f((h.list, pi, rank, h.entry)) {
+                            return true;
+                        }
+                    }
+                    // Only a host is walked up to its parents.
+                    name = if host {
+                        n.split_once('.').map(|(_, r)| r)
+                    } else {
+                        None
+                    };
+                    depth += 1;
+                }
+            }
+            for list in self.lists.iter().filter(|l| {
+                matches!(
+                    l.kind,
+                    ListType::Cidr | ListType::Substring | ListType::Regex
+                )
+            }) {
+                if let Some(entry) = list.find(probe)
+                    && f((list.uid, pi, 0, entry))
+                {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// The loaded lists.

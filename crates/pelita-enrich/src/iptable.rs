@@ -33,6 +33,8 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 
+use crate::top16::{Top16, TopIndex};
+
 const MAGIC: &[u8] = b"PELITA-IPDB-1\n";
 
 /// Why IP data could not be built or read.
@@ -78,13 +80,15 @@ pub struct Ranges<T> {
     starts: Vec<T>,
     ends: Vec<T>,
     values: Vec<u32>,
+    /// The starts by their top 16 bits ([`TopIndex`]).
+    index: TopIndex,
 }
 
-impl<T: Copy + Ord> Ranges<T> {
+impl<T: Top16> Ranges<T> {
     /// The value index of the range holding `ip`, if any.
     #[inline]
     pub fn find(&self, ip: T) -> Option<u32> {
-        let i = self.starts.partition_point(|s| *s <= ip).checked_sub(1)?;
+        let i = self.index.upper(&self.starts, ip).checked_sub(1)?;
         let end = *self.ends.get(i)?;
         if ip <= end {
             self.values.get(i).copied()
@@ -312,6 +316,7 @@ impl Reader<'_> {
             starts: Vec::with_capacity(n),
             ends: Vec::with_capacity(n),
             values: Vec::with_capacity(n),
+            index: TopIndex::default(),
         };
         let mut next: Option<u128> = Some(0);
         for _ in 0..n {
@@ -329,6 +334,7 @@ impl Reader<'_> {
             out.values.push(value);
             next = end.checked_add(1);
         }
+        out.index = TopIndex::build(&out.starts);
         Ok(out)
     }
 
@@ -339,8 +345,10 @@ impl Reader<'_> {
                 .map(|x| u32::try_from(*x).map_err(|_| IpDataError::Damaged("IPv4 range")))
                 .collect()
         };
+        let starts = narrow(&wide.starts)?;
         Ok(Ranges {
-            starts: narrow(&wide.starts)?,
+            index: TopIndex::build(&starts),
+            starts,
             ends: narrow(&wide.ends)?,
             values: wide.values,
         })

@@ -37,6 +37,7 @@ pub mod overlay;
 pub mod overrides;
 pub mod rsit;
 pub mod site;
+mod top16;
 
 use std::net::IpAddr;
 use std::path::Path;
