@@ -61,6 +61,10 @@ pub struct SqliteStore {
     synthetic: bool,
     /// Submissions at least this large may load in bulk ([`defer_indexes`]).
     bulk_min_bytes: u64,
+    /// A [`SqliteStore::twin`] of this handle exists (or this is one):
+    /// another handle keeps the database open, so a bulk load does not try
+    /// a rollback journal, nor empty the idle readers for it.
+    twinned: std::sync::atomic::AtomicBool,
 }
 
 /// The writer connection. Only `&mut SqliteStore` methods write, so the
@@ -264,6 +268,7 @@ impl SqliteStore {
             enricher: Arc::new(Enricher::builtin()),
             synthetic,
             bulk_min_bytes: BULK_MIN_BYTES,
+            twinned: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -276,6 +281,9 @@ impl SqliteStore {
         let mut twin = SqliteStore::open(&self.path)?;
         twin.policy = self.policy.clone();
         twin.enricher = Arc::clone(&self.enricher);
+        twin.twinned = std::sync::atomic::AtomicBool::new(true);
+        self.twinned
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(twin)
     }
 
@@ -1919,16 +1927,19 @@ impl Store for SqliteStore {
         meta: &SubmissionMeta,
     ) -> Result<Box<dyn SubmissionSink + 'a>, StoreError> {
         let bulk = is_bulk(self.writer.get()?, meta.size, self.bulk_min_bytes)?;
-        if bulk {
-            // Idle readers would keep the store in WAL mode.
-            if let Ok(mut idle) = self.readers.lock() {
-                idle.clear();
-            }
+        // A twin's connections keep the store in WAL mode whatever this
+        // handle does; else its own idle readers would.
+        let alone = !self.twinned.load(std::sync::atomic::Ordering::Relaxed);
+        if bulk
+            && alone
+            && let Ok(mut idle) = self.readers.lock()
+        {
+            idle.clear();
         }
         let SqliteStore {
             writer, enricher, ..
         } = self;
-        let (conn, rollback_journal) = writer.for_submission(bulk)?;
+        let (conn, rollback_journal) = writer.for_submission(bulk && alone)?;
         let conn: &Connection = conn;
         let tx = Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
         let now = unix(meta.received_at);
@@ -2886,6 +2897,23 @@ mod tests {
         assert_eq!(journal_mode(&path), "wal");
         let integrity = store.check().unwrap();
         assert!(integrity.is_ok(), "{integrity:?}");
+        drop(other);
+
+        // A handle with a twin (the server's) keeps WAL and its warm idle
+        // readers: it does not try.
+        let twin = store.twin().unwrap();
+        store.stats(&SightingFilter::everything()).unwrap();
+        let idle = store.readers.lock().unwrap().len();
+        assert!(idle > 0, "a read leaves an idle reader");
+        let sink = store.begin(&meta("twinned", "cert-a", None, 0)).unwrap();
+        assert_eq!(journal_mode(&path), "wal");
+        drop(sink);
+        assert_eq!(
+            store.readers.lock().unwrap().len(),
+            idle,
+            "idle readers kept"
+        );
+        drop(twin);
     }
 
     /// A bulk submission answers as an ordinary one does, and leaves the
