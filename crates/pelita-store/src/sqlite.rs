@@ -2311,19 +2311,29 @@ impl Store for SqliteStore {
         let filter = filter.in_operation(operation);
         self.read(|c| {
             let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(&filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] = [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let named: [(&str, &dyn rusqlite::ToSql); 4] =
+                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
             let mut out = OperationStats::default();
+            // Counted by organisation id (no name copied per row, no join:
+            // the visibility rule reads only the sighting), named at the end.
+            let mut by_org: HashMap<i64, crate::Contribution> = HashMap::new();
             // Per (indicator, organisation): sightings. One pass, grouped in SQL.
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT s.indicator_id, o.name, COUNT(*) FROM sightings s JOIN organisations o ON o.id = s.org_id
-                 WHERE {VISIBLE} GROUP BY s.indicator_id, o.name ORDER BY s.indicator_id"
+                "SELECT s.indicator_id, s.org_id, COUNT(*) FROM sightings s
+                 WHERE {VISIBLE} GROUP BY s.indicator_id, s.org_id ORDER BY s.indicator_id"
             ))?;
             let rows = stmt.query_map(&named[..], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })?;
             let mut current: Option<i64> = None;
-            let mut orgs: Vec<String> = Vec::new();
-            let flush = |orgs: &mut Vec<String>, out: &mut OperationStats| {
+            let mut orgs: Vec<i64> = Vec::new();
+            let flush = |orgs: &mut Vec<i64>,
+                         out: &mut OperationStats,
+                         by_org: &mut HashMap<i64, crate::Contribution>| {
                 if orgs.is_empty() {
                     return;
                 }
@@ -2331,7 +2341,7 @@ impl Store for SqliteStore {
                 let n = u64::try_from(orgs.len()).unwrap_or(u64::MAX);
                 *out.by_source_count.entry(n).or_insert(0) += 1;
                 for org in orgs.iter() {
-                    let e = out.by_source.entry(org.clone()).or_default();
+                    let e = by_org.entry(*org).or_default();
                     e.indicators += 1;
                     if n == 1 {
                         e.unique += 1;
@@ -2342,25 +2352,38 @@ impl Store for SqliteStore {
             for row in rows {
                 let (ind, org, n) = row?;
                 if current != Some(ind) {
-                    flush(&mut orgs, &mut out);
+                    flush(&mut orgs, &mut out, &mut by_org);
                     current = Some(ind);
                 }
                 let n = u64::try_from(n).unwrap_or(0);
                 out.sightings += n;
-                out.by_source.entry(org.clone()).or_default().sightings += n;
+                by_org.entry(org).or_default().sightings += n;
                 orgs.push(org);
             }
-            flush(&mut orgs, &mut out);
+            flush(&mut orgs, &mut out, &mut by_org);
             // Submissions with a visible sighting (the others are not the reader's to count).
             let mut subs = c.prepare_cached(&format!(
-                "SELECT o.name, COUNT(DISTINCT s.submission_id) FROM sightings s JOIN organisations o ON o.id = s.org_id
-                 WHERE {VISIBLE} GROUP BY o.name"
+                "SELECT s.org_id, COUNT(DISTINCT s.submission_id) FROM sightings s
+                 WHERE {VISIBLE} GROUP BY s.org_id"
             ))?;
             for row in subs.query_map(&named[..], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
             })? {
                 let (org, n) = row?;
-                out.by_source.entry(org).or_default().submissions = u64::try_from(n).unwrap_or(0);
+                by_org.entry(org).or_default().submissions = u64::try_from(n).unwrap_or(0);
+            }
+            let mut names = c.prepare_cached("SELECT id, name FROM organisations")?;
+            for row in names.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+                let (id, name) = row?;
+                if let Some(counts) = by_org.remove(&id) {
+                    out.by_source.insert(name, counts);
+                }
+            }
+            if !by_org.is_empty() {
+                return Err(StoreError::Corrupt(format!(
+                    "{} organisation ids of sightings are not in organisations",
+                    by_org.len()
+                )));
             }
             Ok(out)
         })
