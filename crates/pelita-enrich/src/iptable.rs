@@ -85,6 +85,16 @@ pub struct Ranges<T> {
 }
 
 impl<T: Top16> Ranges<T> {
+    /// The ranges of these sorted, non-overlapping parts, indexed.
+    fn new(starts: Vec<T>, ends: Vec<T>, values: Vec<u32>) -> Self {
+        Ranges {
+            index: TopIndex::build(&starts),
+            starts,
+            ends,
+            values,
+        }
+    }
+
     /// The value index of the range holding `ip`, if any.
     #[inline]
     pub fn find(&self, ip: T) -> Option<u32> {
@@ -239,6 +249,9 @@ pub(crate) fn canonical_ip(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Starts, ends and value indexes of one table, as decoded.
+type RangeParts = (Vec<u128>, Vec<u128>, Vec<u32>);
+
 struct Reader<'a> {
     buf: &'a [u8],
 }
@@ -311,13 +324,19 @@ impl Reader<'_> {
     }
 
     fn ranges(&mut self, values: usize) -> Result<Ranges<u128>, IpDataError> {
+        let (starts, ends, values) = self.range_parts(values)?;
+        Ok(Ranges::new(starts, ends, values))
+    }
+
+    /// A table's starts, ends and value indexes, as stored (IPv6-wide),
+    /// before they are narrowed and indexed.
+    fn range_parts(&mut self, values: usize) -> Result<RangeParts, IpDataError> {
         let n = self.count()?;
-        let mut out = Ranges {
-            starts: Vec::with_capacity(n),
-            ends: Vec::with_capacity(n),
-            values: Vec::with_capacity(n),
-            index: TopIndex::default(),
-        };
+        let (mut starts, mut ends, mut indexes) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
         let mut next: Option<u128> = Some(0);
         for _ in 0..n {
             let gap = self.varint()?;
@@ -329,29 +348,22 @@ impl Reader<'_> {
             let end = start
                 .checked_add(span)
                 .ok_or_else(|| IpDataError::Damaged("range past the end of the address space"))?;
-            out.starts.push(start);
-            out.ends.push(end);
-            out.values.push(value);
+            starts.push(start);
+            ends.push(end);
+            indexes.push(value);
             next = end.checked_add(1);
         }
-        out.index = TopIndex::build(&out.starts);
-        Ok(out)
+        Ok((starts, ends, indexes))
     }
 
     fn ranges_v4(&mut self, values: usize) -> Result<Ranges<u32>, IpDataError> {
-        let wide = self.ranges(values)?;
+        let (starts, ends, values) = self.range_parts(values)?;
         let narrow = |v: &[u128]| -> Result<Vec<u32>, IpDataError> {
             v.iter()
                 .map(|x| u32::try_from(*x).map_err(|_| IpDataError::Damaged("IPv4 range")))
                 .collect()
         };
-        let starts = narrow(&wide.starts)?;
-        Ok(Ranges {
-            index: TopIndex::build(&starts),
-            starts,
-            ends: narrow(&wide.ends)?,
-            values: wide.values,
-        })
+        Ok(Ranges::new(narrow(&starts)?, narrow(&ends)?, values))
     }
 }
 
