@@ -97,12 +97,19 @@ impl Writer {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The connection, with foreign keys enforced and WAL journaling.
-    fn get(&mut self) -> Result<&mut Connection, StoreError> {
+    /// Returns the store to WAL journaling if a bulk load may have left it
+    /// in rollback-journal mode.
+    fn settle_journal(&mut self) -> Result<(), StoreError> {
         if self.rollback_journal {
             wal(self.conn())?;
             self.rollback_journal = false;
         }
+        Ok(())
+    }
+
+    /// The connection, with foreign keys enforced and WAL journaling.
+    fn get(&mut self) -> Result<&mut Connection, StoreError> {
+        self.settle_journal()?;
         if self.relaxed {
             self.conn().pragma_update(None, "foreign_keys", "ON")?;
             self.relaxed = false;
@@ -127,9 +134,8 @@ impl Writer {
         if bulk {
             rollback = try_rollback_journal(self.conn())?;
             self.rollback_journal |= rollback;
-        } else if self.rollback_journal {
-            wal(self.conn())?;
-            self.rollback_journal = false;
+        } else {
+            self.settle_journal()?;
         }
         self.conn().pragma_update(None, "foreign_keys", "OFF")?;
         self.relaxed = true;
@@ -1926,7 +1932,9 @@ impl Store for SqliteStore {
         &'a mut self,
         meta: &SubmissionMeta,
     ) -> Result<Box<dyn SubmissionSink + 'a>, StoreError> {
-        let bulk = is_bulk(self.writer.get()?, meta.size, self.bulk_min_bytes)?;
+        // A read on the bare connection: `for_submission` below sets the
+        // pragmas (`get` would turn foreign keys on just to have them off).
+        let bulk = is_bulk(self.writer.conn(), meta.size, self.bulk_min_bytes)?;
         // A twin's connections keep the store in WAL mode whatever this
         // handle does; else its own idle readers would.
         let alone = !self.twinned.load(std::sync::atomic::Ordering::Relaxed);
