@@ -26,6 +26,7 @@
 
 pub mod admin;
 pub mod audit;
+mod keymap;
 #[macro_use]
 pub mod policy;
 mod prepare;

@@ -21,6 +21,7 @@ use pelita_model::{
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
 
+use crate::keymap::{KeyMap, KhashMap};
 use crate::policy::OrgId;
 use crate::prepare::{PreparedIndicator, PreparedRecord, key_hash, net_range};
 use crate::{
@@ -61,6 +62,8 @@ pub struct SqliteStore {
     synthetic: bool,
     /// Submissions at least this large may load in bulk ([`defer_indexes`]).
     bulk_min_bytes: u64,
+    /// Most key hashes a bulk load holds in memory ([`KeyMap::MAX`]; tests lower it).
+    key_map_max: usize,
     /// A [`SqliteStore::twin`] of this handle exists (or this is one):
     /// another handle keeps the database open, so a bulk load does not try
     /// a rollback journal, nor empty the idle readers for it.
@@ -274,6 +277,7 @@ impl SqliteStore {
             enricher: Arc::new(Enricher::builtin()),
             synthetic,
             bulk_min_bytes: BULK_MIN_BYTES,
+            key_map_max: KeyMap::MAX,
             twinned: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -733,6 +737,7 @@ fn relation_from(s: &str) -> Relation {
 /// batch (not looked up in the statement cache once per row).
 struct Statements<'t> {
     find: rusqlite::CachedStatement<'t>,
+    key_of: rusqlite::CachedStatement<'t>,
     insert_indicator: rusqlite::CachedStatement<'t>,
     insert_dataset: rusqlite::CachedStatement<'t>,
     find_dataset: rusqlite::CachedStatement<'t>,
@@ -746,6 +751,7 @@ impl<'t> Statements<'t> {
             find: tx.prepare_cached(
                 "SELECT id FROM indicators WHERE khash = ?1 AND kind = ?2 AND value = ?3",
             )?,
+            key_of: tx.prepare_cached("SELECT kind, value FROM indicators WHERE id = ?1")?,
             insert_indicator: tx.prepare_cached(
                 "INSERT INTO indicators (khash, kind, value, flags, net_lo, net_hi, country, asn, enrichment, site, dataset)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -782,7 +788,7 @@ fn insert_indicator(
     Ok(stmt.insert(params![
         row.khash,
         indicator.kind().as_str(),
-        indicator.value(),
+        value_of(indicator, row),
         row.flags,
         row.range.map(|r| r.0.to_vec()),
         row.range.map(|r| r.1.to_vec()),
@@ -810,6 +816,9 @@ fn org_id(tx: &Transaction<'_>, name: &str, now: i64) -> Result<i64, StoreError>
 /// store"). The country and submission indexes are kept: their new
 /// entries mostly append, and building them cost as much as it saved.
 const DEFERRABLE_INDEXES: [&str; 2] = ["indicators_site", "relationships_dst"];
+
+/// The index a bulk load's [`KeyMap`] stands in for.
+const KHASH_INDEX: &str = "indicators_khash";
 
 /// Submissions smaller than this (bytes) keep every index up to date,
 /// unless [`SqliteStore::set_bulk_min_bytes`] says otherwise.
@@ -840,13 +849,14 @@ fn is_bulk(conn: &Connection, size: u64, min: u64) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// Drops the [`DEFERRABLE_INDEXES`] for a bulk load ([`is_bulk`]), and
+/// Drops the indexes `names` ([`DEFERRABLE_INDEXES`], and the key-hash
+/// index when a [`KeyMap`] stands in for it) for a bulk load ([`is_bulk`]), and
 /// returns the statements that build them again, for the commit. It all
 /// happens inside the submission's transaction: a reader sees the indexes
 /// all along, and a crash or an error rolls the drop back with the rest.
-fn defer_indexes(tx: &Transaction<'_>) -> Result<Vec<String>, StoreError> {
+fn defer_indexes(tx: &Transaction<'_>, names: &[&str]) -> Result<Vec<String>, StoreError> {
     let mut rebuild = Vec::new();
-    for name in DEFERRABLE_INDEXES {
+    for &name in names {
         let sql: Option<String> = tx
             .query_row(
                 "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
@@ -884,6 +894,11 @@ struct SqliteSubmission<'a> {
     indicators_added: u64,
     /// Row ids of indicators this submission already resolved.
     ids: IdCache,
+    /// For a bulk load: every stored indicator's id by key hash, in place
+    /// of the key-hash index (dropped until the commit).
+    keys: Option<KeyMap>,
+    /// Past this many key hashes, `keys` gives way to the index again.
+    key_map_max: usize,
     /// The submission's name (its records' locations name it).
     name: String,
     /// Ids of the enrichment dataset versions used (almost always one).
@@ -893,7 +908,7 @@ struct SqliteSubmission<'a> {
 /// Row ids of indicators already resolved, by key hash (with the key, so
 /// that a collision is a miss, never a wrong id).
 #[derive(Default)]
-struct IdCache(HashMap<i64, (String, i64), std::hash::BuildHasherDefault<KhashHasher>>);
+struct IdCache(KhashMap<(String, i64)>);
 
 impl IdCache {
     fn get(&self, row: &PreparedIndicator) -> Option<i64> {
@@ -912,32 +927,35 @@ impl IdCache {
     }
 }
 
-/// The key hash is already a good 64-bit hash: mixed once more, not rehashed.
-#[derive(Default)]
-struct KhashHasher(u64);
-
-impl std::hash::Hasher for KhashHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn write_i64(&mut self, n: i64) {
-        self.0 = u64::from_ne_bytes(n.to_ne_bytes()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
 impl SqliteSubmission<'_> {
+    /// Builds the key-hash index again now, inside the transaction, and
+    /// goes on without the [`KeyMap`] (grown past its bound).
+    fn restore_khash_index(&mut self) -> Result<(), StoreError> {
+        let prefix = format!("CREATE INDEX {KHASH_INDEX} ");
+        if let Some(at) = self
+            .deferred
+            .iter()
+            .position(|sql| sql.starts_with(&prefix))
+        {
+            let sql = self.deferred.remove(at);
+            self.tx.execute_batch(&sql)?;
+        }
+        self.keys = None;
+        Ok(())
+    }
+
     /// Writes a batch of records: first the row id of every indicator they
     /// name (from the cache, else found or created, in key-hash order so
     /// that index seeks walk the B-tree forwards), then their sightings and
     /// relationships in order.
     fn write(&mut self, batch: &[PreparedRecord]) -> Result<(), StoreError> {
+        if self
+            .keys
+            .as_ref()
+            .is_some_and(|k| k.len() > self.key_map_max)
+        {
+            self.restore_khash_index()?;
+        }
         let mut st = Statements::prepare(&self.tx)?;
         // Bounded: a submission of millions of distinct values must not hold
         // them all (memory stays flat); repeats within a window still hit.
@@ -962,7 +980,13 @@ impl SqliteSubmission<'_> {
             let id = match previous {
                 Some((key, id)) if key == row.key => id,
                 _ => {
-                    let (id, created) = resolve(&mut st, &mut self.datasets, indicator, row)?;
+                    let (id, created) = resolve(
+                        &mut st,
+                        self.keys.as_mut(),
+                        &mut self.datasets,
+                        indicator,
+                        row,
+                    )?;
                     self.indicators_added += u64::from(created);
                     self.ids.insert(row, id);
                     id
@@ -989,36 +1013,63 @@ impl SqliteSubmission<'_> {
 }
 
 /// The row id of an indicator not in the cache: found, or created (true).
+/// With a bulk load's [`KeyMap`], found among the rows of its key hash
+/// (none: created without a seek), and every row created is added to it.
 fn resolve(
     st: &mut Statements<'_>,
+    keys: Option<&mut KeyMap>,
     datasets: &mut Vec<(String, i64)>,
     indicator: &Indicator,
     row: &PreparedIndicator,
 ) -> Result<(i64, bool), StoreError> {
-    let existing: Option<i64> = st
-        .find
-        .query_row(
-            params![row.khash, indicator.kind().as_str(), indicator.value()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match existing {
-        Some(id) => Ok((id, false)),
-        None => {
-            let dataset = match datasets.iter().find(|(v, _)| *v == row.dataset) {
-                Some(&(_, id)) => id,
-                None => {
-                    st.insert_dataset.execute(params![row.dataset])?;
-                    let id = st
-                        .find_dataset
-                        .query_row(params![row.dataset], |r| r.get(0))?;
-                    datasets.push((row.dataset.clone(), id));
-                    id
+    let kind = indicator.kind().as_str();
+    let value = value_of(indicator, row);
+    let existing = match &keys {
+        Some(keys) => {
+            let mut found = None;
+            for &id in keys.candidates(row.khash) {
+                let same = st.key_of.query_row(params![id], |r| {
+                    Ok(r.get_ref(0)?.as_str()? == kind && r.get_ref(1)?.as_str()? == value)
+                })?;
+                if same {
+                    found = Some(id);
+                    break;
                 }
-            };
-            let id = insert_indicator(&mut st.insert_indicator, indicator, row, dataset)?;
-            Ok((id, true))
+            }
+            found
         }
+        None => st
+            .find
+            .query_row(params![row.khash, kind, value], |r| r.get(0))
+            .optional()?,
+    };
+    if let Some(id) = existing {
+        return Ok((id, false));
+    }
+    let dataset = match datasets.iter().find(|(v, _)| *v == row.dataset) {
+        Some(&(_, id)) => id,
+        None => {
+            st.insert_dataset.execute(params![row.dataset])?;
+            let id = st
+                .find_dataset
+                .query_row(params![row.dataset], |r| r.get(0))?;
+            datasets.push((row.dataset.clone(), id));
+            id
+        }
+    };
+    let id = insert_indicator(&mut st.insert_indicator, indicator, row, dataset)?;
+    if let Some(keys) = keys {
+        keys.add(row.khash, id);
+    }
+    Ok((id, true))
+}
+
+/// An indicator's canonical value: the part of its prepared key after
+/// `kind:` (rendering it again allocates).
+fn value_of<'r>(indicator: &Indicator, row: &'r PreparedIndicator) -> std::borrow::Cow<'r, str> {
+    match row.key.get(indicator.kind().as_str().len() + 1..) {
+        Some(value) => std::borrow::Cow::Borrowed(value),
+        None => std::borrow::Cow::Owned(indicator.value()),
     }
 }
 
@@ -1991,10 +2042,15 @@ impl Store for SqliteStore {
             params![meta.sha256, org],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        let deferred = if bulk {
-            defer_indexes(&tx)?
+        let (deferred, keys) = if bulk {
+            let keys = KeyMap::load(&tx, self.key_map_max)?;
+            let mut names = DEFERRABLE_INDEXES.to_vec();
+            if keys.is_some() {
+                names.push(KHASH_INDEX);
+            }
+            (defer_indexes(&tx, &names)?, keys)
         } else {
-            Vec::new()
+            (Vec::new(), None)
         };
         Ok(Box::new(SqliteSubmission {
             deferred,
@@ -2012,6 +2068,8 @@ impl Store for SqliteStore {
             sightings_added: 0,
             indicators_added: 0,
             ids: IdCache::default(),
+            keys,
+            key_map_max: self.key_map_max,
             name: meta.name.clone(),
             datasets: Vec::new(),
         }))
@@ -2857,7 +2915,7 @@ mod tests {
         assert!(bulk(&c, 64 << 20), "large, into an empty store");
         assert!(is_bulk(&c, 1, 0).unwrap(), "min 0: always");
         let tx = c.transaction().unwrap();
-        let rebuild = defer_indexes(&tx).unwrap();
+        let rebuild = defer_indexes(&tx, &DEFERRABLE_INDEXES).unwrap();
         assert_eq!(rebuild.len(), DEFERRABLE_INDEXES.len());
         let left = indexes(&tx);
         assert_eq!(left.len(), all.len() - DEFERRABLE_INDEXES.len());
@@ -2985,6 +3043,108 @@ mod tests {
             assert!(a.is_some(), "{}", r.key);
             assert_eq!(a, ordinary.indicator(&r.key, &everything, now()).unwrap());
         }
+    }
+
+    /// A bulk load finds stored indicators through its key map, and tells
+    /// apart keys that share a key hash: a stored row of another key with
+    /// the same hash is never taken for the record's, before or after the
+    /// record's own row exists.
+    #[test]
+    fn a_bulk_load_tells_apart_keys_of_one_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        store.set_bulk_min_bytes(0);
+        let c = Connection::open(&path).unwrap();
+        let shared = crate::prepare::key_hash("ipv4:198.51.100.1");
+        c.execute(
+            "INSERT INTO indicators (khash, kind, value) VALUES (?1, 'domain', 'collides.example')",
+            [shared],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO indicators (khash, kind, value) VALUES (?1, 'ipv4', '192.0.2.9')",
+            [crate::prepare::key_hash("ipv4:192.0.2.9")],
+        )
+        .unwrap();
+        let records = |lines: std::ops::Range<u64>| -> Vec<_> {
+            lines
+                .map(|n| {
+                    record(["198.51.100.1", "192.0.2.9"][(n % 2) as usize], n, None, 0).unwrap()
+                })
+                .collect()
+        };
+        let first = submit(&mut store, &meta("k1", "cert-a", None, 0), records(0..4)).unwrap();
+        assert_eq!(first.indicators_added, 1, "only 198.51.100.1 is new");
+        assert_eq!(first.sightings_added, 4);
+        let second = submit(&mut store, &meta("k2", "cert-b", None, 0), records(0..2)).unwrap();
+        assert_eq!(
+            second.indicators_added, 0,
+            "found among the rows of its hash"
+        );
+        let rows: Vec<(String, String)> = c
+            .prepare("SELECT kind, value FROM indicators WHERE khash = ?1 ORDER BY id")
+            .unwrap()
+            .query_map([shared], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("domain".to_string(), "collides.example".to_string()),
+                ("ipv4".to_string(), "198.51.100.1".to_string())
+            ]
+        );
+        let everything = SightingFilter::everything();
+        let view = store
+            .indicator("ipv4:198.51.100.1", &everything, now())
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.sources.iter().map(|s| s.sightings).sum::<u64>(), 3);
+        // Only the planted row is amiss: it has no sightings.
+        let integrity = store.check().unwrap();
+        assert_eq!(
+            (integrity.engine.as_str(), integrity.problems.as_slice()),
+            (
+                "ok",
+                ["1 indicators have neither sightings nor relationships".to_string()].as_slice()
+            )
+        );
+    }
+
+    /// A bulk load whose key map outgrows its bound builds the key-hash
+    /// index again mid-load and goes on with it: nothing is stored twice,
+    /// and the store ends with the same indexes as an ordinary load's.
+    #[test]
+    fn a_bulk_load_past_its_key_map_bound_goes_on_with_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let all = indexes(&Connection::open(&path).unwrap());
+        store.set_bulk_min_bytes(0);
+        store.key_map_max = 4;
+        let value = |n: u64| format!("198.51.100.{}", n % 20);
+        // 20 values, then each again: the repeats come after the bound.
+        let records: Vec<_> = (0..40)
+            .map(|n| record(&value(n), n, None, 0).unwrap())
+            .collect();
+        let stats = submit(&mut store, &meta("k1", "cert-a", None, 0), records).unwrap();
+        assert_eq!((stats.indicators_added, stats.sightings_added), (20, 40));
+        let c = Connection::open(&path).unwrap();
+        let count: i64 = c
+            .query_row("SELECT COUNT(*) FROM indicators", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 20);
+        assert_eq!(indexes(&c), all);
+        // A second load starts over the bound: it keeps the index throughout.
+        let again: Vec<_> = (0..20)
+            .map(|n| record(&value(n), n, None, 0).unwrap())
+            .collect();
+        let stats = submit(&mut store, &meta("k2", "cert-a", None, 0), again).unwrap();
+        assert_eq!((stats.indicators_added, stats.sightings_added), (0, 20));
+        assert_eq!(indexes(&c), all);
+        assert!(store.check().unwrap().is_ok());
     }
 
     /// A submission is written without foreign-key checks (its ids are

@@ -25,13 +25,18 @@ fn temp_db() -> std::path::PathBuf {
     dir.join("pelita.db")
 }
 
-#[test]
-fn sqlite_passes_every_conformance_check() {
+/// Every check on fresh stores; with `bulk`, every submission is written
+/// as a bulk load (indexes deferred, key hashes held in memory).
+fn conformance(bulk: bool) {
     let mut dirs = Vec::new();
     let mut make = || -> Box<dyn Store> {
         let path = temp_db();
         dirs.push(path.parent().unwrap().to_path_buf());
-        Box::new(SqliteStore::open(&path).unwrap())
+        let mut store = SqliteStore::open(&path).unwrap();
+        if bulk {
+            store.set_bulk_min_bytes(0);
+        }
+        Box::new(store)
     };
     let factory: Factory<'_> = &mut make;
     let mut failures = Vec::new();
@@ -45,11 +50,21 @@ fn sqlite_passes_every_conformance_check() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} checks failed:\n{}",
+        "{} of {} checks failed (bulk: {bulk}):\n{}",
         failures.len(),
         CHECKS.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn sqlite_passes_every_conformance_check() {
+    conformance(false);
+}
+
+#[test]
+fn sqlite_passes_every_conformance_check_with_every_submission_a_bulk_load() {
+    conformance(true);
 }
 
 #[test]
