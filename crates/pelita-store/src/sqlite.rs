@@ -854,7 +854,10 @@ fn is_bulk(conn: &Connection, size: u64, min: u64) -> Result<bool, StoreError> {
 /// returns the statements that build them again, for the commit. It all
 /// happens inside the submission's transaction: a reader sees the indexes
 /// all along, and a crash or an error rolls the drop back with the rest.
-fn defer_indexes(tx: &Transaction<'_>, names: &[&str]) -> Result<Vec<String>, StoreError> {
+fn defer_indexes(
+    tx: &Transaction<'_>,
+    names: &[&'static str],
+) -> Result<Vec<Deferred>, StoreError> {
     let mut rebuild = Vec::new();
     for &name in names {
         let sql: Option<String> = tx
@@ -866,17 +869,23 @@ fn defer_indexes(tx: &Transaction<'_>, names: &[&str]) -> Result<Vec<String>, St
             .optional()?;
         if let Some(sql) = sql {
             tx.execute_batch(&format!("DROP INDEX {name}"))?;
-            rebuild.push(sql);
+            rebuild.push(Deferred { name, sql });
         }
     }
     Ok(rebuild)
+}
+
+/// An index a bulk load dropped: its name, and the statement that builds it.
+struct Deferred {
+    name: &'static str,
+    sql: String,
 }
 
 /// One submission being written, inside its transaction.
 struct SqliteSubmission<'a> {
     /// The statements that build the indexes this bulk submission dropped
     /// (none for an ordinary one), run before it commits.
-    deferred: Vec<String>,
+    deferred: Vec<Deferred>,
     /// The writer connection, for what follows the commit.
     conn: &'a Connection,
     /// The store is in rollback-journal mode for this bulk load, to be
@@ -931,14 +940,9 @@ impl SqliteSubmission<'_> {
     /// Builds the key-hash index again now, inside the transaction, and
     /// goes on without the [`KeyMap`] (grown past its bound).
     fn restore_khash_index(&mut self) -> Result<(), StoreError> {
-        let prefix = format!("CREATE INDEX {KHASH_INDEX} ");
-        if let Some(at) = self
-            .deferred
-            .iter()
-            .position(|sql| sql.starts_with(&prefix))
-        {
-            let sql = self.deferred.remove(at);
-            self.tx.execute_batch(&sql)?;
+        if let Some(at) = self.deferred.iter().position(|d| d.name == KHASH_INDEX) {
+            let index = self.deferred.remove(at);
+            self.tx.execute_batch(&index.sql)?;
         }
         self.keys = None;
         Ok(())
@@ -1152,8 +1156,8 @@ impl SubmissionSink for SqliteSubmission<'_> {
 
     fn commit(self: Box<Self>, outcome: &SubmissionOutcome) -> Result<CommitStats, StoreError> {
         let this = *self;
-        for sql in &this.deferred {
-            this.tx.execute_batch(sql)?;
+        for index in &this.deferred {
+            this.tx.execute_batch(&index.sql)?;
         }
         this.tx.execute(
             "UPDATE submissions SET records = records + ?1,
