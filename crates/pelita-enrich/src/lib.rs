@@ -41,7 +41,7 @@ mod top16;
 
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use pelita_model::Indicator;
 use serde::{Deserialize, Serialize};
@@ -103,7 +103,10 @@ pub struct Enricher {
     overlay: Option<NameOverlay>,
     /// Known-benign lists switched off by id.
     disabled_benign: Vec<String>,
+    /// What was added to the shipped data, in order (see [`Enricher::version`]).
     version: String,
+    /// The whole version, rendered once (an enrichment carries it).
+    full_version: OnceLock<Arc<str>>,
 }
 
 impl Enricher {
@@ -117,6 +120,7 @@ impl Enricher {
             overlay: None,
             disabled_benign: Vec::new(),
             version: String::new(),
+            full_version: OnceLock::new(),
         }
     }
 
@@ -134,13 +138,28 @@ impl Enricher {
     /// The data the answers come from: the shipped tables' version, then
     /// every override, overlay and switched-off list, in the order added.
     pub fn version(&self) -> String {
-        format!("{}{}", dataset_version(), self.version)
+        self.shared_version().to_string()
+    }
+
+    /// [`Enricher::version`], shared: for a caller that keeps it beside
+    /// every result of [`Enricher::enrich_unversioned`].
+    pub fn shared_version(&self) -> Arc<str> {
+        self.full_version
+            .get_or_init(|| format!("{}{}", dataset_version(), self.version).into())
+            .clone()
+    }
+
+    /// Appends `part` to the version (every builder that changes an answer).
+    fn add_version(&mut self, part: std::fmt::Arguments<'_>) {
+        use std::fmt::Write;
+        let _ = self.version.write_fmt(part);
+        self.full_version = OnceLock::new();
     }
 
     /// Adds (replaces) the `.mmdb` file.
     pub fn add_mmdb(mut self, path: &Path) -> Result<Enricher, IpDataError> {
         let db = Mmdb::open(path)?;
-        self.version = format!("{}; mmdb {}", self.version, db.version());
+        self.add_version(format_args!("; mmdb {}", db.version()));
         self.mmdb = Some(db);
         Ok(self)
     }
@@ -148,7 +167,7 @@ impl Enricher {
     /// Adds (replaces) the CSV overrides; they take precedence over an `.mmdb`.
     pub fn add_csv_overrides(mut self, path: &Path) -> Result<Enricher, IpDataError> {
         self.csv = Some(CsvOverrides::from_path(path)?);
-        self.version = format!("{}; csv {}", self.version, path.display());
+        self.add_version(format_args!("; csv {}", path.display()));
         Ok(self)
     }
 
@@ -160,7 +179,7 @@ impl Enricher {
         text: &str,
     ) -> Result<Enricher, IpDataError> {
         self.csv = Some(CsvOverrides::from_reader(text.as_bytes())?);
-        self.version = format!("{}; csv {label}", self.version);
+        self.add_version(format_args!("; csv {label}"));
         Ok(self)
     }
 
@@ -168,7 +187,7 @@ impl Enricher {
     /// ([`overlay`]); `label` names it in the dataset version.
     pub fn with_overlay(mut self, label: &str, overlay: NameOverlay) -> Enricher {
         self.overlay = Some(overlay);
-        self.version = format!("{}; overlay {label}", self.version);
+        self.add_version(format_args!("; overlay {label}"));
         self
     }
 
@@ -228,10 +247,16 @@ impl Enricher {
     /// address) and URLs on an IP; ccTLD and government suffix for domains, URL
     /// hosts and e-mail domains; known-benign lists for all.
     pub fn enrich(&self, indicator: &Indicator) -> Enrichment {
-        let mut out = Enrichment {
+        Enrichment {
             dataset_version: self.version(),
-            ..Enrichment::default()
-        };
+            ..self.enrich_unversioned(indicator)
+        }
+    }
+
+    /// [`Enricher::enrich`] with an empty `dataset_version`: for a caller
+    /// that records [`Enricher::shared_version`] once for many results.
+    pub fn enrich_unversioned(&self, indicator: &Indicator) -> Enrichment {
+        let mut out = Enrichment::default();
         let ip = match indicator {
             Indicator::Cidr(c) => Some(c.addr()),
             other => other.ip(),
@@ -266,7 +291,7 @@ impl Enricher {
     pub fn without_benign_lists(mut self, ids: &[&str]) -> Enricher {
         self.disabled_benign
             .extend(ids.iter().map(|s| (*s).to_owned()));
-        self.version = format!("{}; without lists {}", self.version, ids.join(","));
+        self.add_version(format_args!("; without lists {}", ids.join(",")));
         self
     }
 

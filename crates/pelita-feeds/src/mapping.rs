@@ -796,9 +796,15 @@ fn row(
     base.tlp = m.tlp;
     let mut row_kind: Option<IndicatorKind> = None;
     let mut drop_row = false;
+    // The null values are stored lowercased; an ASCII cell (nearly every
+    // one) is compared without lowercasing it into a new string.
     let is_null = |s: &str| {
-        let t = s.trim().to_lowercase();
-        c.nulls.contains(&t)
+        let t = s.trim();
+        if t.is_ascii() {
+            c.nulls.iter().any(|n| n.eq_ignore_ascii_case(t))
+        } else {
+            c.nulls.contains(&t.to_lowercase())
+        }
     };
     for col in &c.columns {
         let Some(cell) = col.index.and_then(|i| cells.get(i)) else {
@@ -842,7 +848,7 @@ fn row(
             Field::Tags => {
                 let prefix = col.map.prefix.as_deref().unwrap_or("");
                 for p in parts(text, split) {
-                    let tag = format!("{prefix}{p}");
+                    let tag = [prefix, p].concat();
                     if !base.tags.contains(&tag) {
                         base.tags.push(tag);
                     }
@@ -890,13 +896,13 @@ fn row(
             }
             Field::Country => {
                 for p in parts(text, split) {
-                    base.hints.push(format!("feed-country:{p}"));
+                    base.hints.push(["feed-country:", p].concat());
                 }
             }
             Field::Hint => {
                 let prefix = col.map.prefix.as_deref().unwrap_or("");
                 for p in parts(text, split) {
-                    base.hints.push(format!("{prefix}{p}"));
+                    base.hints.push([prefix, p].concat());
                 }
             }
             Field::Kind => row_kind = kind_from_cell(text),
@@ -907,6 +913,19 @@ fn row(
     }
     let mut sent = false;
     let mut reported = false;
+    let mut missing_reported = false;
+    // Each value goes out as a copy of `base`, but the last one takes it:
+    // one value per row (nearly every feed) copies nothing.
+    let mut pending: Option<(Option<IndicatorKind>, &str, Location)> = None;
+    let mut send = |obs: Observation, out: &mut Counting<'_>| {
+        let before = out.summary.observations;
+        emit_value(obs, ctx, out, m.hook);
+        if out.summary.observations > before {
+            sent = true;
+        } else {
+            reported = true;
+        }
+    };
     for col in c.columns.iter().filter(|col| col.map.field == Field::Value) {
         let Some(index) = col.index else { continue };
         let cell = cells.get(index);
@@ -917,33 +936,49 @@ fn row(
         );
         if is_null(text) {
             if !col.map.optional {
+                // What came before goes out first, in the row's order.
+                if let Some((kind, value, location)) = pending.take() {
+                    send(observation(base.clone(), kind, value, location), out);
+                }
                 out.problem(Problem::error(
                     "feed.missing-value",
                     format!("the value column {:?} is empty", col.map.column),
                     loc,
                 ));
-                reported = true;
+                missing_reported = true;
             }
             continue;
         }
         for p in parts(text, col.map.split.as_deref()) {
-            let mut obs = base.clone();
-            obs.kind = col.map.kind.or(row_kind);
-            obs.value = p.to_owned();
-            obs.location = loc.clone();
-            let before = out.summary.observations;
-            emit_value(obs, ctx, out, m.hook);
-            sent |= out.summary.observations > before;
-            reported |= out.summary.observations == before;
+            if let Some((kind, value, location)) = pending.take() {
+                send(observation(base.clone(), kind, value, location), out);
+            }
+            pending = Some((col.map.kind.or(row_kind), p, loc.clone()));
         }
     }
-    if !sent && !reported {
+    if let Some((kind, value, location)) = pending {
+        send(observation(base, kind, value, location), out);
+    }
+    if !sent && !reported && !missing_reported {
         out.problem(Problem::error(
             "feed.missing-value",
             "the row has no value",
             row_loc,
         ));
     }
+}
+
+/// One value of a row: `base` with its kind, value and location.
+fn observation(
+    mut base: Observation,
+    kind: Option<IndicatorKind>,
+    value: &str,
+    location: Location,
+) -> Observation {
+    base.kind = kind;
+    base.value = value.to_owned();
+    base.location = location;
+    base
 }
 
 fn time_name(col: &CompiledColumn<'_>, m: &CsvMapping) -> String {
@@ -1067,6 +1102,55 @@ mod tests {
         let mut sink = Collect::default();
         parse_csv(&m, input.as_bytes(), &strict, &mut sink);
         assert_eq!(sink.observations.len(), 2);
+    }
+
+    /// Null cells are matched without regard to case (ASCII cells without
+    /// a lowercased copy, others through Unicode lowercasing); a row with
+    /// two values sends both, each with the row's tags, in order.
+    #[test]
+    fn null_cells_and_rows_of_two_values() {
+        let m = CsvMapping {
+            columns: vec![
+                ColumnMapping::new(ColumnRef::Name("a".into()), Field::Value),
+                ColumnMapping::new(ColumnRef::Name("b".into()), Field::Value),
+                ColumnMapping::new(ColumnRef::Name("c".into()), Field::Comment),
+            ],
+            null_values: vec!["N/A".into(), "Ünknown".into()],
+            tags: vec!["feed:t".into()],
+            ..CsvMapping::default()
+        };
+        let input = "a,b,c
+example.com,example.org,NULL
+ n/a ,example.net,ünknown
+ÜNKNOWN,example.info,ok
+";
+        let mut sink = Collect::default();
+        parse_csv(&m, input.as_bytes(), &ParseContext::default(), &mut sink);
+        let values: Vec<(&str, Option<&str>, &[String])> = sink
+            .observations
+            .iter()
+            .map(|o| (o.value.as_str(), o.context.as_deref(), o.tags.as_slice()))
+            .collect();
+        let tags = ["feed:t".to_owned()];
+        assert_eq!(
+            values,
+            vec![
+                ("example.com", Some("NULL"), &tags[..]),
+                ("example.org", Some("NULL"), &tags[..]),
+                ("example.net", None, &tags[..]),
+                ("example.info", Some("ok"), &tags[..]),
+            ],
+            "{:?}",
+            sink.problems
+        );
+        // The empty value columns of rows 3 and 4 are reported, row by row.
+        let missing: Vec<Option<u64>> = sink
+            .problems
+            .iter()
+            .filter(|p| p.code == "feed.missing-value")
+            .map(|p| p.location.line)
+            .collect();
+        assert_eq!(missing, vec![Some(3), Some(4)]);
     }
 
     #[test]

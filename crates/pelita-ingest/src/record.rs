@@ -25,7 +25,8 @@ pub struct Record {
     pub kind: IndicatorKind,
     /// The canonical value.
     pub value: String,
-    /// The deduplication key, `kind:value`.
+    /// The deduplication key, `kind:value`: [`Indicator::key`] of
+    /// `indicator` (the store takes it as that, without rendering it again).
     pub key: String,
     /// The canonical indicator itself (kind, value and key are its
     /// renderings): a store writes this, so what it holds is canonical by
@@ -94,7 +95,7 @@ pub struct RelatedRecord {
     pub kind: Option<IndicatorKind>,
     /// The canonical value, or the value as written when it did not canonicalise.
     pub value: String,
-    /// The key, when it canonicalised.
+    /// The key, when it canonicalised: [`Indicator::key`] of `indicator`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// The canonical indicator, when it canonicalised.
@@ -108,11 +109,12 @@ pub struct RelatedRecord {
 impl RelatedRecord {
     /// A related value that canonicalised.
     pub fn canonical(relation: Relation, indicator: Indicator) -> RelatedRecord {
+        let value = indicator.value();
         RelatedRecord {
             relation,
             kind: Some(indicator.kind()),
-            value: indicator.value(),
-            key: Some(indicator.key()),
+            key: Some(indicator.key_with_value(&value)),
+            value,
             indicator: Some(indicator),
             error: None,
         }
@@ -195,13 +197,14 @@ pub fn canonicalise(
         })
         .collect();
     let indicator = canonical.indicator;
+    let value = indicator.value();
     Ok(Record {
         submission: provenance.submission.clone(),
         part,
         location: obs.location,
         kind: indicator.kind(),
-        value: indicator.value(),
-        key: indicator.key(),
+        key: indicator.key_with_value(&value),
+        value,
         indicator,
         raw: obs.value,
         flags: canonical.flags,

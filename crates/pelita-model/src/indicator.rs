@@ -254,12 +254,56 @@ impl Indicator {
 
     /// The canonical value as text (`AS13335` is written `13335`).
     pub fn value(&self) -> String {
-        self.to_string()
+        match self.text() {
+            Some(text) => text.to_owned(),
+            None => self.to_string(),
+        }
     }
 
     /// The deduplication key, `kind:value`.
     pub fn key(&self) -> String {
-        format!("{}:{}", self.kind(), self)
+        match self.text() {
+            Some(text) => self.key_with_value(text),
+            None => format!("{}:{}", self.kind(), self),
+        }
+    }
+
+    /// The deduplication key for this indicator's [`Indicator::value`],
+    /// already rendered (the key without rendering the value again).
+    pub fn key_with_value(&self, value: &str) -> String {
+        debug_assert_eq!(value, self.to_string(), "the value of this indicator");
+        let kind = self.kind().as_str();
+        let mut key = String::with_capacity(kind.len() + 1 + value.len());
+        key.push_str(kind);
+        key.push(':');
+        key.push_str(value);
+        key
+    }
+
+    /// The canonical value, for the kinds that hold it as text (the rest
+    /// are rendered by `Display`). Going around the formatting machinery
+    /// matters: every record renders its value and key.
+    fn text(&self) -> Option<&str> {
+        match self {
+            Indicator::Domain(d) => Some(d.as_str()),
+            Indicator::Url(u) => Some(u.as_str()),
+            Indicator::Md5(t)
+            | Indicator::Sha1(t)
+            | Indicator::Sha256(t)
+            | Indicator::Sha512(t)
+            | Indicator::Ssdeep(t)
+            | Indicator::Tlsh(t)
+            | Indicator::Bitcoin(t)
+            | Indicator::Ethereum(t)
+            | Indicator::Monero(t)
+            | Indicator::Onion(t)
+            | Indicator::Phone(t) => Some(t.as_str()),
+            Indicator::Ipv4(_)
+            | Indicator::Ipv6(_)
+            | Indicator::Cidr(_)
+            | Indicator::Email(_)
+            | Indicator::Asn(_) => None,
+        }
     }
 
     /// Flags that follow from the value alone.
@@ -812,6 +856,55 @@ mod tests {
         assert!(key("http://karlos .net/").contains("white space"));
         assert!(key("ghzz,com").contains("not recognised"));
         assert!(key(&"a".repeat(9000)).contains("limit"));
+    }
+
+    /// `value` and `key` skip `Display` for kinds held as text: they
+    /// must still say exactly what `Display` says, for every kind.
+    #[test]
+    fn value_and_key_are_the_display_of_every_kind() {
+        let opts = ParseOptions {
+            default_region: Some("GB".into()),
+        };
+        let mut kinds = std::collections::BTreeSet::new();
+        for (input, kind) in [
+            ("192.0.2.1", None),
+            ("2001:db8::1", None),
+            ("10.1.2.3/8", None),
+            ("Example[.]COM", None),
+            ("xn--bcher-kva.example", None),
+            ("hxxps://Example.com:443/a?b=c", None),
+            ("Someone@Example.org", None),
+            ("AS13335", None),
+            ("d41d8cd98f00b204e9800998ecf8427e", None),
+            ("da39a3ee5e6b4b0d3255bfef95601890afd80709", None),
+            (
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                None,
+            ),
+            (&"ab".repeat(64), None),
+            (
+                "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C",
+                Some(IndicatorKind::Ssdeep),
+            ),
+            (
+                "T1A4F09C2B6A3C5E1D0F9B8A7C6E5D4C3B2A1F0E9D8C7B6A5F4E3D2C1B0A9F8E7D6C5",
+                Some(IndicatorKind::Tlsh),
+            ),
+            ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", None),
+            ("0x52908400098527886E0F7030069857D2E4169EE7", None),
+            ("expyuzz4wqqyqhjn.onion", None),
+            ("020 7946 0123", Some(IndicatorKind::Phone)),
+        ] {
+            let Ok(c) = Indicator::parse(input, kind, &opts) else {
+                continue;
+            };
+            let i = c.indicator;
+            kinds.insert(i.kind());
+            assert_eq!(i.value(), i.to_string(), "{input}");
+            assert_eq!(i.key(), format!("{}:{}", i.kind(), i), "{input}");
+            assert_eq!(i.key_with_value(&i.value()), i.key(), "{input}");
+        }
+        assert!(kinds.len() >= 15, "most kinds covered: {kinds:?}");
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! enriched again and the result unused (a few microseconds; the stored
 //! enrichment is always the one from its first sight).
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Arc;
 
 use pelita_enrich::{Classification, Enricher, Enrichment, classify};
 use pelita_ingest::Record;
@@ -39,12 +41,10 @@ pub struct PreparedRecord {
 /// The columns of an indicator's row, but its id.
 #[derive(Debug, Clone)]
 pub struct PreparedIndicator {
-    /// `kind:value`.
-    pub key: String,
-    /// FNV-1a 64 of the key (the indexed column).
+    /// FNV-1a 64 of the key (the record's `key`, or its related one's).
     pub khash: i64,
     /// Intrinsic flags, as a JSON list of names.
-    pub flags: String,
+    pub flags: Cow<'static, str>,
     /// For a network: its first and last address, 16-byte big-endian.
     pub range: Option<([u8; 16], [u8; 16])>,
     /// Hosting country, else a government suffix's, else the ccTLD's.
@@ -54,8 +54,8 @@ pub struct PreparedIndicator {
     /// What enrichment found, as JSON without its dataset version and
     /// without empty fields.
     pub enrichment: Option<String>,
-    /// The enrichment's dataset version.
-    pub dataset: String,
+    /// The enrichment's dataset version (one for all of a submission's).
+    pub dataset: Arc<str>,
     /// For URLs and domains: the registrable domain.
     pub site: Option<String>,
 }
@@ -69,7 +69,7 @@ impl PreparedRecord {
         submission: &str,
     ) -> Result<PreparedRecord, StoreError> {
         let indicators = canonical(&record)
-            .map(|i| PreparedIndicator::new(i, enricher))
+            .map(|(i, key)| PreparedIndicator::new(i, key, enricher))
             .collect();
         let location = if record.location.file.as_deref() == Some(submission) {
             let mut own = record.location.clone();
@@ -104,25 +104,31 @@ impl PreparedRecord {
 }
 
 impl PreparedRecord {
-    /// The record's indicators with the row of each, in the order of
-    /// [`PreparedRecord::indicators`].
+    /// The record's indicators with the key and the row of each, in the
+    /// order of [`PreparedRecord::indicators`].
     pub(crate) fn indicators_with_rows(
         &self,
-    ) -> impl Iterator<Item = (&Indicator, &PreparedIndicator)> {
-        canonical(&self.record).zip(&self.indicators)
+    ) -> impl Iterator<Item = (&Indicator, &str, &PreparedIndicator)> {
+        canonical(&self.record)
+            .zip(&self.indicators)
+            .map(|((indicator, key), row)| (indicator, key, row))
     }
 }
 
-/// A record's own indicator, then each related one that canonicalised.
-fn canonical(record: &Record) -> impl Iterator<Item = &Indicator> {
-    let related = record.related.iter().filter_map(|r| r.indicator.as_ref());
-    std::iter::once(&record.indicator).chain(related)
+/// A record's own indicator, then each related one that canonicalised,
+/// each with its key (rendered once, by the ingest stage).
+fn canonical(record: &Record) -> impl Iterator<Item = (&Indicator, &str)> {
+    let related = record
+        .related
+        .iter()
+        .filter_map(|r| Some((r.indicator.as_ref()?, r.key.as_deref()?)));
+    std::iter::once((&record.indicator, record.key.as_str())).chain(related)
 }
 
 impl PreparedIndicator {
-    /// Enriches `indicator` and renders its row.
-    pub fn new(indicator: &Indicator, enricher: &Enricher) -> PreparedIndicator {
-        let key = indicator.key();
+    /// Enriches `indicator`, whose key is `key`, and renders its row.
+    pub fn new(indicator: &Indicator, key: &str, enricher: &Enricher) -> PreparedIndicator {
+        debug_assert_eq!(key, indicator.key(), "the key of this indicator");
         let kind = indicator.kind();
         // Only networks get a stored range (for containment queries): a
         // lookup computes an address's range from the probe itself, and
@@ -132,28 +138,33 @@ impl PreparedIndicator {
         } else {
             None
         };
-        let e = enricher.enrich(indicator);
+        let e = enricher.enrich_unversioned(indicator);
         let site = match kind {
             IndicatorKind::Url | IndicatorKind::Domain => {
                 indicator.domain().map(|d| enricher.site(d))
             }
             _ => None,
         };
+        let enrichment = compact_json(&e);
+        let asn = e.asn;
         let country = e
             .country
-            .clone()
-            .or_else(|| e.government.as_ref().map(|g| g.country.clone()))
-            .or_else(|| e.cctld_country.clone());
+            .or_else(|| e.government.map(|g| g.country))
+            .or(e.cctld_country);
+        let flags = indicator.intrinsic_flags();
         PreparedIndicator {
-            khash: key_hash(&key),
-            key,
-            flags: serde_json::to_string(&indicator.intrinsic_flags())
-                .unwrap_or_else(|_| "[]".into()),
+            khash: key_hash(key),
+            // Most indicators have none: no allocation for them.
+            flags: if flags.is_empty() {
+                Cow::Borrowed("[]")
+            } else {
+                Cow::Owned(serde_json::to_string(&flags).unwrap_or_else(|_| "[]".into()))
+            },
             range,
             country,
-            asn: e.asn,
-            enrichment: compact_json(&e),
-            dataset: e.dataset_version,
+            asn,
+            enrichment,
+            dataset: enricher.shared_version(),
             site,
         }
     }

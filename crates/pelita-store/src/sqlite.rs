@@ -782,14 +782,15 @@ impl<'t> Statements<'t> {
 fn insert_indicator(
     stmt: &mut rusqlite::CachedStatement<'_>,
     indicator: &Indicator,
+    key: &str,
     row: &PreparedIndicator,
     dataset: i64,
 ) -> Result<i64, StoreError> {
     Ok(stmt.insert(params![
         row.khash,
         indicator.kind().as_str(),
-        value_of(indicator, row),
-        row.flags,
+        value_of(indicator, key),
+        row.flags.as_ref(),
         row.range.map(|r| r.0.to_vec()),
         row.range.map(|r| r.1.to_vec()),
         row.country,
@@ -920,19 +921,19 @@ struct SqliteSubmission<'a> {
 struct IdCache(KhashMap<(String, i64)>);
 
 impl IdCache {
-    fn get(&self, row: &PreparedIndicator) -> Option<i64> {
+    fn get(&self, key: &str, row: &PreparedIndicator) -> Option<i64> {
         self.0
             .get(&row.khash)
-            .filter(|(key, _)| *key == row.key)
+            .filter(|(cached, _)| cached == key)
             .map(|&(_, id)| id)
     }
 
-    fn insert(&mut self, row: &PreparedIndicator, id: i64) {
+    fn insert(&mut self, key: &str, row: &PreparedIndicator, id: i64) {
         // Two keys of one hash: the first keeps its place; the second is
         // looked up in the database each time.
         self.0
             .entry(row.khash)
-            .or_insert_with(|| (row.key.clone(), id));
+            .or_insert_with(|| (key.to_owned(), id));
     }
 }
 
@@ -968,35 +969,36 @@ impl SqliteSubmission<'_> {
         }
         // One id per indicator of the batch, in record order.
         let mut ids: Vec<i64> = Vec::with_capacity(batch.len() * 3);
-        let mut missing: Vec<(usize, &Indicator, &PreparedIndicator)> = Vec::new();
-        for (indicator, row) in batch.iter().flat_map(PreparedRecord::indicators_with_rows) {
-            match self.ids.get(row) {
+        let mut missing: Vec<(usize, &Indicator, &str, &PreparedIndicator)> = Vec::new();
+        for (indicator, key, row) in batch.iter().flat_map(PreparedRecord::indicators_with_rows) {
+            match self.ids.get(key, row) {
                 Some(id) => ids.push(id),
                 None => {
-                    missing.push((ids.len(), indicator, row));
+                    missing.push((ids.len(), indicator, key, row));
                     ids.push(0);
                 }
             }
         }
-        missing.sort_unstable_by(|a, b| (a.2.khash, &a.2.key).cmp(&(b.2.khash, &b.2.key)));
+        missing.sort_unstable_by(|a, b| (a.3.khash, a.2).cmp(&(b.3.khash, b.2)));
         let mut previous: Option<(&str, i64)> = None;
-        for (slot, indicator, row) in missing {
+        for (slot, indicator, key, row) in missing {
             let id = match previous {
-                Some((key, id)) if key == row.key => id,
+                Some((prev, id)) if prev == key => id,
                 _ => {
                     let (id, created) = resolve(
                         &mut st,
                         self.keys.as_mut(),
                         &mut self.datasets,
                         indicator,
+                        key,
                         row,
                     )?;
                     self.indicators_added += u64::from(created);
-                    self.ids.insert(row, id);
+                    self.ids.insert(key, row, id);
                     id
                 }
             };
-            previous = Some((&row.key, id));
+            previous = Some((key, id));
             if let Some(s) = ids.get_mut(slot) {
                 *s = id;
             }
@@ -1024,10 +1026,11 @@ fn resolve(
     keys: Option<&mut KeyMap>,
     datasets: &mut Vec<(String, i64)>,
     indicator: &Indicator,
+    key: &str,
     row: &PreparedIndicator,
 ) -> Result<(i64, bool), StoreError> {
     let kind = indicator.kind().as_str();
-    let value = value_of(indicator, row);
+    let value = value_of(indicator, key);
     let existing = match &keys {
         Some(keys) => {
             let mut found = None;
@@ -1050,28 +1053,27 @@ fn resolve(
     if let Some(id) = existing {
         return Ok((id, false));
     }
-    let dataset = match datasets.iter().find(|(v, _)| *v == row.dataset) {
+    let dataset = match datasets.iter().find(|(v, _)| **v == *row.dataset) {
         Some(&(_, id)) => id,
         None => {
-            st.insert_dataset.execute(params![row.dataset])?;
-            let id = st
-                .find_dataset
-                .query_row(params![row.dataset], |r| r.get(0))?;
-            datasets.push((row.dataset.clone(), id));
+            let version: &str = &row.dataset;
+            st.insert_dataset.execute(params![version])?;
+            let id = st.find_dataset.query_row(params![version], |r| r.get(0))?;
+            datasets.push((version.to_owned(), id));
             id
         }
     };
-    let id = insert_indicator(&mut st.insert_indicator, indicator, row, dataset)?;
+    let id = insert_indicator(&mut st.insert_indicator, indicator, key, row, dataset)?;
     if let Some(keys) = keys {
         keys.add(row.khash, id);
     }
     Ok((id, true))
 }
 
-/// An indicator's canonical value: the part of its prepared key after
-/// `kind:` (rendering it again allocates).
-fn value_of<'r>(indicator: &Indicator, row: &'r PreparedIndicator) -> std::borrow::Cow<'r, str> {
-    match row.key.get(indicator.kind().as_str().len() + 1..) {
+/// An indicator's canonical value: the part of its key after `kind:`
+/// (rendering it again allocates).
+fn value_of<'k>(indicator: &Indicator, key: &'k str) -> std::borrow::Cow<'k, str> {
+    match key.get(indicator.kind().as_str().len() + 1..) {
         Some(value) => std::borrow::Cow::Borrowed(value),
         None => std::borrow::Cow::Owned(indicator.value()),
     }
