@@ -48,7 +48,12 @@
 //! Listings are ordered by (`date_added`, `id`) and paged with an opaque
 //! `next` cursor (the position after the last object of the page), so a
 //! walk with `limit`/`next` sees every object exactly once and new
-//! versions at the end. At most [`PAGE_MAX`] objects per page.
+//! versions at the end. At most [`PAGE_MAX`] objects per page. A page is
+//! read by receipt time from where it starts (the cursor's time or
+//! `added_after`, [`pelita_store::Store::receipts_from`]): a client
+//! polling for what is new costs what is new, not the whole collection.
+//! (Within one receipt time the order is by `id`, so a page inside one
+//! large submission still reads that submission's sightings whole.)
 //!
 //! # Media types and errors
 //!
@@ -353,20 +358,63 @@ fn stix_id(key: &str) -> String {
     format!("indicator--{}", uuid_from(ID_NAMESPACE, key))
 }
 
+impl From<pelita_store::Receipt> for Entry {
+    fn from(r: pelita_store::Receipt) -> Entry {
+        Entry {
+            id: stix_id(&r.key),
+            key: r.key,
+            added: r.last_received,
+            created: r.first_received,
+        }
+    }
+}
+
+/// Orders entries by (`date_added`, `id`).
+fn by_date_added(entries: &mut [Entry]) {
+    entries.sort_by(|a, b| (a.added, &a.id).cmp(&(b.added, &b.id)));
+}
+
 /// Every object of a (narrowed) collection, ordered by (`date_added`, `id`).
 fn entries(view: &ReaderView<'_>, marking: Option<Tlp>) -> Result<Vec<Entry>, ApiError> {
     let mut out: Vec<Entry> = view
         .receipts(marking)?
         .into_iter()
-        .map(|r| Entry {
-            id: stix_id(&r.key),
-            key: r.key,
-            added: r.last_received,
-            created: r.first_received,
-        })
+        .map(Entry::from)
         .collect();
-    out.sort_by(|a, b| (a.added, &a.id).cmp(&(b.added, &b.id)));
+    by_date_added(&mut out);
     Ok(out)
+}
+
+/// One page of a (narrowed) collection, as [`Filters::page`] would take it
+/// from [`entries`], but read by time from where the page starts (the
+/// cursor's time, `added_after`): a page deep into a walk, or a poll for
+/// what is new, reads the submissions received since, not the whole
+/// collection.
+fn page_of(
+    view: &ReaderView<'_>,
+    marking: Option<Tlp>,
+    f: &Filters,
+) -> Result<(Vec<Entry>, bool), ApiError> {
+    let mut from = f.start();
+    let mut page = Vec::new();
+    loop {
+        let want = (f.limit + 1).saturating_sub(page.len());
+        let groups = view.receipts_from(marking, from, want)?;
+        let mut batch: Vec<Entry> = groups.receipts.into_iter().map(Entry::from).collect();
+        by_date_added(&mut batch);
+        for e in batch {
+            if f.keeps(&e) && f.after_cursor(&e) {
+                if page.len() == f.limit {
+                    return Ok((page, true));
+                }
+                page.push(e);
+            }
+        }
+        match groups.next {
+            Some(t) => from = t,
+            None => return Ok((page, false)),
+        }
+    }
 }
 
 /// A `match[version]` value.
@@ -476,14 +524,31 @@ impl Filters {
             })
     }
 
+    /// Whether an entry comes after the cursor.
+    fn after_cursor(&self, e: &Entry) -> bool {
+        self.next
+            .as_ref()
+            .is_none_or(|(secs, id)| (e.added.unix_timestamp(), &e.id) > (*secs, id))
+    }
+
+    /// The earliest `date_added` a page can hold (whole seconds, as
+    /// receipt times are): the cursor's, or the second of `added_after`.
+    fn start(&self) -> OffsetDateTime {
+        let earliest = time::Date::MIN.midnight().assume_utc();
+        let cursor = self.next.as_ref().map_or(i64::MIN, |(secs, _)| *secs);
+        let after = self.added_after.map_or(i64::MIN, |t| t.unix_timestamp());
+        // A cursor past the end of time starts at the end: nothing follows.
+        OffsetDateTime::from_unix_timestamp(cursor.max(after).max(earliest.unix_timestamp()))
+            .unwrap_or(time::Date::MAX.midnight().assume_utc())
+    }
+
     /// One page: the entries after the cursor that pass the filters, at
     /// most `limit`, and whether more follow.
     fn page<'e>(&self, all: &'e [Entry]) -> (Vec<&'e Entry>, bool) {
-        let mut kept = all.iter().filter(|e| self.keeps(e)).filter(|e| {
-            self.next
-                .as_ref()
-                .is_none_or(|(secs, id)| (e.added.unix_timestamp(), &e.id) > (*secs, id))
-        });
+        let mut kept = all
+            .iter()
+            .filter(|e| self.keeps(e))
+            .filter(|e| self.after_cursor(e));
         let page: Vec<&Entry> = kept.by_ref().take(self.limit).collect();
         let more = kept.next().is_some();
         (page, more)
@@ -649,8 +714,8 @@ async fn objects(
     let f = Filters::parse(q)?;
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
-        let all = entries(&narrow, marking)?;
-        let (page, more) = f.page(&all);
+        let (page, more) = page_of(&narrow, marking, &f)?;
+        let page: Vec<&Entry> = page.iter().collect();
         let env = envelope(&narrow, &page, more)?;
         view.audit(
             "taxii.objects",
@@ -742,8 +807,8 @@ async fn manifest(
     let f = Filters::parse(q)?;
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
-        let all = entries(&narrow, marking)?;
-        let (page, more) = f.page(&all);
+        let (page, more) = page_of(&narrow, marking, &f)?;
+        let page: Vec<&Entry> = page.iter().collect();
         let records: Vec<Value> = page
             .iter()
             .map(|e| {

@@ -157,6 +157,17 @@ impl<'a> ReaderView<'a> {
         self.store.receipts(&self.filter, marking)
     }
 
+    /// [`pelita_store::Store::receipts_from`] under the caller's filter.
+    pub fn receipts_from(
+        &self,
+        marking: Option<pelita_model::Tlp>,
+        from: OffsetDateTime,
+        at_least: usize,
+    ) -> Result<pelita_store::ReceiptGroups, pelita_store::StoreError> {
+        self.store
+            .receipts_from(&self.filter, marking, from, at_least)
+    }
+
     /// One indicator by its key, as the caller may see it.
     pub fn indicator(
         &self,

@@ -1424,9 +1424,47 @@ fn receipts_follow_visible_sightings(make: Factory<'_>) -> Result<(), String> {
         ("anonymous", SightingFilter::anonymous(), None, Vec::new()),
     ];
     for (what, f, m, expected) in cases {
+        let all = store.receipts(&f, m).map_err(e)?;
         let g = got(f, m)?;
         ensure(g == expected, || {
             format!("receipts, {what}: {g:?}, expected {expected:?}")
+        })?;
+        // The same receipts by time, walked in steps of every size.
+        let mut by_time = all.clone();
+        by_time.sort_by(|x, y| (x.last_received, &x.key).cmp(&(y.last_received, &y.key)));
+        for at_least in [1, 2, 100] {
+            let mut walked = Vec::new();
+            let mut from = Some(OffsetDateTime::UNIX_EPOCH);
+            while let Some(t) = from {
+                let page = store.receipts_from(&f, m, t, at_least).map_err(e)?;
+                ensure(page.receipts.iter().all(|r| r.last_received >= t), || {
+                    format!("receipts_from, {what}: {page:?} starts before {t}")
+                })?;
+                if let Some(next) = page.next {
+                    ensure(
+                        next > t && page.receipts.iter().all(|r| r.last_received < next),
+                        || format!("receipts_from, {what}: next {next} inside {page:?}"),
+                    )?;
+                }
+                walked.extend(page.receipts);
+                from = page.next;
+            }
+            ensure(walked == by_time, || {
+                format!(
+                    "receipts_from, {what}, at least {at_least}: {walked:?}, expected {by_time:?}"
+                )
+            })?;
+        }
+        // From a time between receipts: only those received since.
+        let since = now() - Duration::days(3);
+        let page = store.receipts_from(&f, m, since, usize::MAX).map_err(e)?;
+        let recent: Vec<_> = by_time
+            .iter()
+            .filter(|r| r.last_received >= since)
+            .cloned()
+            .collect();
+        ensure(page.receipts == recent && page.next.is_none(), || {
+            format!("receipts_from, {what}, since {since}: {page:?}, expected {recent:?}")
         })?;
     }
     Ok(())

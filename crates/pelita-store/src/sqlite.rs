@@ -2827,6 +2827,19 @@ impl Store for SqliteStore {
     ) -> Result<Vec<crate::Receipt>, StoreError> {
         self.read(|c| receipts(c, filter, marking))
     }
+
+    fn receipts_from(
+        &self,
+        filter: &SightingFilter,
+        marking: Option<Tlp>,
+        from: OffsetDateTime,
+        at_least: usize,
+    ) -> Result<crate::ReceiptGroups, StoreError> {
+        self.read(|c| {
+            let c = Snapshot::begin(c)?;
+            receipts_from(&c, filter, marking, from.unix_timestamp(), at_least)
+        })
+    }
 }
 
 /// [`Store::receipts`]: one scan of the visible sightings with their
@@ -2874,6 +2887,79 @@ fn receipts(
     }
     // Ordered by key as Rust orders strings.
     out.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
+
+/// [`Store::receipts_from`]: the receipt times from `from` on, one group
+/// at a time. A group's candidates are the indicators with a visible
+/// sighting in a submission received at that time (found through the
+/// submissions, then `sightings_submission`); each is kept when no visible
+/// sighting of it was received later (its others are read through the
+/// unique index, of which `indicator_id` is the prefix).
+fn receipts_from(
+    c: &Connection,
+    filter: &SightingFilter,
+    marking: Option<Tlp>,
+    from: i64,
+    at_least: usize,
+) -> Result<crate::ReceiptGroups, StoreError> {
+    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let marking = marking.map(tlp_rank);
+    let mut times = c.prepare_cached(
+        "SELECT DISTINCT received_at FROM submissions WHERE received_at >= ?1 ORDER BY received_at",
+    )?;
+    let mut group = c.prepare_cached(&format!(
+        "SELECT i.kind, i.value, MIN(sb.received_at), MAX(sb.received_at)
+         FROM sightings s JOIN indicators i ON i.id = s.indicator_id
+           JOIN submissions sb ON sb.id = s.submission_id
+         WHERE s.indicator_id IN (
+             SELECT s.indicator_id FROM submissions sb
+               JOIN sightings s ON s.submission_id = sb.id
+             WHERE sb.received_at = :at AND {VISIBLE})
+           AND {VISIBLE}
+         GROUP BY s.indicator_id
+         HAVING MAX(sb.received_at) = :at
+            AND (:marking IS NULL OR SUM(COALESCE(s.tlp, :unmarked) = :marking) > 0)"
+    ))?;
+    let mut out = crate::ReceiptGroups::default();
+    let mut rows = times.query([from])?;
+    while let Some(row) = rows.next()? {
+        let at: i64 = row.get(0)?;
+        if out.receipts.len() >= at_least {
+            out.next = Some(from_unix(at)?);
+            break;
+        }
+        let found = group.query_map(
+            &[
+                (":at", &at as &dyn rusqlite::ToSql),
+                (":marking", &marking),
+                (u_name, &u),
+                (m_name, &m),
+                (o_name, &o),
+                (r_name, &rd),
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )?;
+        let start = out.receipts.len();
+        let last_received = from_unix(at)?;
+        for f in found {
+            let (kind, value, first) = f?;
+            out.receipts.push(crate::Receipt {
+                key: format!("{kind}:{value}"),
+                first_received: from_unix(first)?,
+                last_received,
+            });
+        }
+        if let Some(added) = out.receipts.get_mut(start..) {
+            added.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        }
+    }
     Ok(out)
 }
 
