@@ -68,7 +68,7 @@
 //! inbox); adding objects and status resources need `submit`. Every
 //! answer is written to the audit log.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -385,36 +385,65 @@ fn entries(view: &ReaderView<'_>, marking: Option<Tlp>) -> Result<Vec<Entry>, Ap
     Ok(out)
 }
 
+/// An entry ordered by (`date_added`, `id`), for the page's heap.
+struct ByDateAdded(Entry);
+
+impl PartialEq for ByDateAdded {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for ByDateAdded {}
+
+impl PartialOrd for ByDateAdded {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByDateAdded {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0.added, &self.0.id).cmp(&(other.0.added, &other.0.id))
+    }
+}
+
 /// One page of a (narrowed) collection, as [`Filters::page`] would take it
-/// from [`entries`], but read by time from where the page starts (the
-/// cursor's time, `added_after`): a page deep into a walk, or a poll for
-/// what is new, reads the submissions received since, not the whole
+/// from [`entries`], but read by receipt time from where the page starts
+/// (the cursor's time, `added_after`), keeping only the `limit + 1` first
+/// entries in a heap: a page deep into a walk, or a poll for what is new,
+/// reads the submissions received since, and no page holds the whole
 /// collection.
 fn page_of(
     view: &ReaderView<'_>,
     marking: Option<Tlp>,
     f: &Filters,
 ) -> Result<(Vec<Entry>, bool), ApiError> {
+    let cap = f.limit.saturating_add(1);
+    let mut heap: BinaryHeap<ByDateAdded> = BinaryHeap::with_capacity(cap.saturating_add(1));
     let mut from = f.start();
-    let mut page = Vec::new();
     loop {
-        let want = (f.limit + 1).saturating_sub(page.len());
-        let groups = view.receipts_from(marking, from, want)?;
-        let mut batch: Vec<Entry> = groups.receipts.into_iter().map(Entry::from).collect();
-        by_date_added(&mut batch);
-        for e in batch {
+        let want = cap.saturating_sub(heap.len());
+        let next = view.receipts_from(marking, from, want, &mut |r| {
+            let e = Entry::from(r);
             if f.keeps(&e) && f.after_cursor(&e) {
-                if page.len() == f.limit {
-                    return Ok((page, true));
+                heap.push(ByDateAdded(e));
+                if heap.len() > cap {
+                    heap.pop();
                 }
-                page.push(e);
             }
-        }
-        match groups.next {
-            Some(t) => from = t,
-            None => return Ok((page, false)),
+            Ok(())
+        })?;
+        // Later groups are all dated after what the heap holds.
+        match next {
+            Some(t) if heap.len() < cap => from = t,
+            _ => break,
         }
     }
+    let mut page: Vec<Entry> = heap.into_sorted_vec().into_iter().map(|e| e.0).collect();
+    let more = page.len() > f.limit;
+    page.truncate(f.limit);
+    Ok((page, more))
 }
 
 /// A `match[version]` value.

@@ -163,9 +163,10 @@ impl<'a> ReaderView<'a> {
         marking: Option<pelita_model::Tlp>,
         from: OffsetDateTime,
         at_least: usize,
-    ) -> Result<pelita_store::ReceiptGroups, pelita_store::StoreError> {
+        each: &mut dyn FnMut(pelita_store::Receipt) -> Result<(), pelita_store::StoreError>,
+    ) -> Result<Option<OffsetDateTime>, pelita_store::StoreError> {
         self.store
-            .receipts_from(&self.filter, marking, from, at_least)
+            .receipts_from(&self.filter, marking, from, at_least, each)
     }
 
     /// One indicator by its key, as the caller may see it.

@@ -590,18 +590,6 @@ pub struct Receipt {
     pub last_received: OffsetDateTime,
 }
 
-/// Receipts by time ([`Store::receipts_from`]): whole groups of receipts
-/// with the same latest receipt time, and where the next group starts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ReceiptGroups {
-    /// Ordered by (latest receipt time, key).
-    pub receipts: Vec<Receipt>,
-    /// The receipt time of the next submission after the groups returned,
-    /// if there is one (its group may turn out empty for the filter): where
-    /// the walk goes on. `None`: nothing follows.
-    pub next: Option<OffsetDateTime>,
-}
-
 /// A fusion store backend.
 pub trait Store {
     /// The enricher new indicators are enriched with (shared: records are
@@ -816,21 +804,25 @@ pub trait Store {
     ) -> Result<Vec<Receipt>, StoreError>;
 
     /// The receipts of [`Store::receipts`] whose latest receipt time is at
-    /// or after `from`, by time: whole groups (every receipt with the same
-    /// latest receipt time, ordered by key) in ascending time, stopping
-    /// after the group that brings the count to `at_least` or more. A walk
-    /// from the earliest time, each call going on from the last one's
-    /// `next`, returns every receipt of [`Store::receipts`] exactly once,
-    /// ordered by (latest receipt, key), and reads only the submissions
-    /// from `from` on: what a TAXII listing pages and polls through
-    /// without going over what it has already served.
+    /// or after `from`, handed to `each` by time: whole groups (every
+    /// receipt with the same latest receipt time, in no particular order
+    /// within the group) in ascending time, stopping after the group that
+    /// brings the count to `at_least` or more. Returns the receipt time of
+    /// the next submission after the groups handed on, if there is one (its
+    /// group may turn out empty for the filter): where the walk goes on. A
+    /// walk from the earliest time, each call going on from the last one's
+    /// answer, hands on every receipt of [`Store::receipts`] exactly once,
+    /// and reads only the submissions from `from` on: what a TAXII listing
+    /// pages and polls through without holding the whole collection or
+    /// going over what it has already served.
     fn receipts_from(
         &self,
         filter: &SightingFilter,
         marking: Option<Tlp>,
         from: OffsetDateTime,
         at_least: usize,
-    ) -> Result<ReceiptGroups, StoreError>;
+        each: &mut dyn FnMut(Receipt) -> Result<(), StoreError>,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
 }
 
 /// Hands `views` to `each` in order, stopping at the first error: what a

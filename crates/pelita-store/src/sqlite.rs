@@ -2834,10 +2834,11 @@ impl Store for SqliteStore {
         marking: Option<Tlp>,
         from: OffsetDateTime,
         at_least: usize,
-    ) -> Result<crate::ReceiptGroups, StoreError> {
+        each: &mut dyn FnMut(crate::Receipt) -> Result<(), StoreError>,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
         self.read(|c| {
             let c = Snapshot::begin(c)?;
-            receipts_from(&c, filter, marking, from.unix_timestamp(), at_least)
+            receipts_from(&c, filter, marking, from.unix_timestamp(), at_least, each)
         })
     }
 }
@@ -2895,72 +2896,85 @@ fn receipts(
 /// sighting in a submission received at that time (found through the
 /// submissions, then `sightings_submission`); each is kept when no visible
 /// sighting of it was received later (its others are read through the
-/// unique index, of which `indicator_id` is the prefix).
+/// unique index, of which `indicator_id` is the prefix). A group holding
+/// most of the store's sightings (a store loaded at once, the demo's) is
+/// read in one pass over every visible sighting instead, as
+/// [`Store::receipts`] does: the candidate set would be most of the store.
 fn receipts_from(
     c: &Connection,
     filter: &SightingFilter,
     marking: Option<Tlp>,
     from: i64,
     at_least: usize,
-) -> Result<crate::ReceiptGroups, StoreError> {
+    each: &mut dyn FnMut(crate::Receipt) -> Result<(), StoreError>,
+) -> Result<Option<OffsetDateTime>, StoreError> {
     let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
     let marking = marking.map(tlp_rank);
+    let total: i64 = c
+        .prepare_cached("SELECT COALESCE(SUM(sightings), 0) FROM submissions")?
+        .query_row([], |r| r.get(0))?;
     let mut times = c.prepare_cached(
-        "SELECT DISTINCT received_at FROM submissions WHERE received_at >= ?1 ORDER BY received_at",
+        "SELECT received_at, SUM(sightings) FROM submissions WHERE received_at >= ?1
+         GROUP BY received_at ORDER BY received_at",
     )?;
-    let mut group = c.prepare_cached(&format!(
-        "SELECT i.kind, i.value, MIN(sb.received_at), MAX(sb.received_at)
+    let select = "SELECT i.kind, i.value, MIN(sb.received_at)
          FROM sightings s JOIN indicators i ON i.id = s.indicator_id
-           JOIN submissions sb ON sb.id = s.submission_id
+           JOIN submissions sb ON sb.id = s.submission_id";
+    let having = "GROUP BY s.indicator_id
+         HAVING MAX(sb.received_at) = :at
+            AND (:marking IS NULL OR SUM(COALESCE(s.tlp, :unmarked) = :marking) > 0)";
+    let mut candidates = c.prepare_cached(&format!(
+        "{select}
          WHERE s.indicator_id IN (
              SELECT s.indicator_id FROM submissions sb
                JOIN sightings s ON s.submission_id = sb.id
              WHERE sb.received_at = :at AND {VISIBLE})
            AND {VISIBLE}
-         GROUP BY s.indicator_id
-         HAVING MAX(sb.received_at) = :at
-            AND (:marking IS NULL OR SUM(COALESCE(s.tlp, :unmarked) = :marking) > 0)"
+         {having}"
     ))?;
-    let mut out = crate::ReceiptGroups::default();
+    let mut everything = c.prepare_cached(&format!("{select} WHERE {VISIBLE} {having}"))?;
+    let mut handed = 0usize;
     let mut rows = times.query([from])?;
     while let Some(row) = rows.next()? {
         let at: i64 = row.get(0)?;
-        if out.receipts.len() >= at_least {
-            out.next = Some(from_unix(at)?);
-            break;
+        if handed >= at_least {
+            return Ok(Some(from_unix(at)?));
         }
-        let found = group.query_map(
-            &[
-                (":at", &at as &dyn rusqlite::ToSql),
-                (":marking", &marking),
-                (u_name, &u),
-                (m_name, &m),
-                (o_name, &o),
-                (r_name, &rd),
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )?;
-        let start = out.receipts.len();
+        let in_group: i64 = row.get(1)?;
+        let stmt = if in_group.saturating_mul(2) > total {
+            &mut everything
+        } else {
+            &mut candidates
+        };
         let last_received = from_unix(at)?;
-        for f in found {
-            let (kind, value, first) = f?;
-            out.receipts.push(crate::Receipt {
-                key: format!("{kind}:{value}"),
-                first_received: from_unix(first)?,
+        let mut found = stmt.query(&[
+            (":at", &at as &dyn rusqlite::ToSql),
+            (":marking", &marking),
+            (u_name, &u),
+            (m_name, &m),
+            (o_name, &o),
+            (r_name, &rd),
+        ])?;
+        while let Some(r) = found.next()? {
+            let text = |i: usize| -> Result<&str, StoreError> {
+                r.get_ref(i)?
+                    .as_str()
+                    .map_err(|e| StoreError::Corrupt(format!("an indicator's key: {e}")))
+            };
+            let (kind, value) = (text(0)?, text(1)?);
+            let mut key = String::with_capacity(kind.len() + 1 + value.len());
+            key.push_str(kind);
+            key.push(':');
+            key.push_str(value);
+            each(crate::Receipt {
+                key,
+                first_received: from_unix(r.get(2)?)?,
                 last_received,
-            });
-        }
-        if let Some(added) = out.receipts.get_mut(start..) {
-            added.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+            })?;
+            handed += 1;
         }
     }
-    Ok(out)
+    Ok(None)
 }
 
 /// Latest schema version (for `pelita` diagnostics).

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# TAXII listing latency on the `pelita demo --scale 100` store (BENCHMARKS.md,
+# "Sharing server: TAXII listings"): a first page, the page after it, a
+# manifest page, a poll with nothing new, then one submission of 2,000 new
+# indicators and a poll for it.
+#
+#   scripts/bench-taxii.sh [WORK_DIR] [PELITA_BINARY]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-/tmp/pelita-bench-taxii}
+bin=${2:-}
+if [ -z "$bin" ]; then
+  cargo build --release -q -p pelita-cli
+  bin=$PWD/target/release/pelita
+fi
+mkdir -p "$work"
+db=$work/demo/data/pelita.db
+if [ ! -f "$db" ]; then
+  "$bin" demo --out "$work/demo" --scale 100 --format json --now 2026-11-30T00:00:00Z
+fi
+if [ ! -f "$work/token.txt" ]; then
+  "$bin" org add bench --role analyst --db "$db" >/dev/null
+  "$bin" token create --org bench --name bench --db "$db" | sed -n 1p > "$work/token.txt"
+fi
+token=$(cat "$work/token.txt")
+port=8752
+trap 'kill "${server:-}" 2>/dev/null || true' EXIT
+serve() {
+  "$bin" serve --db "$db" --listen 127.0.0.1:$port --rate 100000000 > "$work/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$port/ && break; sleep 0.2; done
+}
+H=(-H "Authorization: Bearer $token" -H "Accept: application/taxii+json;version=2.1")
+base=http://127.0.0.1:$port/taxii2/api/collections/tlp-green
+timed() { # label url
+  curl -s -o "$work/answer.json" -w "$1: %{time_total} s, %{size_download} bytes\n" "${H[@]}" "$2"
+}
+serve
+for i in 1 2 3; do timed "first page (limit 1000)" "$base/objects/?limit=1000"; done
+next=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1])).get('next',''))" "$work/answer.json")
+timed "the page after it" "$base/objects/?limit=1000&next=$next"
+timed "a manifest page" "$base/manifest/?limit=1000"
+for i in 1 2 3; do timed "poll, nothing new" "$base/objects/?added_after=2026-12-01T00:00:00Z"; done
+kill "$server"; wait "$server" 2>/dev/null || true
+if [ ! -f "$work/new.txt" ]; then
+  python3 -c "
+for i in range(2000): print(f'203.0.113.{i % 250}' if i < 250 else f'c2-{i}.example-bad.test')
+" > "$work/new.txt"
+  "$bin" ingest --db "$db" --source bench --tlp green "$work/new.txt" | tail -1
+fi
+serve
+for i in 1 2 3; do timed "poll, 2,000 new" "$base/objects/?added_after=2026-12-01T00:00:00Z"; done
