@@ -25,17 +25,30 @@ use crate::{AppState, admin, docs, openapi, taxii, web};
 /// route cannot be served without being listed (and `tests/openapi.rs`
 /// checks that every listed route is in the OpenAPI document, and only
 /// those). Every `/api/v1` route goes through this table.
+/// A route marked `small` reads at most [`FORM_BODY_MAX`] bytes of body.
 macro_rules! api_routes {
-    ($($method:ident $path:literal => $handler:path,)*) => {
+    ($($method:ident $path:literal => $handler:path $(, $small:ident)?;)*) => {
         /// Every route of the API, as (method, path), paths in axum's and
         /// OpenAPI's `{param}` notation.
         pub const ROUTES: &[(&str, &str)] = &[$((method_name!($method), $path),)*];
 
         fn api_routes() -> Router<AppState> {
-            Router::new()$(.route($path, $method($handler)))*
+            Router::new()$(.route($path, $method($handler)$(.layer(body_limit!($small)))?))*
         }
     };
 }
+
+macro_rules! body_limit {
+    (small) => {
+        DefaultBodyLimit::max(FORM_BODY_MAX)
+    };
+}
+
+/// The most a request that carries no package may send: an
+/// administration request or a form of the web interface (names, roles,
+/// scopes, a password). Anyone can send a body to the sign-in form, so
+/// such bodies are bounded well below the package limit.
+pub const FORM_BODY_MAX: usize = 64 << 10;
 
 macro_rules! method_name {
     (get) => {
@@ -53,23 +66,23 @@ macro_rules! method_name {
 }
 
 api_routes! {
-    get "/api/v1/me" => me,
-    get "/api/v1/indicators/{value}" => indicator,
-    get "/api/v1/stats" => stats,
-    get "/api/v1/reports/country/{cc}" => country_report,
-    get "/api/v1/reports/operation/{name}" => operation_report,
-    post "/api/v1/search" => search,
-    post "/api/v1/submissions" => submit,
-    get "/api/v1/submissions/{sha}" => submission_status,
-    get "/api/v1/exports/{format}" => export,
-    get "/api/v1/exports/misp-feed/{file}" => misp_feed,
-    get "/api/v1/organisations" => admin::list_organisations,
-    put "/api/v1/organisations/{name}" => admin::put_organisation,
-    get "/api/v1/tokens" => admin::list_tokens,
-    post "/api/v1/tokens" => admin::create_token,
-    delete "/api/v1/tokens/{id}" => admin::revoke_token,
-    get "/api/v1/audit" => admin::audit_log,
-    get "/api/v1/audit/verify" => admin::audit_verify,
+    get "/api/v1/me" => me;
+    get "/api/v1/indicators/{value}" => indicator;
+    get "/api/v1/stats" => stats;
+    get "/api/v1/reports/country/{cc}" => country_report;
+    get "/api/v1/reports/operation/{name}" => operation_report;
+    post "/api/v1/search" => search;
+    post "/api/v1/submissions" => submit;
+    get "/api/v1/submissions/{sha}" => submission_status;
+    get "/api/v1/exports/{format}" => export;
+    get "/api/v1/exports/misp-feed/{file}" => misp_feed;
+    get "/api/v1/organisations" => admin::list_organisations;
+    put "/api/v1/organisations/{name}" => admin::put_organisation, small;
+    get "/api/v1/tokens" => admin::list_tokens;
+    post "/api/v1/tokens" => admin::create_token, small;
+    delete "/api/v1/tokens/{id}" => admin::revoke_token;
+    get "/api/v1/audit" => admin::audit_log;
+    get "/api/v1/audit/verify" => admin::audit_verify;
 }
 
 /// The API's router: the routes of [`ROUTES`], the OpenAPI document and
@@ -828,11 +841,11 @@ pub(crate) fn visible(found: Option<pelita_store::Lookup>) -> Option<pelita_stor
 /// `POST /api/v1/search`: any text (one value, a list, a whole report in
 /// prose, Markdown or HTML, defanged or not) → every indicator in it,
 /// each with what the caller may see of it.
-async fn search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+async fn search(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let headers = req.headers().clone();
+    // The caller first, then the body (a whole report may be sent).
+    check_caller(&state, &headers, Scope::Read).await?;
+    let body = read_body(req).await?;
     let v = with_view(state, headers, Scope::Read, move |view| {
         let outcome = search_text(view, body.as_ref(), "")?;
         let found = outcome.hits.iter().filter(|h| h.found.is_some()).count();

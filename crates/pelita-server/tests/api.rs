@@ -408,3 +408,69 @@ fn submissions_are_refused_before_their_body_is_read() {
     let r = http(addr, "POST", path, Some(&submit), b"198.51.100.7\n");
     assert_eq!(r.status, 202, "{:?}", r.body);
 }
+
+/// A search (which may carry a whole report) is refused before its body
+/// is read, like a submission; an administration request, which carries
+/// no package, may send at most `FORM_BODY_MAX` bytes, whoever sends it.
+#[test]
+fn searches_are_refused_before_their_body_and_admin_bodies_are_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
+    store.put_organisation("cert-a", Role::Analyst).unwrap();
+    store.put_organisation("ops", Role::Administrator).unwrap();
+    let reader = token(&mut store, 1, "cert-a", Role::Analyst, &[Scope::Read]);
+    let admin = token(&mut store, 2, "ops", Role::Administrator, &[Scope::Admin]);
+    let addr = serve(store, dir.path(), 64 << 20, 1000.0);
+    let bearer = |t: &str| format!("Bearer {t}");
+    let big = 32 << 20;
+    let search = |auth: Option<&str>| {
+        let mut h = vec![("Content-Type", "text/plain")];
+        if let Some(a) = auth {
+            h.push(("Authorization", a));
+        }
+        head_only(addr, "/api/v1/search", &h, big)
+    };
+    assert_eq!(search(None), Some(401), "no token");
+    assert_eq!(search(Some("Bearer pelita_nope")), Some(401), "bad token");
+    assert_eq!(search(Some(&bearer(&admin))), Some(403), "no read scope");
+    assert_eq!(
+        search(Some(&bearer(&reader))),
+        None,
+        "a reader is waited for"
+    );
+    let r = http(
+        addr,
+        "POST",
+        "/api/v1/search",
+        Some(&reader),
+        b"see 198.51.100.7",
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+
+    let over = vec![b' '; pelita_server::routes::FORM_BODY_MAX + 1];
+    for (method, path) in [
+        ("PUT", "/api/v1/organisations/firm-z"),
+        ("POST", "/api/v1/tokens"),
+    ] {
+        for auth in [None, Some(admin.as_str())] {
+            let r = http(addr, method, path, auth, &over);
+            assert_eq!(
+                r.status,
+                413,
+                "{method} {path}, token {}: {:?}",
+                auth.is_some(),
+                r.body
+            );
+            assert_eq!(r.body["error"]["code"], "too_large", "{:?}", r.body);
+        }
+    }
+    // Within the limit, the request is read and answered as before.
+    let r = http(
+        addr,
+        "PUT",
+        "/api/v1/organisations/firm-z",
+        Some(&admin),
+        br#"{"role": "analyst"}"#,
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+}

@@ -1017,24 +1017,64 @@ fn reports_download_as_pdf_in_a_pdf_build() {
     );
 }
 
-/// The submission form's upload is not read for a browser that is not
-/// signed in: it is sent to the sign-in page with the body still unsent;
-/// a signed-in one is waited for.
+/// The submission form's upload and the search form's text (a whole
+/// report may be pasted) are not read for a browser that is not signed
+/// in: it is sent to the sign-in page with the body still unsent; a
+/// signed-in one is waited for. The other forms (sign-in, sign-out,
+/// administration) may send at most `FORM_BODY_MAX` bytes.
 #[test]
-fn uploads_are_not_read_before_sign_in() {
+fn uploads_are_not_read_before_sign_in_and_other_forms_are_small() {
     let dir = tempfile::tempdir().unwrap();
     let (addr, _state) = web_fixture(dir.path());
-    let form = ("Content-Type", "multipart/form-data; boundary=x");
-    assert_eq!(head_only(addr, "/ui/submit", &[form], 512 << 10), Some(303));
+    let multipart = ("Content-Type", "multipart/form-data; boundary=x");
     let stale = ("Cookie", "pelita_session=not-a-session");
-    assert_eq!(
-        head_only(addr, "/ui/submit", &[form, stale], 512 << 10),
-        Some(303)
-    );
     let ana = sign_in(addr, "ana");
     let cookie = ("Cookie", ana.cookie.as_str());
-    assert_eq!(
-        head_only(addr, "/ui/submit", &[form, cookie], 512 << 10),
-        None
+    for (path, form) in [("/ui/submit", multipart), ("/ui/search", FORM)] {
+        assert_eq!(
+            head_only(addr, path, &[form], 512 << 10),
+            Some(303),
+            "{path}"
+        );
+        assert_eq!(
+            head_only(addr, path, &[form, stale], 512 << 10),
+            Some(303),
+            "{path}"
+        );
+        assert_eq!(
+            head_only(addr, path, &[form, cookie], 512 << 10),
+            None,
+            "{path}"
+        );
+    }
+    let found = ana.post(
+        "/ui/search",
+        &[("csrf", &ana.csrf), ("q", "see 198.51.100.7")],
     );
+    assert_eq!(found.status, 200, "{}", found.text);
+
+    let ada = sign_in(addr, "ada");
+    let over = format!(
+        "csrf={}&name=firm-z&role=analyst&pad={}",
+        ada.csrf,
+        "x".repeat(pelita_server::routes::FORM_BODY_MAX)
+    );
+    for (path, who) in [
+        ("/ui/login", None),
+        ("/ui/logout", Some(&ada)),
+        ("/ui/admin/organisation", Some(&ada)),
+        ("/ui/admin/token", Some(&ada)),
+        ("/ui/admin/token/revoke", Some(&ada)),
+    ] {
+        let mut h = vec![FORM];
+        h.extend(who.map(|b| ("Cookie", b.cookie.as_str())));
+        let r = http_with(addr, "POST", path, None, &h, over.as_bytes());
+        assert_eq!(r.status, 413, "{path}: {}", r.text);
+    }
+    // Within the limit, the same form goes through.
+    let r = ada.post(
+        "/ui/admin/organisation",
+        &[("csrf", &ada.csrf), ("name", "firm-z"), ("role", "analyst")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text);
 }

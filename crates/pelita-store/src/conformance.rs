@@ -1438,12 +1438,25 @@ fn receipts_follow_visible_sightings(make: Factory<'_>) -> Result<(), String> {
         .chain((10..20).map(|_| ""))
         .enumerate()
     {
-        let ip = if ip.is_empty() { format!("198.51.100.{}", 100 + line) } else { ip.into() };
+        let ip = if ip.is_empty() {
+            format!("198.51.100.{}", 100 + line)
+        } else {
+            ip.into()
+        };
         bulk.push(record(&ip, line as u64 + 1, None, 0)?);
     }
-    submit(store.as_mut(), &meta("r5", "firm-b", Some(Tlp::Green), 0), bulk)?;
+    submit(
+        store.as_mut(),
+        &meta("r5", "firm-b", Some(Tlp::Green), 0),
+        bulk,
+    )?;
     for (what, f, m, _) in &cases {
-        walks_agree(store.as_ref(), f, *m, &format!("{what}, after a bulk submission"))?;
+        walks_agree(
+            store.as_ref(),
+            f,
+            *m,
+            &format!("{what}, after a bulk submission"),
+        )?;
     }
     Ok(())
 }

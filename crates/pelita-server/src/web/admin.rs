@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -24,6 +24,7 @@ use crate::admin::{
     AUDIT_PAGE_MAX, audit_page, issue_token_as, put_organisation_as, revoke_token_as,
 };
 use crate::error::ApiError;
+use crate::routes::FORM_BODY_MAX;
 use crate::view::WriterView;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -33,6 +34,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/ui/admin/token", post(token_form))
         .route("/ui/admin/token/revoke", post(revoke_form))
         .route("/ui/audit", get(audit_log))
+        .layer(DefaultBodyLimit::max(FORM_BODY_MAX))
 }
 
 struct TokenShown {

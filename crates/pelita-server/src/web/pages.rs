@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest as _, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest as _, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -24,15 +24,23 @@ use crate::auth::{
     session_id_hash, spend_sign_in,
 };
 use crate::error::ApiError;
-use crate::routes::{SubmitParams, search_text, submit_package, visible};
+use crate::routes::{FORM_BODY_MAX, SubmitParams, read_body, search_text, submit_package, visible};
 use crate::view::{ReaderView, WriterView};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/ui", get(|| async { see_other("/ui/") }))
         .route("/ui/", get(dashboard))
-        .route("/ui/login", get(login_page).post(login))
-        .route("/ui/logout", axum::routing::post(logout))
+        .route(
+            "/ui/login",
+            get(login_page)
+                .post(login)
+                .layer(DefaultBodyLimit::max(FORM_BODY_MAX)),
+        )
+        .route(
+            "/ui/logout",
+            axum::routing::post(logout).layer(DefaultBodyLimit::max(FORM_BODY_MAX)),
+        )
         .route("/ui/search", get(search_get).post(search_post))
         .route("/ui/indicator/{value}", get(indicator))
         .route("/ui/submit", get(submit_page).post(submit))
@@ -642,11 +650,12 @@ async fn search_get(
     Ok(html(&page))
 }
 
-async fn search_post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, WebError> {
+async fn search_post(State(state): State<AppState>, req: Request) -> Result<Response, WebError> {
+    let headers = req.headers().clone();
+    // The session first, then the form (a whole report may be pasted): a
+    // request that is not signed in is not read.
+    with_session(state.clone(), headers.clone(), None, |_, _, _| Ok(())).await?;
+    let body = read_body(req).await?;
     let mut fields = form(&body)?;
     let csrf = fields.remove("csrf");
     let q = fields.remove("q").unwrap_or_default();
