@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # TAXII listing latency on the `pelita demo --scale 100` store (BENCHMARKS.md,
 # "Sharing server: TAXII listings"): a first page, the page after it, a
-# manifest page, a poll with nothing new, then one submission of 2,000 new
-# indicators and a poll for it.
+# manifest page, a poll with nothing new, a walk of PAGES pages, then one
+# submission of 2,000 new indicators and a poll for it.
 #
 #   scripts/bench-taxii.sh [WORK_DIR] [PELITA_BINARY]
 set -euo pipefail
@@ -41,6 +41,24 @@ next=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1])).get('next'
 timed "the page after it" "$base/objects/?limit=1000&next=$next"
 timed "a manifest page" "$base/manifest/?limit=1000"
 for i in 1 2 3; do timed "poll, nothing new" "$base/objects/?added_after=2026-12-01T00:00:00Z"; done
+# A walk: PAGES pages of 1,000 (default 40; PAGES=all walks the collection).
+python3 - "$token" "$base" "${PAGES:-40}" <<'PY'
+import json, sys, time, urllib.request
+token, base, pages = sys.argv[1], sys.argv[2], sys.argv[3]
+h = {"Authorization": f"Bearer {token}", "Accept": "application/taxii+json;version=2.1"}
+n, objects, nxt, slowest, start = 0, 0, None, 0.0, time.time()
+while True:
+    url = f"{base}/objects/?limit=1000" + (f"&next={nxt}" if nxt else "")
+    t = time.time()
+    body = json.load(urllib.request.urlopen(urllib.request.Request(url, headers=h)))
+    slowest = max(slowest, time.time() - t)
+    n, objects = n + 1, objects + len(body.get("objects", []))
+    nxt = body.get("next")
+    if not body["more"] or (pages != "all" and n >= int(pages)):
+        break
+took = time.time() - start
+print(f"walk: {n} pages, {objects} objects in {took:.1f} s ({took / n:.3f} s a page, slowest {slowest:.2f} s)")
+PY
 kill "$server"; wait "$server" 2>/dev/null || true
 if [ ! -f "$work/new.txt" ]; then
   python3 -c "

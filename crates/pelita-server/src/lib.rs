@@ -179,6 +179,8 @@ pub struct AppState {
     pub grant_generation: Arc<std::sync::atomic::AtomicU64>,
     /// Per-token request budgets: id → (tokens left, when last refilled).
     pub budgets: Arc<Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>>,
+    /// The next pages of TAXII listings being walked ([`taxii::Runs`]).
+    pub taxii_runs: Arc<taxii::Runs>,
     /// The configuration.
     pub config: Arc<Config>,
 }
@@ -231,6 +233,7 @@ impl AppState {
             grants: Arc::new(Mutex::new(std::collections::HashMap::new())),
             grant_generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             budgets: Arc::new(Mutex::new(std::collections::HashMap::new())),
+            taxii_runs: Arc::new(taxii::Runs::default()),
             config: Arc::new(config),
         })
     }

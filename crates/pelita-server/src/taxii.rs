@@ -408,18 +408,122 @@ impl Ord for ByDateAdded {
     }
 }
 
+/// How many pages of its `limit` a listing read keeps for the pages
+/// after it ([`Runs`]), and at most how many entries.
+const RUN_PAGES: usize = 50;
+const RUN_MAX: usize = 50_000;
+/// At most this many runs are kept (clients walking at once).
+const RUNS_KEPT: usize = 4;
+
+/// What a run of a listing was read for: the store's version, the reader,
+/// the collection and every filter but the cursor and the limit.
+#[derive(Debug, Clone, PartialEq)]
+struct RunKey {
+    version: u64,
+    filter: pelita_store::SightingFilter,
+    marking: Option<Tlp>,
+    collection: String,
+    filters: String,
+}
+
+/// The entries one listing read found from a page's start on, beyond
+/// the page itself.
+struct Run {
+    key: RunKey,
+    /// The cursor of the page that read it (`None`: the beginning).
+    start: Option<(i64, String)>,
+    /// Ordered by (`date_added`, `id`).
+    entries: Vec<Entry>,
+    /// Whether nothing follows the last entry.
+    complete: bool,
+}
+
+/// The next pages of the listings being walked. A page read from the
+/// store keeps up to [`RUN_PAGES`] pages' worth of the entries that
+/// follow it, so that the next pages of a walk (the same reader,
+/// collection and filters, the cursor inside the run) are served without
+/// reading the collection again: a walk of a collection held in one large
+/// submission costs one read per fifty pages, not one per page. A run is
+/// only used while the store is at the version it was read at
+/// ([`pelita_store::Store::data_version`], read before the run): after any
+/// commit the next page is read afresh, so no answer is staler than a
+/// page read at once. Each run holds what its reader's own page read
+/// found, under its own filter.
+#[derive(Default)]
+pub struct Runs(std::sync::Mutex<Vec<Run>>);
+
+impl Runs {
+    /// The page after `start` from a run for `key`, if one covers it.
+    fn page(
+        &self,
+        key: &RunKey,
+        start: Option<&(i64, String)>,
+        limit: usize,
+    ) -> Option<(Vec<Entry>, bool)> {
+        let runs = self.0.lock().ok()?;
+        runs.iter().find_map(|run| {
+            if run.key != *key {
+                return None;
+            }
+            let at = match start {
+                None => run.start.is_none().then_some(0)?,
+                Some(c) if run.start.as_ref() == Some(c) => 0,
+                Some((secs, id)) => {
+                    let p = run
+                        .entries
+                        .partition_point(|e| (e.added.unix_timestamp(), &e.id) <= (*secs, id));
+                    let last = run.entries.get(p.checked_sub(1)?)?;
+                    ((last.added.unix_timestamp(), &last.id) == (*secs, id)).then_some(p)?
+                }
+            };
+            let rest = run.entries.get(at..)?;
+            if rest.len() <= limit && !run.complete {
+                // The page would run past what this run knows.
+                return None;
+            }
+            let page: Vec<Entry> = rest.iter().take(limit).cloned().collect();
+            Some((page, rest.len() > limit || !run.complete))
+        })
+    }
+
+    fn keep(&self, run: Run) {
+        if let Ok(mut runs) = self.0.lock() {
+            runs.retain(|r| r.key.version == run.key.version);
+            runs.insert(0, run);
+            runs.truncate(RUNS_KEPT);
+        }
+    }
+}
+
 /// One page of a (narrowed) collection, as [`Filters::page`] would take it
-/// from [`entries`], but read by receipt time from where the page starts
-/// (the cursor's time, `added_after`), keeping only the `limit + 1` first
-/// entries in a heap: a page deep into a walk, or a poll for what is new,
-/// reads the submissions received since, and no page holds the whole
-/// collection.
+/// from [`entries`]: from a run of an earlier page ([`Runs`]) when one
+/// covers it, else read by receipt time from where the page starts (the
+/// cursor's time, `added_after`), keeping only the first entries in a
+/// heap (the page and the run after it). A page deep into a walk, or a
+/// poll for what is new, reads the submissions received since, and no page
+/// holds the whole collection.
 fn page_of(
+    runs: &Runs,
     view: &ReaderView<'_>,
+    collection: &str,
     marking: Option<Tlp>,
     f: &Filters,
 ) -> Result<(Vec<Entry>, bool), ApiError> {
-    let cap = f.limit.saturating_add(1);
+    let key = RunKey {
+        version: view.data_version()?,
+        filter: view.filter(),
+        marking,
+        collection: collection.to_owned(),
+        filters: f.describe_matches(),
+    };
+    if let Some(page) = runs.page(&key, f.next.as_ref(), f.limit) {
+        return Ok(page);
+    }
+    let run_len = f
+        .limit
+        .saturating_mul(RUN_PAGES)
+        .clamp(f.limit, RUN_MAX.max(f.limit));
+    let cap = run_len.saturating_add(1);
     let mut heap: BinaryHeap<ByDateAdded> = BinaryHeap::with_capacity(cap.saturating_add(1));
     let mut from = f.start();
     loop {
@@ -440,9 +544,19 @@ fn page_of(
             _ => break,
         }
     }
-    let mut page: Vec<Entry> = heap.into_sorted_vec().into_iter().map(|e| e.0).collect();
-    let more = page.len() > f.limit;
-    page.truncate(f.limit);
+    let mut entries: Vec<Entry> = heap.into_sorted_vec().into_iter().map(|e| e.0).collect();
+    let complete = entries.len() <= run_len;
+    entries.truncate(run_len);
+    let page: Vec<Entry> = entries.iter().take(f.limit).cloned().collect();
+    let more = entries.len() > f.limit || !complete;
+    if entries.len() > f.limit {
+        runs.keep(Run {
+            key,
+            start: f.next.clone(),
+            entries,
+            complete,
+        });
+    }
     Ok((page, more))
 }
 
@@ -581,6 +695,14 @@ impl Filters {
         let page: Vec<&Entry> = kept.by_ref().take(self.limit).collect();
         let more = kept.next().is_some();
         (page, more)
+    }
+
+    /// The filters but the cursor and the limit, for a [`RunKey`].
+    fn describe_matches(&self) -> String {
+        format!(
+            "{:?} {:?} {:?} {:?} {:?}",
+            self.added_after, self.ids, self.types, self.versions, self.spec_versions
+        )
     }
 
     fn describe(&self) -> String {
@@ -741,9 +863,10 @@ async fn objects(
 ) -> Answer {
     check_accept(&headers)?;
     let f = Filters::parse(q)?;
+    let runs = state.taxii_runs.clone();
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
-        let (page, more) = page_of(&narrow, marking, &f)?;
+        let (page, more) = page_of(&runs, &narrow, &id, marking, &f)?;
         let page: Vec<&Entry> = page.iter().collect();
         let env = envelope(&narrow, &page, more)?;
         view.audit(
@@ -834,9 +957,10 @@ async fn manifest(
 ) -> Answer {
     check_accept(&headers)?;
     let f = Filters::parse(q)?;
+    let runs = state.taxii_runs.clone();
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
-        let (page, more) = page_of(&narrow, marking, &f)?;
+        let (page, more) = page_of(&runs, &narrow, &id, marking, &f)?;
         let page: Vec<&Entry> = page.iter().collect();
         let records: Vec<Value> = page
             .iter()
@@ -1072,4 +1196,95 @@ async fn status(
     })
     .await?;
     Ok(reply(StatusCode::OK, &v, Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: i64) -> Entry {
+        let key = format!("ipv4:198.51.100.{n}");
+        Entry {
+            id: format!("indicator--{n:08}"),
+            key,
+            added: OffsetDateTime::from_unix_timestamp(1_000 + n / 2)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            created: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn cursor_of(n: i64) -> (i64, String) {
+        let e = entry(n);
+        (e.added.unix_timestamp(), e.id)
+    }
+
+    fn key(version: u64) -> RunKey {
+        RunKey {
+            version,
+            filter: pelita_store::SightingFilter::anonymous(),
+            marking: Some(Tlp::Clear),
+            collection: "tlp-clear".into(),
+            filters: String::new(),
+        }
+    }
+
+    fn ids(page: &[Entry]) -> Vec<&str> {
+        page.iter().map(|e| e.id.as_str()).collect()
+    }
+
+    /// A run serves the pages inside it, says `more` while anything is
+    /// known to follow, and nothing it cannot answer whole.
+    #[test]
+    fn runs_serve_the_pages_inside_them_and_nothing_else() {
+        let runs = Runs::default();
+        runs.keep(Run {
+            key: key(7),
+            start: None,
+            entries: (1..=5).map(entry).collect(),
+            complete: false,
+        });
+        let (p, more) = runs.page(&key(7), None, 2).unwrap();
+        assert_eq!(
+            (ids(&p), more),
+            (vec!["indicator--00000001", "indicator--00000002"], true)
+        );
+        let (p, more) = runs.page(&key(7), Some(&cursor_of(2)), 2).unwrap();
+        assert_eq!(
+            (ids(&p), more),
+            (vec!["indicator--00000003", "indicator--00000004"], true)
+        );
+        // One entry left but more may follow: read afresh.
+        assert!(runs.page(&key(7), Some(&cursor_of(4)), 2).is_none());
+        // Another version, a cursor that is no entry of the run.
+        assert!(runs.page(&key(8), None, 2).is_none());
+        assert!(
+            runs.page(&key(7), Some(&(cursor_of(2).0, "indicator--x".into())), 2)
+                .is_none()
+        );
+
+        // A complete run answers to its end; a run from a cursor, from it.
+        runs.keep(Run {
+            key: key(7),
+            start: Some(cursor_of(5)),
+            entries: (6..=8).map(entry).collect(),
+            complete: true,
+        });
+        let (p, more) = runs.page(&key(7), Some(&cursor_of(5)), 2).unwrap();
+        assert_eq!(
+            (ids(&p), more),
+            (vec!["indicator--00000006", "indicator--00000007"], true)
+        );
+        let (p, more) = runs.page(&key(7), Some(&cursor_of(7)), 2).unwrap();
+        assert_eq!((ids(&p), more), (vec!["indicator--00000008"], false));
+        let (p, more) = runs.page(&key(7), Some(&cursor_of(8)), 2).unwrap();
+        assert_eq!((ids(&p), more), (Vec::<&str>::new(), false));
+        // A new version drops the runs of the old.
+        runs.keep(Run {
+            key: key(9),
+            start: None,
+            entries: vec![entry(1)],
+            complete: true,
+        });
+        assert!(runs.page(&key(7), None, 2).is_none());
+    }
 }

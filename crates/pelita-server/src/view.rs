@@ -157,6 +157,16 @@ impl<'a> ReaderView<'a> {
         self.store.receipts(&self.filter, marking)
     }
 
+    /// The sharing filter every read of this view applies.
+    pub fn filter(&self) -> SightingFilter {
+        self.filter
+    }
+
+    /// [`pelita_store::Store::data_version`].
+    pub fn data_version(&self) -> Result<u64, pelita_store::StoreError> {
+        self.store.data_version()
+    }
+
     /// [`pelita_store::Store::receipts_from`] under the caller's filter.
     pub fn receipts_from(
         &self,

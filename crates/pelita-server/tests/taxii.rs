@@ -404,6 +404,77 @@ fn resources_have_the_shapes_of_the_oasis_examples() {
 
 // ------------------------------------------------------------ listings
 
+/// Pages after the first of a walk may come from what the first page's
+/// read found (`taxii::Runs`); a commit between two pages is still seen
+/// by the next: a new indicator, and one sighted again (its new version),
+/// arrive at the end of the walk.
+#[test]
+fn a_walk_sees_what_is_committed_between_its_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let subs = generate(9, 30);
+    let (store, tokens, _) = build(dir.path(), &subs);
+    let (addr, _state) = serve_with(store, config(dir.path(), 1 << 20, 10_000.0));
+    let a = &tokens[0];
+    let path = "/taxii2/api/collections/tlp-clear/objects/";
+    let page = |next: Option<&str>| {
+        let url = match next {
+            Some(n) => format!("{path}?limit=2&next={n}"),
+            None => format!("{path}?limit=2"),
+        };
+        let r = get(addr, &url, a);
+        assert_eq!(r.status, 200, "{url}: {}", r.text);
+        r
+    };
+    let ids = |r: &Reply| -> Vec<(String, String)> {
+        r.body["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                (
+                    o["id"].as_str().unwrap().to_owned(),
+                    o["pattern"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let first = page(None);
+    assert_eq!(first.body["more"], true, "{}", first.text);
+    let before = ids(&first);
+    // Sight the first page's first indicator again, and a new one.
+    let again = before[0].1.split('\'').nth(1).unwrap().to_owned();
+    let r = common::submit(
+        addr,
+        a,
+        "format=list&tlp=clear",
+        format!("{again}\n203.0.113.77\n").as_bytes(),
+    );
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    let mut walked = before.clone();
+    let mut next = first.body["next"].as_str().map(str::to_owned);
+    while let Some(n) = next {
+        let r = page(Some(&n));
+        walked.extend(ids(&r));
+        next = r.body["next"].as_str().map(str::to_owned);
+        assert!(walked.len() < 1000, "the walk does not end");
+    }
+    let tail: Vec<&str> = walked
+        .iter()
+        .rev()
+        .take(2)
+        .map(|(_, p)| p.as_str())
+        .collect();
+    assert!(
+        tail.iter().any(|p| p.contains("203.0.113.77")) && tail.iter().any(|p| p.contains(&again)),
+        "the last two objects are not the new and the re-sighted one: {tail:?}"
+    );
+    assert_eq!(
+        walked.iter().filter(|(id, _)| *id == before[0].0).count(),
+        2,
+        "the re-sighted indicator's first and new version"
+    );
+}
+
 #[test]
 fn paging_filters_manifest_and_versions_agree() {
     let dir = tempfile::tempdir().unwrap();

@@ -86,6 +86,10 @@ pub const CHECKS: &[Check] = &[
         receipts_follow_visible_sightings,
     ),
     (
+        "the_data_version_changes_with_every_commit",
+        the_data_version_changes_with_every_commit,
+    ),
+    (
         "users_and_sessions_round_trip",
         users_and_sessions_round_trip,
     ),
@@ -1321,6 +1325,36 @@ fn users_and_sessions_round_trip(make: Factory<'_>) -> Result<(), String> {
     })?;
     let all = store.users().map_err(e)?;
     ensure(all.len() == 1, || format!("users(): {all:?}"))
+}
+
+fn the_data_version_changes_with_every_commit(make: Factory<'_>) -> Result<(), String> {
+    let mut store = make();
+    let e = |e: crate::StoreError| e.to_string();
+    let v0 = store.data_version().map_err(e)?;
+    store
+        .receipts(&SightingFilter::everything(), None)
+        .map_err(e)?;
+    let v1 = store.data_version().map_err(e)?;
+    ensure(v0 == v1, || format!("no commit, yet {v0} then {v1}"))?;
+    submit(
+        store.as_mut(),
+        &meta("v1", "cert-a", Some(Tlp::Green), 1),
+        vec![record("198.51.100.9", 1, None, 1)?],
+    )?;
+    let v2 = store.data_version().map_err(e)?;
+    ensure(v2 != v1, || {
+        format!("a submission left the version at {v1}")
+    })?;
+    store
+        .put_organisation("firm-z", pelita_auth::Role::Analyst)
+        .map_err(e)?;
+    let v3 = store.data_version().map_err(e)?;
+    ensure(v3 != v2, || {
+        format!("a new organisation left the version at {v2}")
+    })?;
+    ensure(store.data_version().map_err(e)? == v3, || {
+        "the version moved by itself".into()
+    })
 }
 
 fn receipts_follow_visible_sightings(make: Factory<'_>) -> Result<(), String> {

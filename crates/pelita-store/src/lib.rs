@@ -803,6 +803,12 @@ pub trait Store {
         marking: Option<Tlp>,
     ) -> Result<Vec<Receipt>, StoreError>;
 
+    /// A number that differs from the previous call's whenever anything
+    /// was committed to the store in between, through this handle, another
+    /// or another process: what a memo of read results is keyed by, so that
+    /// it is never served stale (read it *before* the reads it keys).
+    fn data_version(&self) -> Result<u64, StoreError>;
+
     /// The receipts of [`Store::receipts`] whose latest receipt time is at
     /// or after `from`, handed to `each` by time: whole groups (every
     /// receipt with the same latest receipt time, in no particular order

@@ -68,6 +68,9 @@ pub struct SqliteStore {
     /// another handle keeps the database open, so a bulk load does not try
     /// a rollback journal, nor empty the idle readers for it.
     twinned: std::sync::atomic::AtomicBool,
+    /// The connection [`Store::data_version`] asks (it never writes, so
+    /// every commit is another connection's: `PRAGMA data_version`).
+    versions: Mutex<Option<Connection>>,
 }
 
 /// The writer connection. Only `&mut SqliteStore` methods write, so the
@@ -279,6 +282,7 @@ impl SqliteStore {
             bulk_min_bytes: BULK_MIN_BYTES,
             key_map_max: KeyMap::MAX,
             twinned: std::sync::atomic::AtomicBool::new(false),
+            versions: Mutex::new(None),
         })
     }
 
@@ -2828,6 +2832,24 @@ impl Store for SqliteStore {
         self.read(|c| receipts(c, filter, marking))
     }
 
+    fn data_version(&self) -> Result<u64, StoreError> {
+        let mut guard = self
+            .versions
+            .lock()
+            .map_err(|_| StoreError::Corrupt("the version connection's lock is poisoned".into()))?;
+        let conn = match guard.take() {
+            Some(c) => c,
+            None => {
+                let c = Connection::open(&self.path)?;
+                configure(&c)?;
+                c
+            }
+        };
+        let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        *guard = Some(conn);
+        Ok(u64::try_from(version).unwrap_or_default())
+    }
+
     fn receipts_from(
         &self,
         filter: &SightingFilter,
@@ -3005,6 +3027,34 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
+    }
+
+    /// A commit through another handle (the server reads through one and
+    /// writes through its twin) or another process moves the version.
+    #[test]
+    fn the_data_version_sees_other_handles_and_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        let reader = SqliteStore::open(&path).unwrap();
+        let mut writer = reader.twin().unwrap();
+        let v0 = reader.data_version().unwrap();
+        submit(
+            &mut writer,
+            &meta("a", "cert-a", None, 1),
+            vec![record("198.51.100.1", 1, None, 1).unwrap()],
+        )
+        .unwrap();
+        let v1 = reader.data_version().unwrap();
+        assert_ne!(v0, v1, "the twin's commit");
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute("UPDATE organisations SET name = name", [])
+            .unwrap();
+        assert_ne!(
+            reader.data_version().unwrap(),
+            v1,
+            "another connection's commit"
+        );
     }
 
     /// Only a large submission into a store it would at least double is a
