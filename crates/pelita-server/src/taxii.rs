@@ -52,8 +52,9 @@
 //! read by receipt time from where it starts (the cursor's time or
 //! `added_after`, [`pelita_store::Store::receipts_from`]): a client
 //! polling for what is new costs what is new, not the whole collection.
-//! (Within one receipt time the order is by `id`, so a page inside one
-//! large submission still reads that submission's sightings whole.)
+//! Within one receipt time the order is by `id`, so a page inside one
+//! large submission reads that submission's sightings whole; the read
+//! keeps the next fifty pages ([`Runs`]) for the rest of the walk.
 //!
 //! # Media types and errors
 //!
