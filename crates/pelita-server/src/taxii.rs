@@ -881,6 +881,31 @@ async fn objects(
     Ok(reply(StatusCode::OK, &v, h))
 }
 
+/// The entries of object `object_id` in a (narrowed) collection, the
+/// read audited as `action`; none is not found. (The whole collection is
+/// read: the id is a hash of the key, which no index holds.)
+fn object_entries(
+    view: &ReaderView<'_>,
+    narrow: &ReaderView<'_>,
+    marking: Option<Tlp>,
+    collection: &str,
+    object_id: &str,
+    action: &str,
+    detail: String,
+) -> Result<Vec<Entry>, ApiError> {
+    let mine: Vec<Entry> = entries(narrow, marking)?
+        .into_iter()
+        .filter(|e| e.id == object_id)
+        .collect();
+    view.audit(action, detail, mine.len() as u64)?;
+    if mine.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no object {object_id:?} in collection {collection:?}"
+        )));
+    }
+    Ok(mine)
+}
+
 async fn object(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -891,20 +916,16 @@ async fn object(
     let f = Filters::parse(q)?;
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
-        let mine: Vec<Entry> = entries(&narrow, marking)?
-            .into_iter()
-            .filter(|e| e.id == object_id)
-            .collect();
-        view.audit(
+        let detail = format!("collection={id} object={object_id} {}", f.describe());
+        let mine = object_entries(
+            view,
+            &narrow,
+            marking,
+            &id,
+            &object_id,
             "taxii.object",
-            format!("collection={id} object={object_id} {}", f.describe()),
-            mine.len() as u64,
+            detail,
         )?;
-        if mine.is_empty() {
-            return Err(ApiError::NotFound(format!(
-                "no object {object_id:?} in collection {id:?}"
-            )));
-        }
         let (page, more) = f.page(&mine);
         Ok((envelope(&narrow, &page, more)?, date_headers(&page)))
     })
@@ -922,20 +943,16 @@ async fn versions(
     let f = Filters::parse(q)?;
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
-        let mine: Vec<Entry> = entries(&narrow, marking)?
-            .into_iter()
-            .filter(|e| e.id == object_id)
-            .collect();
-        view.audit(
+        let detail = format!("collection={id} object={object_id}");
+        let mine = object_entries(
+            view,
+            &narrow,
+            marking,
+            &id,
+            &object_id,
             "taxii.versions",
-            format!("collection={id} object={object_id}"),
-            mine.len() as u64,
+            detail,
         )?;
-        if mine.is_empty() {
-            return Err(ApiError::NotFound(format!(
-                "no object {object_id:?} in collection {id:?}"
-            )));
-        }
         let (page, more) = f.page(&mine);
         let versions: Vec<String> = page.iter().map(|e| stix_time(e.added)).collect();
         let mut body = json!({ "more": more });
