@@ -19,9 +19,9 @@
 //! before the answer. If an append ever fails, the server fails closed:
 //! every later request that must be audited answers `500 internal`.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
 
 use pelita_store::{AuditEntry, SqliteStore, Store as _};
 
@@ -50,14 +50,18 @@ pub struct AuditQueue {
 }
 
 impl AuditQueue {
-    /// Starts the thread that commits queued entries through `writer`.
-    pub fn start(writer: Arc<Mutex<SqliteStore>>) -> AuditQueue {
+    /// Starts the thread that commits queued entries through `writer`: a
+    /// handle of its own (`SqliteStore::twin`), not the store's writer, so
+    /// that read entries are committed while a partner's large submission
+    /// holds the writer (appends of several handles serialise on the audit
+    /// file's lock, each reading the chain's head under it).
+    pub fn start(writer: SqliteStore) -> AuditQueue {
         let (tx, rx) = sync_channel(QUEUE_CAPACITY);
         let failed = Arc::new(AtomicBool::new(false));
         let flag = failed.clone();
         let started = std::thread::Builder::new()
             .name("pelita-audit".into())
-            .spawn(move || drain(&rx, &writer, &flag));
+            .spawn(move || drain(&rx, writer, &flag));
         if started.is_err() {
             failed.store(true, Ordering::SeqCst);
         }
@@ -94,7 +98,7 @@ impl AuditQueue {
     }
 }
 
-fn drain(rx: &Receiver<Msg>, writer: &Mutex<SqliteStore>, failed: &AtomicBool) {
+fn drain(rx: &Receiver<Msg>, mut writer: SqliteStore, failed: &AtomicBool) {
     while let Ok(first) = rx.recv() {
         let mut entries = Vec::new();
         let mut waiting = Vec::new();
@@ -115,17 +119,11 @@ fn drain(rx: &Receiver<Msg>, writer: &Mutex<SqliteStore>, failed: &AtomicBool) {
                 rx.try_recv().ok()
             };
         }
-        if !entries.is_empty() {
-            let result = match writer.lock() {
-                Ok(mut store) => store.audit_append_all(entries).map(drop),
-                Err(_) => Err(pelita_store::StoreError::Corrupt(
-                    "store lock poisoned".into(),
-                )),
-            };
-            if let Err(e) = result {
-                eprintln!("pelita serve: cannot write the audit log: {e}");
-                failed.store(true, Ordering::SeqCst);
-            }
+        if !entries.is_empty()
+            && let Err(e) = writer.audit_append_all(entries)
+        {
+            eprintln!("pelita serve: cannot write the audit log: {e}");
+            failed.store(true, Ordering::SeqCst);
         }
         for done in waiting {
             let _ = done.send(());

@@ -223,10 +223,13 @@ impl AppState {
     pub fn new(store: SqliteStore, config: Config) -> Result<AppState, StartError> {
         let archive = pelita_ingest::Archive::open(&config.data_dir)?;
         let reader = Arc::new(store.twin()?);
+        // The audit thread's own handle: read entries are committed while a
+        // large submission holds the writer.
+        let audit = store.twin()?;
         let writer = Arc::new(Mutex::new(store));
         Ok(AppState {
             reader,
-            audit: Arc::new(audit_log::AuditQueue::start(writer.clone())),
+            audit: Arc::new(audit_log::AuditQueue::start(audit)),
             writer,
             archive: Arc::new(archive),
             verified: Arc::new(Mutex::new(std::collections::HashMap::new())),

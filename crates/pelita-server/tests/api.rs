@@ -474,3 +474,32 @@ fn searches_are_refused_before_their_body_and_admin_bodies_are_small() {
     );
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
+
+/// Reads are answered and their audit entries committed while the store's
+/// writer is held (as a partner's large submission holds it): the audit
+/// thread appends through a handle of its own.
+#[test]
+fn reads_are_audited_while_the_writer_is_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("pelita.db")).unwrap();
+    store.put_organisation("cert-a", Role::Analyst).unwrap();
+    let t = token(&mut store, 1, "cert-a", Role::Analyst, &[Scope::Read]);
+    let (addr, state) = serve_with(store, config(dir.path(), 1 << 20, 1000.0));
+    let before = state.reader.audit_entries(0, 10_000).unwrap().len();
+    let held = state.writer.lock().unwrap();
+    let r = http(addr, "GET", "/api/v1/stats", Some(&t), b"");
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let audit = state.audit.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(audit.flush().is_ok()));
+    let flushed = rx.recv_timeout(std::time::Duration::from_secs(10));
+    assert_eq!(flushed, Ok(true), "the audit log waited for the writer");
+    let after = state.reader.audit_entries(0, 10_000).unwrap();
+    assert!(after.len() > before, "the read's entry is committed");
+    assert!(
+        after.iter().any(|e| e.entry.org == "cert-a"),
+        "{:?}",
+        after.last()
+    );
+    drop(held);
+}

@@ -2746,7 +2746,14 @@ impl Store for SqliteStore {
         &mut self,
         entries: Vec<AuditEntry>,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        let tx = self.audit.get()?.transaction()?;
+        // IMMEDIATE: the head is read under the write lock. A deferred
+        // transaction that read the head while another handle appended
+        // (the CLI beside a running server) could not then write: busy,
+        // and the server would fail closed.
+        let tx = self
+            .audit
+            .get()?
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let (mut seq, mut prev) = match audit_head(&tx)? {
             Some((seq, hash)) => (seq, hash),
             None => (0, crate::audit::GENESIS.to_owned()),
@@ -3027,6 +3034,42 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
+    }
+
+    /// Two handles (the server's audit thread and its writer, or `pelita
+    /// token` beside a running server) appending at once: every append
+    /// succeeds and the chain stays whole.
+    #[test]
+    fn concurrent_audit_appends_keep_one_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        let first = SqliteStore::open(&path).unwrap();
+        let handles = [first.twin().unwrap(), first.twin().unwrap()];
+        let threads: Vec<_> = handles
+            .into_iter()
+            .enumerate()
+            .map(|(n, mut store)| {
+                std::thread::spawn(move || {
+                    for i in 0..150 {
+                        let entry = crate::AuditEntry {
+                            at: now(),
+                            org: format!("org-{n}"),
+                            token: "-".into(),
+                            action: "read".into(),
+                            detail: format!("{i}"),
+                            result_size: 1,
+                        };
+                        store.audit_append_all(vec![entry.clone(), entry]).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let verdict = first.audit_verify().unwrap();
+        assert!(verdict.is_ok(), "{verdict:?}");
+        assert_eq!(verdict.entries, 600);
     }
 
     /// A commit through another handle (the server reads through one and
