@@ -2271,7 +2271,13 @@ impl Store for SqliteStore {
     fn put_operation(&mut self, spec: &OperationSpec) -> Result<OperationId, StoreError> {
         let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
         let now = unix(OffsetDateTime::now_utc());
-        self.writer.get()?.execute(
+        // One transaction for the operation and its members (IMMEDIATE: it
+        // reads before it writes, and another process may be writing).
+        let tx = self
+            .writer
+            .get()?
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
             "INSERT INTO operations (name, title, starts_at, ends_at, countries, orgs, scope, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (name) DO UPDATE SET title = excluded.title, starts_at = excluded.starts_at,
@@ -2288,7 +2294,6 @@ impl Store for SqliteStore {
                 now
             ],
         )?;
-        let tx = self.writer.get()?.transaction()?;
         let id: i64 = tx.query_row(
             "SELECT id FROM operations WHERE name = ?1",
             params![spec.name],
@@ -3070,6 +3075,52 @@ mod tests {
         let verdict = first.audit_verify().unwrap();
         assert!(verdict.is_ok(), "{verdict:?}");
         assert_eq!(verdict.entries, 600);
+    }
+
+    /// Two handles (`pelita ingest` beside a running server) submitting
+    /// and creating operations at once: each write waits for the other's,
+    /// none fails as busy.
+    #[test]
+    fn concurrent_submissions_from_two_handles_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        let first = SqliteStore::open(&path).unwrap();
+        let handles = [first.twin().unwrap(), first.twin().unwrap()];
+        let threads: Vec<_> = handles
+            .into_iter()
+            .enumerate()
+            .map(|(n, mut store)| {
+                std::thread::spawn(move || {
+                    for i in 0..25 {
+                        let records = (1..=20)
+                            .map(|k| record(&format!("198.51.{n}.{k}"), k, None, 1).unwrap())
+                            .collect();
+                        let sha = format!("{n}x{i}");
+                        submit(&mut store, &meta(&sha, "cert-a", None, 1), records).unwrap();
+                        if n == 1 {
+                            store
+                                .put_operation(&crate::OperationSpec {
+                                    name: format!("op-{i}"),
+                                    title: "An operation".into(),
+                                    starts_at: None,
+                                    ends_at: None,
+                                    countries: vec!["SG".into()],
+                                    organisations: vec!["cert-a".into(), "firm-b".into()],
+                                    scope: "test".into(),
+                                })
+                                .unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let stats = first.stats(&SightingFilter::everything()).unwrap();
+        assert_eq!(stats.submissions, 50, "{stats:?}");
+        assert_eq!(first.operations().unwrap().len(), 25);
+        assert!(first.check().unwrap().is_ok());
     }
 
     /// A commit through another handle (the server reads through one and
