@@ -67,6 +67,26 @@ pub struct Stored {
     pub new: bool,
 }
 
+/// What [`Archive::verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Verified {
+    /// The bytes hash to their name.
+    Intact {
+        /// Their size.
+        size: u64,
+    },
+    /// No archived copy.
+    Missing,
+    /// The bytes hash to something else: the copy was changed.
+    Altered {
+        /// What they hash to now.
+        actual: String,
+        /// Their size now.
+        size: u64,
+    },
+}
+
 /// The content-addressed archive in a data directory.
 #[derive(Debug, Clone)]
 pub struct Archive {
@@ -145,6 +165,55 @@ impl Archive {
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let prefix = sha256.get(..2)?;
         ok.then(|| self.root.join(prefix).join(sha256))
+    }
+
+    /// Reads the archived copy of the submission with this SHA-256 again
+    /// and says whether its bytes still hash to it, calling `progress` with
+    /// each chunk's length (the check reads every byte; a store's archive
+    /// can be gigabytes).
+    pub fn verify(
+        &self,
+        sha256: &str,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Verified, ArchiveError> {
+        let Some(path) = self.path_of(sha256) else {
+            return Ok(Verified::Missing);
+        };
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Verified::Missing),
+            Err(source) => {
+                return Err(ArchiveError::Read {
+                    name: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(ArchiveError::Read {
+                        name: path.display().to_string(),
+                        source,
+                    });
+                }
+            };
+            hasher.update(buf.get(..n).unwrap_or_default());
+            size += n as u64;
+            progress(n as u64);
+        }
+        let actual = pelita_model::hash::to_hex(&hasher.finalize());
+        Ok(if actual == sha256 {
+            Verified::Intact { size }
+        } else {
+            Verified::Altered { actual, size }
+        })
     }
 
     /// Whether the submission with this SHA-256 is archived.
@@ -253,6 +322,41 @@ mod tests {
         assert_eq!(
             a.path_of(&"ab".repeat(32)),
             Some(PathBuf::from(format!("/d/archive/ab/{}", "ab".repeat(32))))
+        );
+    }
+
+    /// A copy is intact until a byte of it changes or it goes.
+    #[test]
+    fn verify_reads_the_copy_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Archive::open(dir.path()).unwrap();
+        let stored = a.put(&b"198.51.100.7\n"[..], 1 << 20).unwrap();
+        let mut read = 0;
+        assert_eq!(
+            a.verify(&stored.sha256, &mut |n| read += n).unwrap(),
+            Verified::Intact { size: 13 }
+        );
+        assert_eq!(read, 13);
+        let mut perms = fs::metadata(&stored.path).unwrap().permissions();
+        #[allow(
+            clippy::permissions_set_readonly_false,
+            reason = "the test alters the copy"
+        )]
+        perms.set_readonly(false);
+        fs::set_permissions(&stored.path, perms).unwrap();
+        fs::write(&stored.path, b"198.51.100.8\n").unwrap();
+        assert!(matches!(
+            a.verify(&stored.sha256, &mut |_| {}).unwrap(),
+            Verified::Altered { size: 13, .. }
+        ));
+        fs::remove_file(&stored.path).unwrap();
+        assert_eq!(
+            a.verify(&stored.sha256, &mut |_| {}).unwrap(),
+            Verified::Missing
+        );
+        assert_eq!(
+            a.verify("not a digest", &mut |_| {}).unwrap(),
+            Verified::Missing
         );
     }
 }

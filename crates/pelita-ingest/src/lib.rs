@@ -58,7 +58,7 @@ pub mod record;
 pub mod report;
 pub mod text;
 
-pub use archive::{Archive, ArchiveError, Stored, default_data_dir};
+pub use archive::{Archive, ArchiveError, Stored, Verified, default_data_dir};
 pub use detect::{
     DetectError, Detection, Format, FormatChoice, FormatError, HEAD_BYTES, NamedMapping, detect,
 };

@@ -48,7 +48,7 @@ use time::OffsetDateTime;
 pub use audit::{AuditEntry, AuditRecord, AuditVerdict};
 pub use policy::{OrgId, Reader, SightingFacts, may_see};
 pub use prepare::{PreparedIndicator, PreparedRecord};
-pub use sqlite::{SqliteStore, schema_version};
+pub use sqlite::{Compacted, SqliteStore, schema_version};
 pub use submit::{Destination, SubmitError, UNATTRIBUTED, store_submission};
 
 /// Errors of the store.

@@ -73,6 +73,19 @@ pub struct SqliteStore {
     versions: Mutex<Option<Connection>>,
 }
 
+/// What [`SqliteStore::compact`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Compacted {
+    /// The page size before, in bytes.
+    pub page_size_before: i64,
+    /// The file's size before, in bytes.
+    pub bytes_before: u64,
+    /// The page size now.
+    pub page_size: i64,
+    /// The file's size now.
+    pub bytes: u64,
+}
+
 /// The writer connection. Only `&mut SqliteStore` methods write, so the
 /// lock is never contended (`get_mut`); it is there so that the store is
 /// `Sync` and readers can share it (`&SqliteStore` across threads, e.g.
@@ -315,6 +328,54 @@ impl SqliteStore {
             .file_stem()
             .map_or_else(|| "pelita".to_owned(), |s| s.to_string_lossy().into_owned());
         db.with_file_name(format!("{stem}.audit.db"))
+    }
+
+    /// Rewrites the database file (SQLite's `VACUUM`) with pages of
+    /// [`PAGE_SIZE`] bytes, then refreshes the planner's statistics: what a
+    /// store made by an older Pelita (4 KiB pages), or one that has shrunk,
+    /// needs. Every row stays as it is. The file is written anew beside the
+    /// old one (room for a second copy is needed) and the store must be this
+    /// handle's alone: with another connection or process using it (a
+    /// running `pelita serve`) nothing is changed and the answer is
+    /// [`StoreError::Busy`].
+    pub fn compact(&mut self) -> Result<Compacted, StoreError> {
+        if let Ok(mut idle) = self.readers.lock() {
+            idle.clear();
+        }
+        if let Ok(mut v) = self.versions.lock() {
+            *v = None;
+        }
+        let path = self.path.clone();
+        let conn = self.writer.get()?;
+        let page_size =
+            |c: &Connection| c.query_row("PRAGMA page_size", [], |r| r.get::<_, i64>(0));
+        let size = || {
+            std::fs::metadata(&path)
+                .map(|m| m.len())
+                .unwrap_or_default()
+        };
+        let before = (page_size(conn)?, size());
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        if !try_rollback_journal(conn)? {
+            return Err(StoreError::Busy(
+                "another connection has the store open (a running `pelita serve`, an ingest): \
+                 stop it and compact again"
+                    .into(),
+            ));
+        }
+        let result = conn
+            .pragma_update(None, "page_size", PAGE_SIZE)
+            .and_then(|()| conn.execute_batch("VACUUM"));
+        // Back to WAL whatever happened (a failed VACUUM changes nothing).
+        wal(conn)?;
+        result?;
+        conn.execute_batch("PRAGMA optimize")?;
+        Ok(Compacted {
+            page_size_before: before.0,
+            bytes_before: before.1,
+            page_size: page_size(conn)?,
+            bytes: size(),
+        })
     }
 
     /// The audit log's file.
@@ -3039,6 +3100,61 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap()
+    }
+
+    /// A store of an older Pelita (4 KiB pages) is rewritten with 16 KiB
+    /// pages, everything in it kept; not while another connection has it.
+    #[test]
+    fn compact_rewrites_an_old_store_with_larger_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch("PRAGMA page_size = 4096; CREATE TABLE old (x); DROP TABLE old;")
+                .unwrap();
+        }
+        let mut store = SqliteStore::open(&path).unwrap();
+        let records = (1..=200)
+            .map(|k| record(&format!("198.51.100.{}", k % 250), k, None, 1).unwrap())
+            .collect();
+        submit(&mut store, &meta("a", "cert-a", None, 1), records).unwrap();
+        let all = SightingFilter::everything();
+        let before = store.stats(&all).unwrap();
+
+        let other = Connection::open(&path).unwrap();
+        other
+            .query_row("SELECT COUNT(*) FROM indicators", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap();
+        let busy = store.compact();
+        assert!(matches!(busy, Err(StoreError::Busy(_))), "{busy:?}");
+        drop(other);
+
+        let done = store.compact().unwrap();
+        assert_eq!(
+            (done.page_size_before, done.page_size),
+            (4096, 16_384),
+            "{done:?}"
+        );
+        assert_eq!(store.stats(&all).unwrap(), before);
+        assert!(store.check().unwrap().is_ok());
+        let mode: String = Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        // And the store takes submissions as before.
+        submit(
+            &mut store,
+            &meta("b", "cert-a", None, 1),
+            vec![record("203.0.113.5", 1, None, 1).unwrap()],
+        )
+        .unwrap();
+        assert_eq!(
+            store.stats(&all).unwrap().submissions,
+            before.submissions + 1
+        );
     }
 
     /// Two handles (the server's audit thread and its writer, or `pelita

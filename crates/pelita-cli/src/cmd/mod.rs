@@ -13,5 +13,6 @@ pub mod output;
 pub mod report;
 pub mod serve;
 pub mod stats;
+pub mod store;
 pub mod store_args;
 pub mod when;

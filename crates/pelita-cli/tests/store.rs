@@ -1,0 +1,128 @@
+//! End to end: the real `pelita` binary, `store check` and `store compact`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests: a panic is a failed test"
+)]
+
+mod common;
+
+use common::{TempDir, s, text};
+
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn pelita(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pelita"))
+        .args(args)
+        .env_remove("PELITA_DATA_DIR")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+fn check(dir: &str) -> (i32, Value) {
+    let out = pelita(&["store", "check", "--data-dir", dir, "--json"]);
+    let v: Value = serde_json::from_str(&text(&out.stdout))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
+    (out.status.code().unwrap(), v)
+}
+
+/// A store just written agrees with itself; a changed or lost archive copy
+/// is a problem that names the submission, and the exit code says so.
+#[test]
+fn check_finds_a_changed_or_missing_archive_copy() {
+    let t = TempDir::new("store-check");
+    let list = t.0.join("c2.txt");
+    std::fs::write(&list, "198.51.100.7\nhxxp://bad[.]example/x\n").unwrap();
+    let dir = s(&t.0);
+    let out = pelita(&["ingest", "--data-dir", dir, "--source", "cert-a", s(&list)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let plain = pelita(&["store", "check", "--data-dir", dir]);
+    assert!(
+        plain.status.success(),
+        "{}{}",
+        text(&plain.stdout),
+        text(&plain.stderr)
+    );
+    assert!(
+        text(&plain.stdout).contains("everything agrees"),
+        "{}",
+        text(&plain.stdout)
+    );
+    let (code, v) = check(dir);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        (v["engine"].as_str(), v["archived"].as_u64()),
+        (Some("ok"), Some(1)),
+        "{v}"
+    );
+    assert!(v["audit_entries"].as_u64().unwrap() >= 1, "{v}");
+
+    // The one archived copy: archive/<2 hex digits>/<its SHA-256>.
+    let copy = std::fs::read_dir(t.0.join("archive"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .flat_map(|d| std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
+        .next()
+        .unwrap();
+    let sha = copy.file_name().unwrap().to_str().unwrap().to_owned();
+    assert_eq!(sha.len(), 64, "{}", copy.display());
+    let mut perms = std::fs::metadata(&copy).unwrap().permissions();
+    #[allow(
+        clippy::permissions_set_readonly_false,
+        reason = "the test alters the copy"
+    )]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&copy, perms).unwrap();
+    std::fs::write(&copy, "198.51.100.8\n").unwrap();
+    let (code, v) = check(dir);
+    assert_eq!(code, 1, "{v}");
+    let problems = v["problems"].to_string();
+    assert!(
+        problems.contains(&sha) && problems.contains("was changed"),
+        "{v}"
+    );
+
+    std::fs::remove_file(&copy).unwrap();
+    let (code, v) = check(dir);
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        v["problems"].to_string().contains("no archived copy"),
+        "{v}"
+    );
+}
+
+/// `compact` rewrites the file and keeps everything; `check` agrees after.
+#[test]
+fn compact_keeps_the_store_whole() {
+    let t = TempDir::new("store-compact");
+    let list = t.0.join("c2.txt");
+    let body: String = (1..=200)
+        .map(|i| format!("198.51.100.{}\n", i % 250))
+        .collect();
+    std::fs::write(&list, body).unwrap();
+    let dir = s(&t.0);
+    let out = pelita(&["ingest", "--data-dir", dir, "--source", "cert-a", s(&list)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stats = |d: &str| {
+        let out = pelita(&["stats", "--data-dir", d, "--json"]);
+        serde_json::from_str::<Value>(&text(&out.stdout)).unwrap()["indicators"].clone()
+    };
+    let before = stats(dir);
+    let out = pelita(&["store", "compact", "--data-dir", dir, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let done: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(done["page_size"], 16_384, "{done}");
+    assert_eq!(stats(dir), before);
+    let (code, v) = check(dir);
+    assert_eq!(code, 0, "{v}");
+}
