@@ -121,6 +121,19 @@ fn verify(data: &Path, finished: &[String], round: u64) -> usize {
         subs.len() as u64 * u64::from(LINES),
         "round {round}: sightings and submissions disagree"
     );
+    // And what an operator would run: every archived copy hashed again,
+    // the audit chain, the database.
+    let check = Command::new(env!("CARGO_BIN_EXE_pelita"))
+        .args(["store", "check", "--data-dir"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "round {round}: pelita store check: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
     subs.len()
 }
 
