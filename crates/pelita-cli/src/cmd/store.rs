@@ -111,15 +111,33 @@ fn bar(len: u64) -> ProgressBar {
     ProgressBar::new(len).with_style(style)
 }
 
+/// A spinner on standard error while `what` runs (a store of a few GB
+/// takes a while to check or rewrite).
+fn spinner(what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let p = ProgressBar::new_spinner();
+    p.set_message(what.to_owned());
+    p.enable_steady_tick(std::time::Duration::from_millis(120));
+    p
+}
+
 fn check(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
     let s = store.open_existing()?;
     let db = store.db_path()?;
-    let integrity = s.check().context("checking the database")?;
+    let busy = spinner("checking the database (every page, every row's references)");
+    let integrity = s.check().context("checking the database");
+    busy.finish_and_clear();
+    let integrity = integrity?;
     let mut problems = integrity.problems.clone();
     if integrity.engine != "ok" {
         problems.insert(0, format!("SQLite integrity check: {}", integrity.engine));
     }
-    let audit = s.audit_verify().context("checking the audit log")?;
+    let busy = spinner("checking the audit log's hash chain");
+    let audit = s.audit_verify().context("checking the audit log");
+    busy.finish_and_clear();
+    let audit = audit?;
     problems.extend(audit.problems.iter().map(|p| format!("audit log: {p}")));
 
     let submissions = s.submissions()?;
@@ -195,16 +213,9 @@ fn check(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
 
 fn compact(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
     let mut s = store.open_existing()?;
-    let spinner = if std::io::stderr().is_terminal() {
-        let p = ProgressBar::new_spinner();
-        p.set_message("rewriting the database file");
-        p.enable_steady_tick(std::time::Duration::from_millis(120));
-        p
-    } else {
-        ProgressBar::hidden()
-    };
+    let busy = spinner("rewriting the database file");
     let done = s.compact();
-    spinner.finish_and_clear();
+    busy.finish_and_clear();
     let done = done.context("cannot compact the store")?;
     super::audit::record(
         &mut s,
