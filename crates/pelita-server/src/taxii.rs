@@ -370,22 +370,6 @@ impl From<pelita_store::Receipt> for Entry {
     }
 }
 
-/// Orders entries by (`date_added`, `id`).
-fn by_date_added(entries: &mut [Entry]) {
-    entries.sort_by(|a, b| (a.added, &a.id).cmp(&(b.added, &b.id)));
-}
-
-/// Every object of a (narrowed) collection, ordered by (`date_added`, `id`).
-fn entries(view: &ReaderView<'_>, marking: Option<Tlp>) -> Result<Vec<Entry>, ApiError> {
-    let mut out: Vec<Entry> = view
-        .receipts(marking)?
-        .into_iter()
-        .map(Entry::from)
-        .collect();
-    by_date_added(&mut out);
-    Ok(out)
-}
-
 /// An entry ordered by (`date_added`, `id`), for the page's heap.
 struct ByDateAdded(Entry);
 
@@ -497,7 +481,7 @@ impl Runs {
 }
 
 /// One page of a (narrowed) collection, as [`Filters::page`] would take it
-/// from [`entries`]: from a run of an earlier page ([`Runs`]) when one
+/// from every entry ordered by (`date_added`, `id`): from a run of an earlier page ([`Runs`]) when one
 /// covers it, else read by receipt time from where the page starts (the
 /// cursor's time, `added_after`), keeping only the first entries in a
 /// heap (the page and the run after it). A page deep into a walk, or a
@@ -883,7 +867,8 @@ async fn objects(
 
 /// The entries of object `object_id` in a (narrowed) collection, the
 /// read audited as `action`; none is not found. (The whole collection is
-/// read: the id is a hash of the key, which no index holds.)
+/// read, one receipt at a time and only the object's kept: the id is a
+/// hash of the key, which no index holds.)
 fn object_entries(
     view: &ReaderView<'_>,
     narrow: &ReaderView<'_>,
@@ -893,10 +878,15 @@ fn object_entries(
     action: &str,
     detail: String,
 ) -> Result<Vec<Entry>, ApiError> {
-    let mine: Vec<Entry> = entries(narrow, marking)?
-        .into_iter()
-        .filter(|e| e.id == object_id)
-        .collect();
+    let mut mine = Vec::new();
+    let earliest = time::Date::MIN.midnight().assume_utc();
+    narrow.receipts_from(marking, earliest, usize::MAX, &mut |r| {
+        if stix_id(&r.key) == object_id {
+            mine.push(Entry::from(r));
+        }
+        Ok(())
+    })?;
+    mine.sort_by(|a, b| (a.added, &a.id).cmp(&(b.added, &b.id)));
     view.audit(action, detail, mine.len() as u64)?;
     if mine.is_empty() {
         return Err(ApiError::NotFound(format!(

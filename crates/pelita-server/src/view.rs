@@ -147,16 +147,6 @@ impl<'a> ReaderView<'a> {
         ReaderView { filter, ..*self }
     }
 
-    /// The indicators the caller may see, with the receipt times of their
-    /// visible sightings; with `marking`, only those with a visible
-    /// sighting of that marking.
-    pub fn receipts(
-        &self,
-        marking: Option<pelita_model::Tlp>,
-    ) -> Result<Vec<pelita_store::Receipt>, pelita_store::StoreError> {
-        self.store.receipts(&self.filter, marking)
-    }
-
     /// The sharing filter every read of this view applies.
     pub fn filter(&self) -> SightingFilter {
         self.filter
