@@ -514,9 +514,13 @@ fn page_of(
     loop {
         let want = cap.saturating_sub(heap.len());
         let next = view.receipts_from(marking, from, want, &mut |r| {
-            let e = Entry::from(r);
-            if f.keeps(&e) && f.after_cursor(&e) {
-                heap.push(ByDateAdded(e));
+            let e = ByDateAdded(Entry::from(r));
+            // A full heap takes only what sorts before its last entry (most
+            // of a large group does not, and a push and a pop is 30-odd
+            // string comparisons).
+            let fits = heap.len() < cap || heap.peek().is_some_and(|last| e < *last);
+            if fits && f.keeps(&e.0) && f.after_cursor(&e.0) {
+                heap.push(e);
                 if heap.len() > cap {
                     heap.pop();
                 }
