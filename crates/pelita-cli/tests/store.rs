@@ -10,25 +10,14 @@
 
 mod common;
 
-use common::{TempDir, s, text};
+use std::path::Path;
 
-use std::process::{Command, Output, Stdio};
+use common::{TempDir, pelita, s, text};
 
 use serde_json::Value;
 
-fn pelita(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pelita"))
-        .args(args)
-        .env_remove("PELITA_DATA_DIR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap()
-}
-
-fn check(dir: &str) -> (i32, Value) {
-    let out = pelita(&["store", "check", "--data-dir", dir, "--json"]);
+fn check(dir: &Path) -> (i32, Value) {
+    let out = pelita(dir, &["store", "check", "--data-dir", s(dir), "--json"]);
     let v: Value = serde_json::from_str(&text(&out.stdout))
         .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)));
     (out.status.code().unwrap(), v)
@@ -41,11 +30,14 @@ fn check_finds_a_changed_or_missing_archive_copy() {
     let t = TempDir::new("store-check");
     let list = t.0.join("c2.txt");
     std::fs::write(&list, "198.51.100.7\nhxxp://bad[.]example/x\n").unwrap();
-    let dir = s(&t.0);
-    let out = pelita(&["ingest", "--data-dir", dir, "--source", "cert-a", s(&list)]);
+    let (cwd, dir) = (t.0.as_path(), s(&t.0));
+    let out = pelita(
+        cwd,
+        &["ingest", "--data-dir", dir, "--source", "cert-a", s(&list)],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
 
-    let plain = pelita(&["store", "check", "--data-dir", dir]);
+    let plain = pelita(cwd, &["store", "check", "--data-dir", dir]);
     assert!(
         plain.status.success(),
         "{}{}",
@@ -57,7 +49,7 @@ fn check_finds_a_changed_or_missing_archive_copy() {
         "{}",
         text(&plain.stdout)
     );
-    let (code, v) = check(dir);
+    let (code, v) = check(cwd);
     assert_eq!(code, 0, "{v}");
     assert_eq!(
         (v["engine"].as_str(), v["archived"].as_u64()),
@@ -84,7 +76,7 @@ fn check_finds_a_changed_or_missing_archive_copy() {
     perms.set_readonly(false);
     std::fs::set_permissions(&copy, perms).unwrap();
     std::fs::write(&copy, "198.51.100.8\n").unwrap();
-    let (code, v) = check(dir);
+    let (code, v) = check(cwd);
     assert_eq!(code, 1, "{v}");
     let problems = v["problems"].to_string();
     assert!(
@@ -93,7 +85,7 @@ fn check_finds_a_changed_or_missing_archive_copy() {
     );
 
     std::fs::remove_file(&copy).unwrap();
-    let (code, v) = check(dir);
+    let (code, v) = check(cwd);
     assert_eq!(code, 1, "{v}");
     assert!(
         v["problems"].to_string().contains("no archived copy"),
@@ -110,19 +102,22 @@ fn compact_keeps_the_store_whole() {
         .map(|i| format!("198.51.100.{}\n", i % 250))
         .collect();
     std::fs::write(&list, body).unwrap();
-    let dir = s(&t.0);
-    let out = pelita(&["ingest", "--data-dir", dir, "--source", "cert-a", s(&list)]);
+    let (cwd, dir) = (t.0.as_path(), s(&t.0));
+    let out = pelita(
+        cwd,
+        &["ingest", "--data-dir", dir, "--source", "cert-a", s(&list)],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stats = |d: &str| {
-        let out = pelita(&["stats", "--data-dir", d, "--json"]);
+        let out = pelita(cwd, &["stats", "--data-dir", d, "--json"]);
         serde_json::from_str::<Value>(&text(&out.stdout)).unwrap()["indicators"].clone()
     };
     let before = stats(dir);
-    let out = pelita(&["store", "compact", "--data-dir", dir, "--json"]);
+    let out = pelita(cwd, &["store", "compact", "--data-dir", dir, "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let done: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
     assert_eq!(done["page_size"], 16_384, "{done}");
     assert_eq!(stats(dir), before);
-    let (code, v) = check(dir);
+    let (code, v) = check(cwd);
     assert_eq!(code, 0, "{v}");
 }

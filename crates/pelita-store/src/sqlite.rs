@@ -3157,6 +3157,20 @@ mod tests {
         );
     }
 
+    /// Runs `each` on two more handles of `first`'s store at once, on two
+    /// threads (numbered 0 and 1), and waits for both.
+    fn on_two_handles(first: &SqliteStore, each: fn(usize, &mut SqliteStore)) {
+        let threads: Vec<_> = (0..2)
+            .map(|n| {
+                let mut store = first.twin().unwrap();
+                std::thread::spawn(move || each(n, &mut store))
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
+
     /// Two handles (the server's audit thread and its writer, or `pelita
     /// token` beside a running server) appending at once: every append
     /// succeeds and the chain stays whole.
@@ -3165,29 +3179,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pelita.db");
         let first = SqliteStore::open(&path).unwrap();
-        let handles = [first.twin().unwrap(), first.twin().unwrap()];
-        let threads: Vec<_> = handles
-            .into_iter()
-            .enumerate()
-            .map(|(n, mut store)| {
-                std::thread::spawn(move || {
-                    for i in 0..150 {
-                        let entry = crate::AuditEntry {
-                            at: now(),
-                            org: format!("org-{n}"),
-                            token: "-".into(),
-                            action: "read".into(),
-                            detail: format!("{i}"),
-                            result_size: 1,
-                        };
-                        store.audit_append_all(vec![entry.clone(), entry]).unwrap();
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+        on_two_handles(&first, |n, store| {
+            for i in 0..150 {
+                let entry = crate::AuditEntry {
+                    at: now(),
+                    org: format!("org-{n}"),
+                    token: "-".into(),
+                    action: "read".into(),
+                    detail: format!("{i}"),
+                    result_size: 1,
+                };
+                store.audit_append_all(vec![entry.clone(), entry]).unwrap();
+            }
+        });
         let verdict = first.audit_verify().unwrap();
         assert!(verdict.is_ok(), "{verdict:?}");
         assert_eq!(verdict.entries, 600);
@@ -3201,38 +3205,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pelita.db");
         let first = SqliteStore::open(&path).unwrap();
-        let handles = [first.twin().unwrap(), first.twin().unwrap()];
-        let threads: Vec<_> = handles
-            .into_iter()
-            .enumerate()
-            .map(|(n, mut store)| {
-                std::thread::spawn(move || {
-                    for i in 0..25 {
-                        let records = (1..=20)
-                            .map(|k| record(&format!("198.51.{n}.{k}"), k, None, 1).unwrap())
-                            .collect();
-                        let sha = format!("{n}x{i}");
-                        submit(&mut store, &meta(&sha, "cert-a", None, 1), records).unwrap();
-                        if n == 1 {
-                            store
-                                .put_operation(&crate::OperationSpec {
-                                    name: format!("op-{i}"),
-                                    title: "An operation".into(),
-                                    starts_at: None,
-                                    ends_at: None,
-                                    countries: vec!["SG".into()],
-                                    organisations: vec!["cert-a".into(), "firm-b".into()],
-                                    scope: "test".into(),
-                                })
-                                .unwrap();
-                        }
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+        on_two_handles(&first, |n, store| {
+            for i in 0..25 {
+                let records = (1..=20)
+                    .map(|k| record(&format!("198.51.{n}.{k}"), k, None, 1).unwrap())
+                    .collect();
+                submit(
+                    store,
+                    &meta(&format!("{n}x{i}"), "cert-a", None, 1),
+                    records,
+                )
+                .unwrap();
+                if n == 1 {
+                    store
+                        .put_operation(&crate::OperationSpec {
+                            name: format!("op-{i}"),
+                            title: "An operation".into(),
+                            starts_at: None,
+                            ends_at: None,
+                            countries: vec!["SG".into()],
+                            organisations: vec!["cert-a".into(), "firm-b".into()],
+                            scope: "test".into(),
+                        })
+                        .unwrap();
+                }
+            }
+        });
         let stats = first.stats(&SightingFilter::everything()).unwrap();
         assert_eq!(stats.submissions, 50, "{stats:?}");
         assert_eq!(first.operations().unwrap().len(), 25);
