@@ -114,17 +114,18 @@ pub const STRICT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 /// allowed to load anything (the API explorer's page may load its own
 /// scripts, styles and images, and fetch from this origin: [`docs::CSP`]).
 async fn security_headers(req: Request, next: Next) -> Response {
+    let is_web = web::is_web_path(req.uri().path());
     let csp = if docs::is_docs_path(req.uri().path()) {
         docs::CSP
-    } else if web::is_web_path(req.uri().path()) {
+    } else if is_web {
         web::CSP
     } else {
         STRICT_CSP
     };
     let is_taxii = taxii::is_taxii_path(req.uri().path());
     let mut r = next.run(req).await;
-    // axum's own body-limit answer (plain text) in the API's shape; a
-    // handler's own 413 is already one.
+    // axum's own body-limit answer (plain text) in the API's shape (the
+    // web interface's: its error page); a handler's own 413 is already one.
     let plain = r
         .headers()
         .get(header::CONTENT_TYPE)
@@ -134,6 +135,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
         let e = ApiError::TooLarge("the request body is over the limit".into());
         r = if is_taxii {
             e.taxii_response()
+        } else if is_web {
+            web::WebError::Api(e).into_response()
         } else {
             e.into_response()
         };

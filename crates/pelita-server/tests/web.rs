@@ -1070,6 +1070,12 @@ fn uploads_are_not_read_before_sign_in_and_other_forms_are_small() {
         h.extend(who.map(|b| ("Cookie", b.cookie.as_str())));
         let r = http_with(addr, "POST", path, None, &h, over.as_bytes());
         assert_eq!(r.status, 413, "{path}: {}", r.text);
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("text/html")),
+            "{path}: the error page, not {:?}",
+            r.header("content-type")
+        );
     }
     // Within the limit, the same form goes through.
     let r = ada.post(
