@@ -37,7 +37,15 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<i64, StoreError> {
         if version <= current {
             continue;
         }
-        let tx = conn.transaction()?;
+        // Under the write lock, the version read again: another process
+        // opening the same new store at the same moment may have applied
+        // this migration since (`pelita serve` and `pelita ingest` started
+        // together on a fresh data directory).
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version <= now {
+            continue;
+        }
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;

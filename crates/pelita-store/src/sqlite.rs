@@ -3157,6 +3157,29 @@ mod tests {
         );
     }
 
+    /// Two processes opening a new store at the same moment (`pelita serve`
+    /// and `pelita ingest` on a fresh data directory): both open it, and
+    /// the schema is created once.
+    #[test]
+    fn a_new_store_opened_twice_at_once_is_migrated_once() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("pelita.db");
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || SqliteStore::open(&path).map(drop))
+                })
+                .collect();
+            for t in threads {
+                let opened = t.join().unwrap();
+                assert!(opened.is_ok(), "round {round}: {opened:?}");
+            }
+            let store = SqliteStore::open(&path).unwrap();
+            assert!(store.check().unwrap().is_ok(), "round {round}");
+        }
+    }
+
     /// Runs `each` on two more handles of `first`'s store at once, on two
     /// threads (numbered 0 and 1), and waits for both.
     fn on_two_handles(first: &SqliteStore, each: fn(usize, &mut SqliteStore)) {
