@@ -471,6 +471,25 @@ impl Runs {
         })
     }
 
+    /// The entry of object `id` in any run of `key`'s reader, collection
+    /// and version, whatever its filters (a filter only leaves entries out,
+    /// so an entry a run holds is the object's one entry): a client that
+    /// reads a manifest and then fetches each object by id is answered
+    /// without a read of the whole collection per object.
+    fn find(&self, key: &RunKey, id: &str) -> Option<Entry> {
+        let runs = self.0.lock().ok()?;
+        runs.iter()
+            .filter(|r| {
+                (
+                    r.key.version,
+                    r.key.filter,
+                    r.key.marking,
+                    &r.key.collection,
+                ) == (key.version, key.filter, key.marking, &key.collection)
+            })
+            .find_map(|r| r.entries.iter().find(|e| e.id == id).cloned())
+    }
+
     fn keep(&self, run: Run) {
         if let Ok(mut runs) = self.0.lock() {
             runs.retain(|r| r.key.version == run.key.version);
@@ -870,27 +889,38 @@ async fn objects(
 }
 
 /// The entries of object `object_id` in a (narrowed) collection, the
-/// read audited as `action`; none is not found. (The whole collection is
-/// read, one receipt at a time and only the object's kept: the id is a
-/// hash of the key, which no index holds.)
+/// read audited as `action`; none is not found. From a run that holds it
+/// ([`Runs::find`]), else the whole collection is read, one receipt at a
+/// time and only the object's kept (the id is a hash of the key, which no
+/// index holds).
 fn object_entries(
-    view: &ReaderView<'_>,
-    narrow: &ReaderView<'_>,
+    runs: &Runs,
+    (view, narrow): (&ReaderView<'_>, &ReaderView<'_>),
     marking: Option<Tlp>,
     collection: &str,
     object_id: &str,
-    action: &str,
-    detail: String,
+    (action, detail): (&str, String),
 ) -> Result<Vec<Entry>, ApiError> {
+    let key = RunKey {
+        version: narrow.data_version()?,
+        filter: narrow.filter(),
+        marking,
+        collection: collection.to_owned(),
+        filters: String::new(),
+    };
     let mut mine = Vec::new();
-    let earliest = time::Date::MIN.midnight().assume_utc();
-    narrow.receipts_from(marking, earliest, usize::MAX, &mut |r| {
-        if stix_id(&r.key) == object_id {
-            mine.push(Entry::from(r));
-        }
-        Ok(())
-    })?;
-    mine.sort_by(|a, b| (a.added, &a.id).cmp(&(b.added, &b.id)));
+    if let Some(e) = runs.find(&key, object_id) {
+        mine.push(e);
+    } else {
+        let earliest = time::Date::MIN.midnight().assume_utc();
+        narrow.receipts_from(marking, earliest, usize::MAX, &mut |r| {
+            if stix_id(&r.key) == object_id {
+                mine.push(Entry::from(r));
+            }
+            Ok(())
+        })?;
+        mine.sort_by(|a, b| (a.added, &a.id).cmp(&(b.added, &b.id)));
+    }
     view.audit(action, detail, mine.len() as u64)?;
     if mine.is_empty() {
         return Err(ApiError::NotFound(format!(
@@ -908,17 +938,17 @@ async fn object(
 ) -> Answer {
     check_accept(&headers)?;
     let f = Filters::parse(q)?;
+    let runs = state.taxii_runs.clone();
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
         let detail = format!("collection={id} object={object_id} {}", f.describe());
         let mine = object_entries(
-            view,
-            &narrow,
+            &runs,
+            (view, &narrow),
             marking,
             &id,
             &object_id,
-            "taxii.object",
-            detail,
+            ("taxii.object", detail),
         )?;
         let (page, more) = f.page(&mine);
         Ok((envelope(&narrow, &page, more)?, date_headers(&page)))
@@ -935,17 +965,17 @@ async fn versions(
 ) -> Answer {
     check_accept(&headers)?;
     let f = Filters::parse(q)?;
+    let runs = state.taxii_runs.clone();
     let (v, h) = with_view(state, headers, Scope::Read, move |view| {
         let (narrow, marking) = readable(view, &resolve(view, &id)?)?;
         let detail = format!("collection={id} object={object_id}");
         let mine = object_entries(
-            view,
-            &narrow,
+            &runs,
+            (view, &narrow),
             marking,
             &id,
             &object_id,
-            "taxii.versions",
-            detail,
+            ("taxii.versions", detail),
         )?;
         let (page, more) = f.page(&mine);
         let versions: Vec<String> = page.iter().map(|e| stix_time(e.added)).collect();
@@ -1290,6 +1320,19 @@ mod tests {
         assert_eq!((ids(&p), more), (vec!["indicator--00000008"], false));
         let (p, more) = runs.page(&key(7), Some(&cursor_of(8)), 2).unwrap();
         assert_eq!((ids(&p), more), (Vec::<&str>::new(), false));
+        // One object, whatever the filters its run was read with; not
+        // from another version, nor one no run holds.
+        let other_filters = RunKey {
+            filters: "added_after=…".into(),
+            ..key(7)
+        };
+        assert_eq!(
+            runs.find(&other_filters, "indicator--00000007")
+                .map(|e| e.key),
+            Some(entry(7).key)
+        );
+        assert!(runs.find(&key(8), "indicator--00000007").is_none());
+        assert!(runs.find(&key(7), "indicator--00000099").is_none());
         // A new version drops the runs of the old.
         runs.keep(Run {
             key: key(9),
