@@ -93,6 +93,39 @@ fn check_finds_a_changed_or_missing_archive_copy() {
     );
 }
 
+/// An archived copy no submission names (an ingest stopped before its
+/// commit) and a stopped write's temporary file are reported, and are not
+/// problems: nothing accepted is missing.
+#[test]
+fn check_reports_copies_not_stored_and_leftovers() {
+    let t = TempDir::new("store-leftovers");
+    let (cwd, dir) = (t.0.as_path(), s(&t.0));
+    let list = t.0.join("c2.txt");
+    std::fs::write(&list, "198.51.100.7\n").unwrap();
+    let out = pelita(
+        cwd,
+        &["ingest", "--data-dir", dir, "--source", "cert-a", s(&list)],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let archive = pelita_ingest::Archive::open(&t.0).unwrap();
+    let extra = archive.put(&b"203.0.113.9\n"[..], 1 << 20).unwrap();
+    std::fs::write(archive.root().join(".tmp-1-2-3"), "half").unwrap();
+    let (code, v) = check(cwd);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["not_stored"], serde_json::json!([extra.sha256]), "{v}");
+    assert_eq!(
+        v["temporary_files"].as_array().map(Vec::len),
+        Some(1),
+        "{v}"
+    );
+    let plain = pelita(cwd, &["store", "check", "--data-dir", dir]);
+    assert!(
+        text(&plain.stdout).contains("in no submission"),
+        "{}",
+        text(&plain.stdout)
+    );
+}
+
 /// `compact` rewrites the file and keeps everything; `check` agrees after.
 #[test]
 fn compact_keeps_the_store_whole() {

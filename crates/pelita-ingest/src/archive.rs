@@ -216,6 +216,49 @@ impl Archive {
         })
     }
 
+    /// Everything in the archive directory: the SHA-256 of every archived
+    /// copy (sorted), and the temporary files a stopped `put` left behind.
+    pub fn list(&self) -> Result<(Vec<String>, Vec<PathBuf>), ArchiveError> {
+        let read = |dir: &Path| {
+            fs::read_dir(dir).map_err(|source| ArchiveError::Read {
+                name: dir.display().to_string(),
+                source,
+            })
+        };
+        let entry = |e: io::Result<fs::DirEntry>, dir: &Path| {
+            e.map(|e| e.path()).map_err(|source| ArchiveError::Read {
+                name: dir.display().to_string(),
+                source,
+            })
+        };
+        let (mut copies, mut temps) = (Vec::new(), Vec::new());
+        for e in read(&self.root)? {
+            let path = entry(e, &self.root)?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.starts_with(TEMP_PREFIX) {
+                temps.push(path);
+                continue;
+            }
+            if !path.is_dir() {
+                continue;
+            }
+            for e in read(&path)? {
+                let file = entry(e, &path)?;
+                match file.file_name().and_then(|n| n.to_str()) {
+                    Some(n) if self.path_of(n).as_ref() == Some(&file) => copies.push(n.to_owned()),
+                    Some(n) if n.starts_with(TEMP_PREFIX) => temps.push(file.clone()),
+                    _ => {}
+                }
+            }
+        }
+        copies.sort();
+        temps.sort();
+        Ok((copies, temps))
+    }
+
     /// Whether the submission with this SHA-256 is archived.
     pub fn contains(&self, sha256: &str) -> bool {
         self.path_of(sha256).is_some_and(|p| p.is_file())
@@ -349,7 +392,11 @@ mod tests {
             a.verify(&stored.sha256, &mut |_| {}).unwrap(),
             Verified::Altered { size: 13, .. }
         ));
+        assert_eq!(a.list().unwrap(), (vec![stored.sha256.clone()], Vec::new()));
+        fs::write(a.root().join(".tmp-1-2-3"), b"half").unwrap();
+        assert_eq!(a.list().unwrap().1, vec![a.root().join(".tmp-1-2-3")]);
         fs::remove_file(&stored.path).unwrap();
+        assert!(a.list().unwrap().0.is_empty());
         assert_eq!(
             a.verify(&stored.sha256, &mut |_| {}).unwrap(),
             Verified::Missing

@@ -74,6 +74,13 @@ struct Report {
     archived_bytes: u64,
     /// Audit entries whose chain was checked.
     audit_entries: u64,
+    /// Archived copies no submission in the store names: an ingest that
+    /// stopped after archiving and before its commit (not a problem: the
+    /// bytes are kept; ingesting the file again stores it).
+    not_stored: Vec<String>,
+    /// Temporary files in the archive: a stopped write's, or one in
+    /// progress.
+    temporary_files: Vec<String>,
     /// Every problem, each naming where.
     problems: Vec<String>,
 }
@@ -144,6 +151,17 @@ fn check(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
     let dir = archive_dir(store)?;
     let archive_root = dir.join(pelita_ingest::archive::ARCHIVE_DIR);
     let (mut archived, mut archived_bytes) = (0u64, 0u64);
+    let (mut not_stored, mut temporary_files) = (Vec::new(), Vec::new());
+    if archive_root.is_dir() {
+        let (copies, temps) = Archive::open(&dir)?.list()?;
+        let stored: std::collections::HashSet<&str> =
+            submissions.iter().map(|r| r.sha256.as_str()).collect();
+        not_stored = copies
+            .into_iter()
+            .filter(|c| !stored.contains(c.as_str()))
+            .collect();
+        temporary_files = temps.iter().map(|p| p.display().to_string()).collect();
+    }
     if !archive_root.is_dir() && !submissions.is_empty() {
         problems.push(format!(
             "no archive at {} for {} submissions (give --data-dir if it is elsewhere)",
@@ -178,6 +196,8 @@ fn check(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
         archived,
         archived_bytes,
         audit_entries: audit.entries,
+        not_stored,
+        temporary_files,
         problems,
     };
     if json {
@@ -193,6 +213,34 @@ fn check(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
             submissions.len(),
             HumanBytes(report.archived_bytes)
         );
+        if !report.not_stored.is_empty() {
+            let _ = writeln!(
+                out,
+                "          {} archived copies are in no submission (an ingest stopped before its commit; ingest the file again to store it): {}",
+                report.not_stored.len(),
+                report
+                    .not_stored
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if !report.temporary_files.is_empty() {
+            let _ = writeln!(
+                out,
+                "          {} temporary archive files (a stopped write's, or one in progress: delete them when no ingest runs): {}",
+                report.temporary_files.len(),
+                report
+                    .temporary_files
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let _ = writeln!(out, "audit     {} entries checked", report.audit_entries);
         if report.problems.is_empty() {
             let _ = writeln!(out, "everything agrees");
