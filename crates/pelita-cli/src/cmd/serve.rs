@@ -113,6 +113,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| std::path::PathBuf::from("."));
     let mut store = super::store_args::open_at(&db)?;
+    // The same enrichment as `pelita ingest` of the data directory (the
+    // imported warninglists): a package is suppressed alike whichever way
+    // it arrives.
+    store.set_enricher(super::data::enricher(&data_dir, None)?);
     if let Some(secret) = bootstrap(&mut store)? {
         eprintln!(
             "pelita serve: first start: organisation `admin` created with an administrator token.\n\
