@@ -154,3 +154,27 @@ fn compact_keeps_the_store_whole() {
     let (code, v) = check(cwd);
     assert_eq!(code, 0, "{v}");
 }
+
+/// `ingest --db` keeps the archive beside that store, where `pelita serve`
+/// and `store check --db` look for it.
+#[test]
+fn ingest_with_db_archives_beside_the_store() {
+    let t = TempDir::new("store-beside");
+    let cwd = t.0.as_path();
+    let db = t.0.join("elsewhere").join("pelita.db");
+    let list = t.0.join("c2.txt");
+    std::fs::write(&list, "198.51.100.7\n").unwrap();
+    let out = pelita(
+        cwd,
+        &["ingest", "--db", s(&db), "--source", "cert-a", s(&list)],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(t.0.join("elsewhere").join("archive").is_dir());
+    let out = pelita(cwd, &["store", "check", "--db", s(&db), "--json"]);
+    let v: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(
+        (out.status.code(), v["archived"].as_u64()),
+        (Some(0), Some(1)),
+        "{v}"
+    );
+}

@@ -112,7 +112,8 @@ pub struct Args {
     /// Also write the records as JSON Lines to FILE; `-` for standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// The data directory (archive and store).
+    /// The data directory (archive and store; default: the folder of --db,
+    /// else $PELITA_DATA_DIR, else $XDG_DATA_HOME/pelita, else ~/.local/share/pelita).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// The store (default DATA-DIR/pelita.db; created on first use).
@@ -301,9 +302,23 @@ enum Out {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let format = FormatChoice::parse(&args.format).context("--format")?;
-    let data_dir = args.data_dir.clone().or_else(default_data_dir).context(
-        "no data directory: give --data-dir, or set PELITA_DATA_DIR, XDG_DATA_HOME or HOME",
-    )?;
+    // The archive and the imported data live beside the store, as
+    // `pelita serve` and `pelita store check` find them.
+    let beside_db = args.db.as_deref().and_then(Path::parent).map(|p| {
+        if p.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            p.to_path_buf()
+        }
+    });
+    let data_dir = args
+        .data_dir
+        .clone()
+        .or(beside_db)
+        .or_else(default_data_dir)
+        .context(
+            "no data directory: give --data-dir, or set PELITA_DATA_DIR, XDG_DATA_HOME or HOME",
+        )?;
     let db = args
         .db
         .clone()
