@@ -1,13 +1,11 @@
 //! `pelita demo`: the whole pipeline on a synthetic regional operation.
 
 use std::fmt::Write as _;
-use std::io::{self, IsTerminal as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressStyle};
 use pelita_demo::{COUNTRIES, Scenario};
 use pelita_enrich::{Enricher, NameOverlay};
 use pelita_ingest::{Archive, FormatChoice, IngestOptions, NoProgress, submit_reader};
@@ -81,16 +79,6 @@ pub struct Args {
 /// The demo operation's name.
 pub const OPERATION: &str = "demo-harbour-light";
 
-fn bar(len: u64, template: &str) -> ProgressBar {
-    if !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(template)
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
-    ProgressBar::new(len).with_style(style)
-}
-
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let formats = super::report::parse_formats(&args.format)?;
@@ -136,7 +124,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })?;
 
     let started = Instant::now();
-    let pb = bar(
+    let pb = super::output::progress_bar(
         truth.packages,
         "ingest   [{bar:40}] {pos}/{len} packages {msg} ({elapsed})",
     );
@@ -180,7 +168,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let ingest_secs = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    let spinner = bar(0, "reports  {spinner} {msg} ({elapsed})");
+    let spinner = super::output::progress_bar(0, "reports  {spinner} {msg} ({elapsed})");
     spinner.set_message("operation, country and index reports");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let operation = store

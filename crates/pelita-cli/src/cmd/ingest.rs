@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use pelita_ingest::{
     Archive, ArchiveError, FormatChoice, IngestError, IngestOptions, JsonLines, Progress,
-    RecordSink, Submission, SubmissionReport, Totals, default_data_dir, submit_path, submit_reader,
+    RecordSink, Submission, SubmissionReport, Totals, submit_path, submit_reader,
 };
 use pelita_model::{Limits, Tlp};
 use pelita_store::{
@@ -304,21 +304,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let format = FormatChoice::parse(&args.format).context("--format")?;
     // The archive and the imported data live beside the store, as
     // `pelita serve` and `pelita store check` find them.
-    let beside_db = args.db.as_deref().and_then(Path::parent).map(|p| {
-        if p.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            p.to_path_buf()
-        }
-    });
-    let data_dir = args
-        .data_dir
-        .clone()
-        .or(beside_db)
-        .or_else(default_data_dir)
-        .context(
-            "no data directory: give --data-dir, or set PELITA_DATA_DIR, XDG_DATA_HOME or HOME",
-        )?;
+    let data_dir = super::store_args::data_dir_of(args.data_dir.as_deref(), args.db.as_deref())?;
     let db = args
         .db
         .clone()

@@ -1,12 +1,10 @@
 //! `pelita store`: check and compact the fusion store.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use indicatif::{HumanBytes, ProgressBar, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar};
 use pelita_ingest::{Archive, Verified};
 use pelita_store::Store as _;
 use serde::Serialize;
@@ -93,38 +91,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The archive beside the store: `--data-dir`, else the folder of the
-/// database (where `pelita ingest` and `pelita demo` keep both).
-fn archive_dir(store: &StoreArgs) -> anyhow::Result<PathBuf> {
-    if let Some(d) = &store.data_dir {
-        return Ok(d.clone());
-    }
-    let db = store.db_path()?;
-    Ok(db
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(".")))
-}
-
-fn bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let style = ProgressStyle::with_template(
-        "  archive  [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar())
-    .progress_chars("=> ");
-    ProgressBar::new(len).with_style(style)
-}
-
 /// A spinner on standard error while `what` runs (a store of a few GB
 /// takes a while to check or rewrite).
 fn spinner(what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let p = ProgressBar::new_spinner();
+    let p = super::output::progress_bar(0, "  {spinner} {msg} ({elapsed})");
     p.set_message(what.to_owned());
     p.enable_steady_tick(std::time::Duration::from_millis(120));
     p
@@ -148,7 +118,7 @@ fn check(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
     problems.extend(audit.problems.iter().map(|p| format!("audit log: {p}")));
 
     let submissions = s.submissions()?;
-    let dir = archive_dir(store)?;
+    let dir = super::store_args::data_dir_of(store.data_dir.as_deref(), store.db.as_deref())?;
     let archive_root = dir.join(pelita_ingest::archive::ARCHIVE_DIR);
     let (mut archived, mut archived_bytes) = (0u64, 0u64);
     let (mut not_stored, mut temporary_files) = (Vec::new(), Vec::new());
@@ -170,7 +140,10 @@ fn check(store: &StoreArgs, json: bool) -> anyhow::Result<ExitCode> {
         ));
     } else if !submissions.is_empty() {
         let archive = Archive::open(&dir)?;
-        let progress = bar(submissions.iter().map(|r| r.size).sum());
+        let progress = super::output::progress_bar(
+            submissions.iter().map(|r| r.size).sum(),
+            "  archive  [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        );
         for row in &submissions {
             progress.set_message(row.name.clone());
             match archive.verify(&row.sha256, &mut |n| progress.inc(n))? {

@@ -1,6 +1,6 @@
 //! Where the store is: the options shared by every command that reads it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use pelita_store::SqliteStore;
@@ -45,6 +45,25 @@ impl StoreArgs {
     pub fn open_or_create(&self) -> anyhow::Result<SqliteStore> {
         open_at(&self.db_path()?)
     }
+}
+
+/// The data directory (the archive, imported data) of `--data-dir` and
+/// `--db`: the one given, else the folder of the store, else the default.
+/// A store and its archive live together, whichever command reads them.
+pub fn data_dir_of(data_dir: Option<&Path>, db: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(d) = data_dir {
+        return Ok(d.to_path_buf());
+    }
+    if let Some(parent) = db.and_then(Path::parent) {
+        return Ok(if parent.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            parent.to_path_buf()
+        });
+    }
+    pelita_ingest::default_data_dir().context(
+        "no data directory: give --data-dir or --db, or set PELITA_DATA_DIR, XDG_DATA_HOME or HOME",
+    )
 }
 
 /// Opens (or creates) the store at `path`, saying which on failure.
