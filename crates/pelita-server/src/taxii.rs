@@ -411,6 +411,25 @@ struct RunKey {
     filters: String,
 }
 
+impl RunKey {
+    /// The key of a read of `collection` through `view` now, with the
+    /// listing filters `filters` ([`Filters::describe_matches`]).
+    fn of(
+        view: &ReaderView<'_>,
+        marking: Option<Tlp>,
+        collection: &str,
+        filters: String,
+    ) -> Result<RunKey, ApiError> {
+        Ok(RunKey {
+            version: view.data_version()?,
+            filter: view.filter(),
+            marking,
+            collection: collection.to_owned(),
+            filters,
+        })
+    }
+}
+
 /// The entries one listing read found from a page's start on, beyond
 /// the page itself.
 struct Run {
@@ -513,13 +532,7 @@ fn page_of(
     marking: Option<Tlp>,
     f: &Filters,
 ) -> Result<(Vec<Entry>, bool), ApiError> {
-    let key = RunKey {
-        version: view.data_version()?,
-        filter: view.filter(),
-        marking,
-        collection: collection.to_owned(),
-        filters: f.describe_matches(),
-    };
+    let key = RunKey::of(view, marking, collection, f.describe_matches())?;
     if let Some(page) = runs.page(&key, f.next.as_ref(), f.limit) {
         return Ok(page);
     }
@@ -901,13 +914,8 @@ fn object_entries(
     object_id: &str,
     (action, detail): (&str, String),
 ) -> Result<Vec<Entry>, ApiError> {
-    let key = RunKey {
-        version: narrow.data_version()?,
-        filter: narrow.filter(),
-        marking,
-        collection: collection.to_owned(),
-        filters: String::new(),
-    };
+    // Any run's filters: `find` looks past them.
+    let key = RunKey::of(narrow, marking, collection, String::new())?;
     let mut mine = Vec::new();
     if let Some(e) = runs.find(&key, object_id) {
         mine.push(e);

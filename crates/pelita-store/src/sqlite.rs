@@ -2910,16 +2910,15 @@ impl Store for SqliteStore {
             .versions
             .lock()
             .map_err(|_| StoreError::Corrupt("the version connection's lock is poisoned".into()))?;
-        let conn = match guard.take() {
+        let conn = match &mut *guard {
             Some(c) => c,
-            None => {
+            empty => {
                 let c = Connection::open(&self.path)?;
                 configure(&c)?;
-                c
+                empty.insert(c)
             }
         };
         let version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        *guard = Some(conn);
         Ok(u64::try_from(version).unwrap_or_default())
     }
 
