@@ -17,9 +17,12 @@ fn pelita(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-#[test]
-fn imported_warninglists_suppress_at_ingest() {
-    let dir = std::env::temp_dir().join(format!("pelita-data-{}", std::process::id()));
+/// A fresh folder `pelita-data-<tag><pid>` under the temporary directory
+/// holding a one-entry warninglist ("Test benign hosts":
+/// `benign-test.example.org`), imported into its `data` directory; the
+/// folder and the data directory.
+fn imported_test_list(tag: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("pelita-data-{tag}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let lists = dir.join("lists/test-benign");
     std::fs::create_dir_all(&lists).unwrap();
@@ -30,12 +33,11 @@ fn imported_warninglists_suppress_at_ingest() {
     )
     .unwrap();
     let data = dir.join("data");
-    let d = data.to_str().unwrap();
     let out = pelita(&[
         "data",
         "import-warninglists",
         "--data-dir",
-        d,
+        data.to_str().unwrap(),
         dir.to_str().unwrap(),
     ]);
     assert!(
@@ -44,6 +46,13 @@ fn imported_warninglists_suppress_at_ingest() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 warninglists"));
+    (dir, data)
+}
+
+#[test]
+fn imported_warninglists_suppress_at_ingest() {
+    let (dir, data) = imported_test_list("");
+    let d = data.to_str().unwrap();
 
     let input = dir.join("list.txt");
     std::fs::write(&input, "benign-test.example.org\nother.example.org\n").unwrap();
@@ -134,17 +143,7 @@ fn every_sample_warninglist_imports() {
 fn imported_warninglists_suppress_in_submissions_to_the_server() {
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 
-    let dir = std::env::temp_dir().join(format!("pelita-data-serve-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let lists = dir.join("lists/test-benign");
-    std::fs::create_dir_all(&lists).unwrap();
-    std::fs::write(
-        lists.join("list.json"),
-        r#"{"name": "Test benign hosts", "type": "hostname", "version": 1, "description": "test",
-            "matching_attributes": ["hostname", "domain", "url"], "list": ["benign-test.example.org"]}"#,
-    )
-    .unwrap();
-    let data = dir.join("data");
+    let (dir, data) = imported_test_list("serve-");
     let d = data.to_str().unwrap();
     let ok = |out: std::process::Output| {
         assert!(
@@ -154,13 +153,6 @@ fn imported_warninglists_suppress_in_submissions_to_the_server() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    ok(pelita(&[
-        "data",
-        "import-warninglists",
-        "--data-dir",
-        d,
-        dir.to_str().unwrap(),
-    ]));
     ok(pelita(&[
         "org",
         "add",
