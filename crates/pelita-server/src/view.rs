@@ -230,22 +230,6 @@ impl<'a> ReaderView<'a> {
         Ok(own)
     }
 
-    /// The most restrictive marking among the sightings the caller may see
-    /// (`None`: nothing, or nothing marked above CLEAR), for a page that
-    /// shows counts over all of them.
-    pub fn highest_marking(&self) -> Result<Option<pelita_model::Tlp>, pelita_store::StoreError> {
-        use pelita_model::Tlp;
-        for tlp in [Tlp::Red, Tlp::AmberStrict, Tlp::Amber, Tlp::Green] {
-            if !self.filter.allows(Some(tlp)) {
-                continue;
-            }
-            if !self.store.receipts(&self.filter, Some(tlp))?.is_empty() {
-                return Ok(Some(tlp));
-            }
-        }
-        Ok(None)
-    }
-
     /// The status report of one of the caller's own submissions.
     pub fn own_submission(&self, sha256: &str) -> Result<Option<String>, pelita_store::StoreError> {
         self.store.submission_report(sha256, &self.caller.grant.org)

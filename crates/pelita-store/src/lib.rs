@@ -34,6 +34,7 @@ pub mod scenario;
 mod schema;
 mod sqlite;
 mod submit;
+mod tally;
 
 pub mod conformance;
 
@@ -352,6 +353,12 @@ pub struct Stats {
     pub by_asn: BTreeMap<String, u64>,
     /// Indicators by ENISA RSIT `class/type` (an indicator counts under each class its visible sightings give).
     pub by_class: BTreeMap<String, u64>,
+    /// The most restrictive marking among the visible sightings (an
+    /// unmarked one counting as the filter's `unmarked`); `None` when there
+    /// are none or all are CLEAR. A page of these counts carries it as its
+    /// own marking. Not part of the API's JSON, which marks each object.
+    #[serde(skip)]
+    pub marking: Option<Tlp>,
 }
 
 /// Which indicators [`Store::indicators`] returns.

@@ -24,6 +24,7 @@ use time::OffsetDateTime;
 use crate::keymap::{KeyMap, KhashMap};
 use crate::policy::OrgId;
 use crate::prepare::{PreparedIndicator, PreparedRecord, key_hash, net_range};
+use crate::tally::StatsTally;
 use crate::{
     ActionState, ActionStatus, AuditEntry, AuditRecord, AuditVerdict, CommitStats, IndicatorQuery,
     IndicatorView, Integrity, Lookup, Operation, OperationId, OperationSpec, OperationStats,
@@ -2230,56 +2231,91 @@ impl Store for SqliteStore {
     }
 
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError> {
+        // One pass over the visible sightings in table order, one over the
+        // indicators, counted by `StatsTally` (its overview says why).
+        static SIGHTINGS: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT s.indicator_id, s.org_id, s.submission_id, s.withdrawn, s.class, s.rsit_type,
+                        COALESCE(s.tlp, :unmarked)
+                 FROM sightings s WHERE {VISIBLE}"
+            )
+        });
+        fn text<T>(v: rusqlite::types::FromSqlResult<T>) -> Result<T, StoreError> {
+            v.map_err(|e| StoreError::Corrupt(format!("a text column: {e}")))
+        }
         self.read(|c| {
+            let c = Snapshot::begin(c)?;
             let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] = [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
-            let count = |sql: &str| -> Result<u64, StoreError> {
-                let n: i64 = c.prepare_cached(sql)?.query_row(&named[..], |r| r.get(0))?;
-                Ok(u64::try_from(n).unwrap_or(0))
-            };
-            let grouped = |sql: &str| -> Result<BTreeMap<String, u64>, StoreError> {
-                let mut stmt = c.prepare_cached(sql)?;
-                let rows = stmt.query_map(&named[..], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-                let mut out = BTreeMap::new();
-                for row in rows {
-                    let (k, n) = row?;
-                    out.insert(k, u64::try_from(n).unwrap_or(0));
+            let named: [(&str, &dyn rusqlite::ToSql); 4] =
+                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let top: i64 = c
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM indicators")?
+                .query_row([], |r| r.get(0))?;
+            let mut tally = StatsTally::new(top);
+            {
+                let mut stmt = c.prepare_cached(&SIGHTINGS)?;
+                let mut rows = stmt.query(&named[..])?;
+                while let Some(r) = rows.next()? {
+                    let class = match (
+                        text(r.get_ref(4)?.as_str_or_null())?,
+                        text(r.get_ref(5)?.as_str_or_null())?,
+                    ) {
+                        (Some(class), Some(rsit_type)) => Some((class, rsit_type)),
+                        _ => None,
+                    };
+                    tally.sighting(
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get::<_, i64>(3)? != 0,
+                        class,
+                        r.get(6)?,
+                    );
                 }
-                Ok(out)
-            };
-            let by_kind = grouped(&format!(
-                "SELECT i.kind, COUNT(DISTINCT i.id) FROM indicators i JOIN sightings s ON s.indicator_id = i.id
-                 WHERE {VISIBLE} GROUP BY i.kind"
-            ))?;
-            let by_source = grouped(&format!(
-                "SELECT o.name, COUNT(DISTINCT s.indicator_id) FROM sightings s JOIN organisations o ON o.id = s.org_id
-                 WHERE {VISIBLE} GROUP BY o.name"
-            ))?;
-            Ok(Stats {
-                indicators: by_kind.values().sum(),
-                sightings: count(&format!("SELECT COUNT(*) FROM sightings s WHERE {VISIBLE}"))?,
-                submissions: count(&format!("SELECT COUNT(DISTINCT s.submission_id) FROM sightings s WHERE {VISIBLE}"))?,
-                sources: u64::try_from(by_source.len()).unwrap_or(0),
-                withdrawn: count(&format!(
-                    "SELECT COUNT(*) FROM (SELECT s.indicator_id FROM sightings s WHERE {VISIBLE}
-                     GROUP BY s.indicator_id HAVING MIN(s.withdrawn) = 1)"
-                ))?,
-                by_country: grouped(&format!(
-                    "SELECT i.country, COUNT(DISTINCT i.id) FROM indicators i JOIN sightings s ON s.indicator_id = i.id
-                     WHERE {VISIBLE} AND i.country IS NOT NULL GROUP BY i.country"
-                ))?,
-                by_asn: grouped(&format!(
-                    "SELECT 'AS' || i.asn || COALESCE(' ' || json_extract(i.enrichment, '$.as_name'), ''), COUNT(DISTINCT i.id)
-                     FROM indicators i JOIN sightings s ON s.indicator_id = i.id
-                     WHERE {VISIBLE} AND i.asn IS NOT NULL GROUP BY i.asn"
-                ))?,
-                by_class: grouped(&format!(
-                    "SELECT s.class || '/' || s.rsit_type, COUNT(DISTINCT s.indicator_id) FROM sightings s
-                     WHERE {VISIBLE} AND s.class IS NOT NULL GROUP BY s.class, s.rsit_type"
-                ))?,
-                by_kind,
-                by_source,
-            })
+            }
+            {
+                let mut stmt = c.prepare_cached("SELECT id, kind, country, asn FROM indicators")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let id: i64 = r.get(0)?;
+                    if tally.is_seen(id) {
+                        let (kind, country) = (
+                            text(r.get_ref(1)?.as_str())?,
+                            text(r.get_ref(2)?.as_str_or_null())?,
+                        );
+                        tally.indicator(id, kind, country, r.get(3)?);
+                    }
+                }
+            }
+            let mut as_names = HashMap::new();
+            {
+                let mut stmt = c.prepare_cached(
+                    "SELECT json_extract(enrichment, '$.as_name') FROM indicators WHERE id = ?1",
+                )?;
+                for (asn, id) in tally.asn_namers() {
+                    let name: Option<Option<String>> =
+                        stmt.query_row([id], |r| r.get(0)).optional()?;
+                    if let Some(name) = name.flatten() {
+                        as_names.insert(asn, name);
+                    }
+                }
+            }
+            let mut orgs = HashMap::new();
+            {
+                let mut stmt = c.prepare_cached("SELECT id, name FROM organisations")?;
+                let rows =
+                    stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+                for row in rows {
+                    let (id, name) = row?;
+                    orgs.insert(id, name);
+                }
+            }
+            let (mut stats, marking) = tally.finish(
+                |org| orgs.get(&org).cloned(),
+                |asn| as_names.get(&asn).cloned(),
+            );
+            stats.marking = marking;
+            Ok(stats)
         })
     }
 
@@ -3088,9 +3124,147 @@ mod tests {
 
     use rusqlite::Connection;
 
-    use super::{DEFERRABLE_INDEXES, Memo, SqliteStore, defer_indexes, is_bulk};
+    use std::collections::BTreeMap;
+
+    use pelita_model::Tlp;
+
+    use super::{
+        DEFERRABLE_INDEXES, Memo, SqliteStore, VISIBLE, defer_indexes, filter_params, is_bulk,
+        tlp_from_rank,
+    };
     use crate::conformance::{meta, now, record, submit};
-    use crate::{SightingFilter, Store, StoreError};
+    use crate::{SightingFilter, Stats, Store, StoreError};
+
+    /// `stats` as it was: one SQL aggregate per figure (the reference the
+    /// one-pass tally is held to), and the highest marking by `MAX`.
+    fn stats_by_queries(store: &SqliteStore, filter: &SightingFilter) -> Result<Stats, StoreError> {
+        store.read(|c| {
+            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 4] = [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let count = |sql: &str| -> Result<u64, StoreError> {
+                let n: i64 = c.prepare_cached(sql)?.query_row(&named[..], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            };
+            let grouped = |sql: &str| -> Result<BTreeMap<String, u64>, StoreError> {
+                let mut stmt = c.prepare_cached(sql)?;
+                let rows = stmt.query_map(&named[..], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+                let mut out = BTreeMap::new();
+                for row in rows {
+                    let (k, n) = row?;
+                    out.insert(k, u64::try_from(n).unwrap_or(0));
+                }
+                Ok(out)
+            };
+            let by_kind = grouped(&format!(
+                "SELECT i.kind, COUNT(DISTINCT i.id) FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                 WHERE {VISIBLE} GROUP BY i.kind"
+            ))?;
+            let by_source = grouped(&format!(
+                "SELECT o.name, COUNT(DISTINCT s.indicator_id) FROM sightings s JOIN organisations o ON o.id = s.org_id
+                 WHERE {VISIBLE} GROUP BY o.name"
+            ))?;
+            Ok(Stats {
+                indicators: by_kind.values().sum(),
+                sightings: count(&format!("SELECT COUNT(*) FROM sightings s WHERE {VISIBLE}"))?,
+                submissions: count(&format!("SELECT COUNT(DISTINCT s.submission_id) FROM sightings s WHERE {VISIBLE}"))?,
+                sources: u64::try_from(by_source.len()).unwrap_or(0),
+                withdrawn: count(&format!(
+                    "SELECT COUNT(*) FROM (SELECT s.indicator_id FROM sightings s WHERE {VISIBLE}
+                     GROUP BY s.indicator_id HAVING MIN(s.withdrawn) = 1)"
+                ))?,
+                by_country: grouped(&format!(
+                    "SELECT i.country, COUNT(DISTINCT i.id) FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                     WHERE {VISIBLE} AND i.country IS NOT NULL GROUP BY i.country"
+                ))?,
+                by_asn: grouped(&format!(
+                    "SELECT 'AS' || i.asn || COALESCE(' ' || json_extract(i.enrichment, '$.as_name'), ''), COUNT(DISTINCT i.id)
+                     FROM indicators i JOIN sightings s ON s.indicator_id = i.id
+                     WHERE {VISIBLE} AND i.asn IS NOT NULL GROUP BY i.asn"
+                ))?,
+                by_class: grouped(&format!(
+                    "SELECT s.class || '/' || s.rsit_type, COUNT(DISTINCT s.indicator_id) FROM sightings s
+                     WHERE {VISIBLE} AND s.class IS NOT NULL GROUP BY s.class, s.rsit_type"
+                ))?,
+                by_kind,
+                by_source,
+                marking: {
+                    let top: Option<i64> = c
+                        .prepare(&format!("SELECT MAX(COALESCE(s.tlp, :unmarked)) FROM sightings s WHERE {VISIBLE}"))?
+                        .query_row(&named[..], |r| r.get(0))?;
+                    tlp_from_rank(top).filter(|t| *t != Tlp::Clear)
+                },
+            })
+        })
+    }
+
+    /// The one-pass `stats` equals the per-figure SQL it replaced, for every
+    /// reader, ceiling and operation scope of random sharing scenarios, with
+    /// sightings withdrawn and classified and indicators placed by ASN and
+    /// country at random.
+    #[test]
+    fn one_pass_stats_equal_the_sql_aggregates() {
+        use pelita_test_support::SplitMix64;
+
+        use crate::scenario::{ORGS, Scenario, prepare};
+        use crate::{OperationId, OrgId, Reader};
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = SplitMix64(20261206);
+        let mut compared = 0;
+        for n in 0..40 {
+            let mut store = SqliteStore::open(&dir.path().join(format!("s{n}.db"))).unwrap();
+            prepare(&mut store).unwrap();
+            Scenario::random(&mut || rng.next_u64())
+                .fill(&mut store, &|_, _| true)
+                .unwrap();
+            let salt = rng.next_u64() % 7;
+            Connection::open(dir.path().join(format!("s{n}.db")))
+                .unwrap()
+                .execute_batch(&format!(
+                        "UPDATE sightings SET withdrawn = ((id + {salt}) % 3 = 0),
+                           class = CASE (id + {salt}) % 4 WHEN 0 THEN NULL WHEN 1 THEN 'fraud' ELSE 'malicious-code' END,
+                           rsit_type = CASE (id + {salt}) % 4 WHEN 0 THEN NULL WHEN 1 THEN 'phishing'
+                                       WHEN 2 THEN 'c2-server' ELSE 'infected-system' END;
+                         UPDATE indicators SET asn = CASE (id + {salt}) % 3 WHEN 0 THEN NULL ELSE 64500 + id % 2 END,
+                           country = CASE (id + {salt}) % 5 WHEN 0 THEN NULL WHEN 1 THEN 'MY' ELSE 'SG' END,
+                           enrichment = json_object('as_name', 'Net ' || (id % 2));"
+                ))
+                .unwrap();
+            let mut readers = vec![Reader::Operator, Reader::Anonymous];
+            for (i, org) in ORGS.iter().enumerate() {
+                readers.push(Reader::Member(
+                    store
+                        .org_id(org)
+                        .unwrap()
+                        .unwrap_or(OrgId(1_000 + i64::try_from(i).unwrap())),
+                ));
+            }
+            for reader in readers {
+                for ceiling in [
+                    Tlp::Clear,
+                    Tlp::Green,
+                    Tlp::Amber,
+                    Tlp::AmberStrict,
+                    Tlp::Red,
+                ] {
+                    let base = SightingFilter {
+                        reader,
+                        ..SightingFilter::everything()
+                    }
+                    .at_most(ceiling);
+                    for filter in [
+                        base,
+                        base.in_operation(OperationId(1)),
+                        base.in_operation(OperationId(2)),
+                    ] {
+                        let want = stats_by_queries(&store, &filter).unwrap();
+                        assert_eq!(store.stats(&filter).unwrap(), want, "store {n}, {filter:?}");
+                        compared += usize::from(want.sightings > 0);
+                    }
+                }
+            }
+        }
+        assert!(compared > 200, "only {compared} comparisons saw anything");
+    }
 
     fn indexes(c: &Connection) -> Vec<(String, String)> {
         c.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")

@@ -459,7 +459,7 @@ async fn dashboard(
 ) -> Result<Response, WebError> {
     let page = with_session(state, headers, None, |_, session, view| {
         let stats = view.stats()?;
-        let marking = view.highest_marking()?;
+        let marking = stats.marking;
         let submissions = view
             .own_submissions(10)?
             .into_iter()
