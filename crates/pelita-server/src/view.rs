@@ -121,6 +121,15 @@ impl<'a> ReaderView<'a> {
         Ok(Some(report))
     }
 
+    /// The caller's indicators active since `since`, by the days of their
+    /// first and last sighting (the dashboard's charts).
+    pub fn seen_days(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<pelita_store::SeenDays, pelita_store::StoreError> {
+        self.store.seen_days(&self.filter, since)
+    }
+
     /// Every indicator the caller may see that `query` selects.
     pub fn indicators(
         &self,

@@ -93,6 +93,7 @@ pub const CHECKS: &[Check] = &[
         "users_and_sessions_round_trip",
         users_and_sessions_round_trip,
     ),
+    ("seen_days_equal_the_views", seen_days_equal_the_views),
 ];
 
 /// Runs every check; returns the failures as (name, reason).
@@ -566,6 +567,73 @@ fn withdrawn_is_suppressed_not_deleted(make: Factory<'_>) -> Result<(), String> 
     )?;
     let s = store.stats(&all()).map_err(|e| e.to_string())?;
     ensure(s.withdrawn == 1, || format!("{s:?}"))
+}
+
+/// `seen_days` counts what `indicators` gives, by the days of the fused
+/// dates: withdrawn sightings date an indicator only when all are, an
+/// indicator is in by any visible sighting of its period, markings hide.
+fn seen_days_equal_the_views(make: Factory<'_>) -> Result<(), String> {
+    use crate::{IndicatorQuery, SeenDays};
+    let mut store = make();
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    for n in 0..40u64 {
+        let days = i64::try_from(n % 23).unwrap_or(0);
+        let tlp = match n % 5 {
+            0 => None,
+            1 => Some(Tlp::Clear),
+            2 => Some(Tlp::Green),
+            3 => Some(Tlp::Amber),
+            _ => Some(Tlp::Red),
+        };
+        let value = format!("198.51.100.{}", n % 17);
+        let mut r = record(&value, n + 1, tlp, days)?;
+        // A sighting spanning days, a withdrawn one now and then.
+        r.first_seen = r
+            .first_seen
+            .map(|t| t - Duration::days(i64::try_from(n % 4).unwrap_or(0)));
+        r.withdrawn = n % 6 == 0;
+        if n % 2 == 0 {
+            first.push(r)
+        } else {
+            second.push(r)
+        }
+    }
+    submit(store.as_mut(), &meta("d1", "cert-a", None, 0), first)?;
+    submit(
+        store.as_mut(),
+        &meta("d2", "firm-b", Some(Tlp::Green), 0),
+        second,
+    )?;
+    let mut counted = 0;
+    for filter in [
+        all(),
+        SightingFilter::up_to(Tlp::Green),
+        SightingFilter::up_to(Tlp::Clear),
+    ] {
+        for back in [0, 3, 10, 30] {
+            let since = now() - Duration::days(back);
+            let query = IndicatorQuery {
+                since: Some(since),
+                ..Default::default()
+            };
+            let mut want = SeenDays::default();
+            for v in store
+                .indicators(&query, &filter, now())
+                .map_err(|e| e.to_string())?
+            {
+                want.add(v.fused.first_seen, v.fused.last_seen);
+            }
+            let got = store.seen_days(&filter, since).map_err(|e| e.to_string())?;
+            ensure(got == want, || {
+                format!("{filter:?} since {since}: got {got:?}, want {want:?}")
+            })?;
+            counted += want.indicators;
+        }
+    }
+    ensure(counted > 40, || {
+        format!("only {counted} indicators counted")
+    })
 }
 
 fn same_bytes_from_two_sources_are_two_submissions(make: Factory<'_>) -> Result<(), String> {

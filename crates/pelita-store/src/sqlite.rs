@@ -28,8 +28,9 @@ use crate::tally::StatsTally;
 use crate::{
     ActionState, ActionStatus, AuditEntry, AuditRecord, AuditVerdict, CommitStats, IndicatorQuery,
     IndicatorView, Integrity, Lookup, Operation, OperationId, OperationSpec, OperationStats,
-    Organisation, RelatedView, SessionRow, SightingFilter, SourceView, Stats, Store, StoreError,
-    SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow, UserRow, schema,
+    Organisation, RelatedView, SeenDays, SessionRow, SightingFilter, SourceView, Stats, Store,
+    StoreError, SubmissionMeta, SubmissionOutcome, SubmissionRow, SubmissionSink, TokenRow,
+    UserRow, schema,
 };
 
 /// How many idle reader connections are kept. A server answers reads on
@@ -72,6 +73,197 @@ pub struct SqliteStore {
     /// The connection [`Store::data_version`] asks (it never writes, so
     /// every commit is another connection's: `PRAGMA data_version`).
     versions: Mutex<Option<Connection>>,
+    /// Recent `stats` and `seen_days` answers, for the version they were
+    /// read at ([`Counts`]).
+    counts: Mutex<Counts>,
+}
+
+/// The answers of the whole-store counts (`stats`, `seen_days`) last
+/// computed through this handle, each for its filter, kept while
+/// [`Store::data_version`] stays where it was before they were read: a
+/// dashboard opened again, or by a colleague with the same view, is
+/// answered without scanning the store, and any commit (this process's or
+/// another's) makes the next call read afresh, so no answer is staler than
+/// a fresh read.
+#[derive(Debug, Default)]
+struct Counts {
+    version: u64,
+    stats: Vec<(SightingFilter, Stats)>,
+    seen_days: Vec<(SightingFilter, i64, SeenDays)>,
+}
+
+impl Counts {
+    /// Filters' answers kept of each kind.
+    const KEPT: usize = 16;
+
+    /// The kept answers, emptied first when the store moved past them.
+    fn at(&mut self, version: u64) -> &mut Counts {
+        if self.version != version {
+            *self = Counts {
+                version,
+                ..Counts::default()
+            };
+        }
+        self
+    }
+}
+
+/// `answer` kept in `list` (newest first, at most [`Counts::KEPT`]).
+fn keep<T>(list: &mut Vec<T>, answer: T) {
+    list.insert(0, answer);
+    list.truncate(Counts::KEPT);
+}
+
+impl SqliteStore {
+    /// `stats`, read now.
+    fn stats_now(&self, filter: &SightingFilter) -> Result<Stats, StoreError> {
+        // One pass over the visible sightings in table order, one over the
+        // indicators, counted by `StatsTally` (its overview says why).
+        static SIGHTINGS: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT s.indicator_id, s.org_id, s.submission_id, s.withdrawn, s.class, s.rsit_type,
+                        COALESCE(s.tlp, :unmarked)
+                 FROM sightings s WHERE {VISIBLE}"
+            )
+        });
+        fn text<T>(v: rusqlite::types::FromSqlResult<T>) -> Result<T, StoreError> {
+            v.map_err(|e| StoreError::Corrupt(format!("a text column: {e}")))
+        }
+        self.read(|c| {
+            let c = Snapshot::begin(c)?;
+            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 4] =
+                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let top: i64 = c
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM indicators")?
+                .query_row([], |r| r.get(0))?;
+            let mut tally = StatsTally::new(top);
+            {
+                let mut stmt = c.prepare_cached(&SIGHTINGS)?;
+                let mut rows = stmt.query(&named[..])?;
+                while let Some(r) = rows.next()? {
+                    let class = match (
+                        text(r.get_ref(4)?.as_str_or_null())?,
+                        text(r.get_ref(5)?.as_str_or_null())?,
+                    ) {
+                        (Some(class), Some(rsit_type)) => Some((class, rsit_type)),
+                        _ => None,
+                    };
+                    tally.sighting(
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get::<_, i64>(3)? != 0,
+                        class,
+                        r.get(6)?,
+                    );
+                }
+            }
+            {
+                let mut stmt = c.prepare_cached("SELECT id, kind, country, asn FROM indicators")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let id: i64 = r.get(0)?;
+                    if tally.is_seen(id) {
+                        let (kind, country) = (
+                            text(r.get_ref(1)?.as_str())?,
+                            text(r.get_ref(2)?.as_str_or_null())?,
+                        );
+                        tally.indicator(id, kind, country, r.get(3)?);
+                    }
+                }
+            }
+            let mut as_names = HashMap::new();
+            {
+                let mut stmt = c.prepare_cached(
+                    "SELECT json_extract(enrichment, '$.as_name') FROM indicators WHERE id = ?1",
+                )?;
+                for (asn, id) in tally.asn_namers() {
+                    let name: Option<Option<String>> =
+                        stmt.query_row([id], |r| r.get(0)).optional()?;
+                    if let Some(name) = name.flatten() {
+                        as_names.insert(asn, name);
+                    }
+                }
+            }
+            let mut orgs = HashMap::new();
+            {
+                let mut stmt = c.prepare_cached("SELECT id, name FROM organisations")?;
+                let rows =
+                    stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+                for row in rows {
+                    let (id, name) = row?;
+                    orgs.insert(id, name);
+                }
+            }
+            let (mut stats, marking) = tally.finish(
+                |org| orgs.get(&org).cloned(),
+                |asn| as_names.get(&asn).cloned(),
+            );
+            stats.marking = marking;
+            Ok(stats)
+        })
+    }
+
+    /// `seen_days`, read now.
+    fn seen_days_now(
+        &self,
+        filter: &SightingFilter,
+        since: OffsetDateTime,
+    ) -> Result<SeenDays, StoreError> {
+        // The dates `fuse` gives, from the sightings' date columns alone: the
+        // live sightings' span, or every sighting's when all are withdrawn.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT s.indicator_id, s.first_seen, s.last_seen, s.withdrawn
+                 FROM sightings s WHERE {VISIBLE} ORDER BY s.indicator_id"
+            )
+        });
+        #[derive(Default)]
+        struct Span {
+            id: i64,
+            active: bool,
+            live: Option<(i64, i64)>,
+            all: Option<(i64, i64)>,
+        }
+        fn widen(span: &mut Option<(i64, i64)>, first: i64, last: i64) {
+            let (lo, hi) = (first.min(last), last.max(first));
+            *span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+        let since = unix(since);
+        let mut days = SeenDays::default();
+        let mut close = |span: &Span| -> Result<(), StoreError> {
+            if let Some((first, last)) = span.live.or(span.all).filter(|_| span.active) {
+                days.add(from_unix(first)?, from_unix(last)?);
+            }
+            Ok(())
+        };
+        self.read(|c| {
+            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+            let named: [(&str, &dyn rusqlite::ToSql); 4] =
+                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let mut stmt = c.prepare_cached(&SQL)?;
+            let mut rows = stmt.query(&named[..])?;
+            let mut span = Span::default();
+            while let Some(r) = rows.next()? {
+                let (id, first, last): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                if id != span.id {
+                    close(&span)?;
+                    span = Span {
+                        id,
+                        ..Span::default()
+                    };
+                }
+                span.active |= last >= since;
+                widen(&mut span.all, first, last);
+                if r.get::<_, i64>(3)? == 0 {
+                    widen(&mut span.live, first, last);
+                }
+            }
+            close(&span)
+        })?;
+        Ok(days)
+    }
 }
 
 /// What [`SqliteStore::compact`] did.
@@ -297,6 +489,7 @@ impl SqliteStore {
             key_map_max: KeyMap::MAX,
             twinned: std::sync::atomic::AtomicBool::new(false),
             versions: Mutex::new(None),
+            counts: Mutex::new(Counts::default()),
         })
     }
 
@@ -2231,92 +2424,43 @@ impl Store for SqliteStore {
     }
 
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError> {
-        // One pass over the visible sightings in table order, one over the
-        // indicators, counted by `StatsTally` (its overview says why).
-        static SIGHTINGS: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "SELECT s.indicator_id, s.org_id, s.submission_id, s.withdrawn, s.class, s.rsit_type,
-                        COALESCE(s.tlp, :unmarked)
-                 FROM sightings s WHERE {VISIBLE}"
-            )
-        });
-        fn text<T>(v: rusqlite::types::FromSqlResult<T>) -> Result<T, StoreError> {
-            v.map_err(|e| StoreError::Corrupt(format!("a text column: {e}")))
+        let version = self.data_version()?;
+        if let Ok(mut counts) = self.counts.lock()
+            && let Some((_, hit)) = counts.at(version).stats.iter().find(|(f, _)| f == filter)
+        {
+            return Ok(hit.clone());
         }
-        self.read(|c| {
-            let c = Snapshot::begin(c)?;
-            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] =
-                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
-            let top: i64 = c
-                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM indicators")?
-                .query_row([], |r| r.get(0))?;
-            let mut tally = StatsTally::new(top);
-            {
-                let mut stmt = c.prepare_cached(&SIGHTINGS)?;
-                let mut rows = stmt.query(&named[..])?;
-                while let Some(r) = rows.next()? {
-                    let class = match (
-                        text(r.get_ref(4)?.as_str_or_null())?,
-                        text(r.get_ref(5)?.as_str_or_null())?,
-                    ) {
-                        (Some(class), Some(rsit_type)) => Some((class, rsit_type)),
-                        _ => None,
-                    };
-                    tally.sighting(
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get::<_, i64>(3)? != 0,
-                        class,
-                        r.get(6)?,
-                    );
-                }
-            }
-            {
-                let mut stmt = c.prepare_cached("SELECT id, kind, country, asn FROM indicators")?;
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    let id: i64 = r.get(0)?;
-                    if tally.is_seen(id) {
-                        let (kind, country) = (
-                            text(r.get_ref(1)?.as_str())?,
-                            text(r.get_ref(2)?.as_str_or_null())?,
-                        );
-                        tally.indicator(id, kind, country, r.get(3)?);
-                    }
-                }
-            }
-            let mut as_names = HashMap::new();
-            {
-                let mut stmt = c.prepare_cached(
-                    "SELECT json_extract(enrichment, '$.as_name') FROM indicators WHERE id = ?1",
-                )?;
-                for (asn, id) in tally.asn_namers() {
-                    let name: Option<Option<String>> =
-                        stmt.query_row([id], |r| r.get(0)).optional()?;
-                    if let Some(name) = name.flatten() {
-                        as_names.insert(asn, name);
-                    }
-                }
-            }
-            let mut orgs = HashMap::new();
-            {
-                let mut stmt = c.prepare_cached("SELECT id, name FROM organisations")?;
-                let rows =
-                    stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-                for row in rows {
-                    let (id, name) = row?;
-                    orgs.insert(id, name);
-                }
-            }
-            let (mut stats, marking) = tally.finish(
-                |org| orgs.get(&org).cloned(),
-                |asn| as_names.get(&asn).cloned(),
+        let answer = self.stats_now(filter)?;
+        if let Ok(mut counts) = self.counts.lock() {
+            keep(&mut counts.at(version).stats, (*filter, answer.clone()));
+        }
+        Ok(answer)
+    }
+
+    fn seen_days(
+        &self,
+        filter: &SightingFilter,
+        since: OffsetDateTime,
+    ) -> Result<SeenDays, StoreError> {
+        let version = self.data_version()?;
+        let at = unix(since);
+        if let Ok(mut counts) = self.counts.lock()
+            && let Some((_, _, hit)) = counts
+                .at(version)
+                .seen_days
+                .iter()
+                .find(|(f, t, _)| f == filter && *t == at)
+        {
+            return Ok(hit.clone());
+        }
+        let answer = self.seen_days_now(filter, since)?;
+        if let Ok(mut counts) = self.counts.lock() {
+            keep(
+                &mut counts.at(version).seen_days,
+                (*filter, at, answer.clone()),
             );
-            stats.marking = marking;
-            Ok(stats)
-        })
+        }
+        Ok(answer)
     }
 
     fn countries(&self, filter: &SightingFilter) -> Result<Vec<String>, StoreError> {
@@ -3195,6 +3339,42 @@ mod tests {
                 },
             })
         })
+    }
+
+    /// Kept counts are answered only while nothing was committed: a
+    /// submission through another handle or another process's connection
+    /// shows in the next `stats` and `seen_days`.
+    #[test]
+    fn kept_counts_never_outlive_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pelita.db");
+        let mut writer = SqliteStore::open(&path).unwrap();
+        let reader = writer.twin().unwrap();
+        let all = SightingFilter::everything();
+        let since = now() - time::Duration::days(30);
+        let mut want = 0;
+        for (n, value) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+            .iter()
+            .enumerate()
+        {
+            submit(
+                &mut writer,
+                &meta(&format!("k{n}"), "cert-a", None, 0),
+                vec![record(value, 1, None, 1).unwrap()],
+            )
+            .unwrap();
+            want += 1;
+            for _ in 0..2 {
+                assert_eq!(reader.stats(&all).unwrap().indicators, want);
+                assert_eq!(reader.seen_days(&all, since).unwrap().indicators, want);
+            }
+        }
+        // Another process's commit, through a connection of its own.
+        Connection::open(&path)
+            .unwrap()
+            .execute("UPDATE sightings SET withdrawn = 1", [])
+            .unwrap();
+        assert_eq!(reader.stats(&all).unwrap().withdrawn, 3);
     }
 
     /// The one-pass `stats` equals the per-figure SQL it replaced, for every

@@ -76,6 +76,14 @@ fn answers(store: &dyn Store, filter: &SightingFilter) -> Vec<String> {
         }
     }
     out.push(format!("stats: {:?}", store.stats(filter).unwrap()));
+    for back in [0, 30, 365] {
+        out.push(format!(
+            "seen days {back}: {:?}",
+            store
+                .seen_days(filter, t - time::Duration::days(back))
+                .unwrap()
+        ));
+    }
     for op in [1, 2] {
         let op = OperationId(op);
         out.push(format!(

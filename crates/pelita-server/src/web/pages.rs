@@ -408,8 +408,7 @@ fn largest(counts: std::collections::BTreeMap<String, u64>) -> Vec<(String, u64)
 const CHART_WEEKS: i64 = 12;
 
 /// The Monday (UTC) of the week of `t`.
-fn monday(t: OffsetDateTime) -> time::Date {
-    let d = t.date();
+fn monday(d: time::Date) -> time::Date {
     d - time::Duration::days(i64::from(d.weekday().number_days_from_monday()))
 }
 
@@ -420,24 +419,20 @@ fn monday(t: OffsetDateTime) -> time::Date {
 fn weekly(
     view: &ReaderView<'_>,
 ) -> Result<(Vec<(String, u64)>, Vec<(String, u64)>, u64), WebError> {
-    let this_week = monday(view.now());
+    let this_week = monday(view.now().date());
     let first_week = this_week - time::Duration::weeks(CHART_WEEKS - 1);
     let since = first_week.midnight().assume_utc();
-    let views = view.indicators(&pelita_store::IndicatorQuery {
-        since: Some(since),
-        ..Default::default()
-    })?;
+    let seen = view.seen_days(since)?;
     let weeks: Vec<time::Date> = (0..CHART_WEEKS)
         .map(|i| first_week + time::Duration::weeks(i))
         .collect();
-    let count = |pick: fn(&IndicatorView) -> OffsetDateTime| -> Vec<(String, u64)> {
+    let count = |by_day: &std::collections::BTreeMap<time::Date, u64>| -> Vec<(String, u64)> {
         let mut n = vec![0u64; weeks.len()];
-        for v in &views {
-            let w = monday(pick(v));
-            if let Some(i) = weeks.iter().position(|d| *d == w)
+        for (d, k) in by_day {
+            if let Some(i) = weeks.iter().position(|w| *w == monday(*d))
                 && let Some(slot) = n.get_mut(i)
             {
-                *slot += 1;
+                *slot += k;
             }
         }
         weeks
@@ -447,9 +442,9 @@ fn weekly(
             .collect()
     };
     Ok((
-        count(|v| v.fused.first_seen),
-        count(|v| v.fused.last_seen),
-        views.len() as u64,
+        count(&seen.first_seen),
+        count(&seen.last_seen),
+        seen.indicators,
     ))
 }
 
