@@ -214,10 +214,12 @@ impl<'a> ReaderView<'a> {
         let mut ops = self.store.operations()?;
         ops.retain(|o| self.takes_part(o));
         for o in &mut ops {
-            let stats = self
+            // `stats`, not `operation_stats`: the same count, and kept
+            // between requests until the next commit.
+            o.submissions = self
                 .store
-                .operation_stats(o.id, &self.filter.in_operation(o.id))?;
-            o.submissions = stats.by_source.values().map(|c| c.submissions).sum();
+                .stats(&self.filter.in_operation(o.id))?
+                .submissions;
         }
         Ok(ops)
     }

@@ -1101,6 +1101,15 @@ fn operations_scope_every_answer(make: Factory<'_>) -> Result<(), String> {
             && os.by_source_count.get(&2) == Some(&1),
         || format!("operation_stats: {os:?}"),
     )?;
+    // Counted two ways, an operation's visible submissions agree (the
+    // server lists a member's operations with the cheaper one).
+    let per_source: u64 = os.by_source.values().map(|c| c.submissions).sum();
+    ensure(stats.submissions == per_source, || {
+        format!(
+            "{} submissions in stats, {per_source} in operation_stats",
+            stats.submissions
+        )
+    })?;
     // Markings still apply inside an operation.
     let red_only = in_op("o5", "firm-d", Some(op));
     submit(

@@ -91,10 +91,17 @@ fn answers(store: &dyn Store, filter: &SightingFilter) -> Vec<String> {
             store.operation_stats(op, filter).unwrap()
         ));
         let scoped = filter.in_operation(op);
-        out.push(format!(
-            "stats in {op:?}: {:?}",
-            store.stats(&scoped).unwrap()
-        ));
+        let stats = store.stats(&scoped).unwrap();
+        // The server counts a member's operation submissions by `stats`.
+        let per_source: u64 = store
+            .operation_stats(op, filter)
+            .unwrap()
+            .by_source
+            .values()
+            .map(|c| c.submissions)
+            .sum();
+        assert_eq!(stats.submissions, per_source, "{op:?} for {filter:?}");
+        out.push(format!("stats in {op:?}: {stats:?}"));
     }
     out
 }
