@@ -130,6 +130,17 @@ impl<'a> ReaderView<'a> {
         self.store.seen_days(&self.filter, since)
     }
 
+    /// The views [`ReaderView::indicators`] gives, one at a time and in no
+    /// particular order.
+    pub fn for_each_indicator(
+        &self,
+        query: &pelita_store::IndicatorQuery,
+        each: &mut dyn FnMut(pelita_store::IndicatorView) -> Result<(), pelita_store::StoreError>,
+    ) -> Result<(), pelita_store::StoreError> {
+        self.store
+            .for_each_indicator(query, &self.filter, self.now, each)
+    }
+
     /// Every indicator the caller may see that `query` selects.
     pub fn indicators(
         &self,
