@@ -9,23 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/pelita-bench-taxii}
 bin=${2:-}
-if [ -z "$bin" ]; then
-  cargo build --release -q -p pelita-cli
-  bin=$PWD/target/release/pelita
-fi
-mkdir -p "$work"
-db=$work/demo/data/pelita.db
-if [ ! -f "$db" ]; then
-  "$bin" demo --out "$work/demo" --scale 100 --format json --now 2026-11-30T00:00:00Z
-fi
-if [ ! -f "$work/token.txt" ]; then
-  "$bin" org add bench --role analyst --db "$db" >/dev/null
-  "$bin" token create --org bench --name bench --db "$db" | sed -n 1p > "$work/token.txt"
-fi
+. scripts/demo-store.sh
 if ! "$bin" user list --db "$db" | grep -q '^bench-ana'; then
   printf 'correct horse battery staple\n' | "$bin" user add bench-ana --org bench --db "$db" >/dev/null
 fi
-token=$(cat "$work/token.txt")
 runs=${RUNS:-3}
 for _ in $(seq "$runs"); do
   /usr/bin/time -f "pelita stats: %es" "$bin" stats --db "$db" > /dev/null

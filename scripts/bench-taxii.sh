@@ -9,20 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-/tmp/pelita-bench-taxii}
 bin=${2:-}
-if [ -z "$bin" ]; then
-  cargo build --release -q -p pelita-cli
-  bin=$PWD/target/release/pelita
-fi
-mkdir -p "$work"
-db=$work/demo/data/pelita.db
-if [ ! -f "$db" ]; then
-  "$bin" demo --out "$work/demo" --scale 100 --format json --now 2026-11-30T00:00:00Z
-fi
-if [ ! -f "$work/token.txt" ]; then
-  "$bin" org add bench --role analyst --db "$db" >/dev/null
-  "$bin" token create --org bench --name bench --db "$db" | sed -n 1p > "$work/token.txt"
-fi
-token=$(cat "$work/token.txt")
+. scripts/demo-store.sh
 port=8752
 trap 'kill "${server:-}" 2>/dev/null || true' EXIT
 serve() {
