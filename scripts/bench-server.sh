@@ -22,15 +22,8 @@ work=${1:-/tmp/pelita-bench-server}
 shift || true
 conns=("${@:-8 16 32}")
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
-cargo build --release -q -p pelita-cli
-bin=$PWD/target/release/pelita
-mkdir -p "$work"
-db=$work/demo/data/pelita.db
-if [ ! -f "$db" ]; then
-  "$bin" demo --out "$work/demo" --scale 100 --format json --now 2026-11-30T00:00:00Z
-fi
-"$bin" org add bench --role analyst --db "$db" >/dev/null
-"$bin" token create --org bench --name bench --db "$db" | sed -n 1p > "$work/token.txt"
+bin=
+. scripts/demo-store.sh
 python3 - "$db" "$work/values.txt" <<'PY'
 import random, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
