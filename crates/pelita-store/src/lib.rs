@@ -377,15 +377,17 @@ impl SeenDays {
     /// Counts one indicator.
     pub fn add(&mut self, first_seen: OffsetDateTime, last_seen: OffsetDateTime) {
         use time::UtcOffset;
+        self.add_days(
+            first_seen.to_offset(UtcOffset::UTC).date(),
+            last_seen.to_offset(UtcOffset::UTC).date(),
+        );
+    }
+
+    /// Counts one indicator by its days.
+    pub fn add_days(&mut self, first_seen: time::Date, last_seen: time::Date) {
         self.indicators += 1;
-        *self
-            .first_seen
-            .entry(first_seen.to_offset(UtcOffset::UTC).date())
-            .or_default() += 1;
-        *self
-            .last_seen
-            .entry(last_seen.to_offset(UtcOffset::UTC).date())
-            .or_default() += 1;
+        *self.first_seen.entry(first_seen).or_default() += 1;
+        *self.last_seen.entry(last_seen).or_default() += 1;
     }
 }
 

@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use crate::keymap::{KeyMap, KhashMap};
 use crate::policy::OrgId;
 use crate::prepare::{PreparedIndicator, PreparedRecord, key_hash, net_range};
-use crate::tally::StatsTally;
+use crate::tally::{SeenDaysTally, StatsTally};
 use crate::{
     ActionState, ActionStatus, AuditEntry, AuditRecord, AuditVerdict, CommitStats, IndicatorQuery,
     IndicatorView, Integrity, Lookup, Operation, OperationId, OperationSpec, OperationStats,
@@ -211,58 +211,30 @@ impl SqliteStore {
         filter: &SightingFilter,
         since: OffsetDateTime,
     ) -> Result<SeenDays, StoreError> {
-        // The dates `fuse` gives, from the sightings' date columns alone: the
-        // live sightings' span, or every sighting's when all are withdrawn.
+        // The dates `fuse` gives, from the sightings' date columns alone,
+        // in table order (no index walk), spans kept per indicator.
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "SELECT s.indicator_id, s.first_seen, s.last_seen, s.withdrawn
-                 FROM sightings s WHERE {VISIBLE} ORDER BY s.indicator_id"
+                 FROM sightings s WHERE {VISIBLE}"
             )
         });
-        #[derive(Default)]
-        struct Span {
-            id: i64,
-            active: bool,
-            live: Option<(i64, i64)>,
-            all: Option<(i64, i64)>,
-        }
-        fn widen(span: &mut Option<(i64, i64)>, first: i64, last: i64) {
-            let (lo, hi) = (first.min(last), last.max(first));
-            *span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
-        }
-        let since = unix(since);
-        let mut days = SeenDays::default();
-        let mut close = |span: &Span| -> Result<(), StoreError> {
-            if let Some((first, last)) = span.live.or(span.all).filter(|_| span.active) {
-                days.add(from_unix(first)?, from_unix(last)?);
-            }
-            Ok(())
-        };
         self.read(|c| {
+            let c = Snapshot::begin(c)?;
             let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
             let named: [(&str, &dyn rusqlite::ToSql); 4] =
                 [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let top: i64 = c
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM indicators")?
+                .query_row([], |r| r.get(0))?;
+            let mut tally = SeenDaysTally::new(top, unix(since));
             let mut stmt = c.prepare_cached(&SQL)?;
             let mut rows = stmt.query(&named[..])?;
-            let mut span = Span::default();
             while let Some(r) = rows.next()? {
-                let (id, first, last): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                if id != span.id {
-                    close(&span)?;
-                    span = Span {
-                        id,
-                        ..Span::default()
-                    };
-                }
-                span.active |= last >= since;
-                widen(&mut span.all, first, last);
-                if r.get::<_, i64>(3)? == 0 {
-                    widen(&mut span.live, first, last);
-                }
+                tally.sighting(r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0);
             }
-            close(&span)
-        })?;
-        Ok(days)
+            tally.finish().map_err(StoreError::Corrupt)
+        })
     }
 }
 

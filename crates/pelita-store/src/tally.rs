@@ -35,11 +35,123 @@ struct Seen {
 const SEEN: u8 = 1;
 const LIVE: u8 = 2;
 
+/// A value per indicator row id: a dense table for the ids a store has
+/// (dense from 1: Pelita never deletes an indicator), a map for any past it.
+struct PerIndicator<T> {
+    dense: Vec<T>,
+    sparse: HashMap<i64, T>,
+}
+
+impl<T: Copy + Default> PerIndicator<T> {
+    /// A table for row ids up to `top` (at most 2^28 of them dense).
+    fn new(top: i64) -> Self {
+        let len = usize::try_from(top.clamp(0, 1 << 28)).unwrap_or(0) + 1;
+        PerIndicator {
+            dense: vec![T::default(); len],
+            sparse: HashMap::new(),
+        }
+    }
+
+    fn entry(&mut self, id: i64) -> &mut T {
+        match usize::try_from(id).ok().and_then(|i| self.dense.get_mut(i)) {
+            Some(e) => e,
+            None => self.sparse.entry(id).or_default(),
+        }
+    }
+
+    fn get(&self, id: i64) -> T {
+        match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
+            Some(e) => *e,
+            None => self.sparse.get(&id).copied().unwrap_or_default(),
+        }
+    }
+
+    /// Every id with a value other than the default, and the value.
+    fn each(&self) -> impl Iterator<Item = (i64, T)> + '_
+    where
+        T: PartialEq,
+    {
+        let dense = (0..).zip(self.dense.iter().copied());
+        dense
+            .chain(self.sparse.iter().map(|(id, v)| (*id, *v)))
+            .filter(|(_, v)| *v != T::default())
+    }
+}
+
+/// The span of days an indicator's visible sightings date it by, as
+/// [`pelita_fuse::fuse`] dates it: its live sightings', or all of them
+/// when every one is withdrawn.
+#[derive(Clone, Copy, Default, PartialEq)]
+struct Days {
+    /// UTC days since 1970-01-01.
+    lo: i64,
+    hi: i64,
+    /// `ANY`: a span is set; `LIVE`: it is the live sightings';
+    /// `ACTIVE`: a sighting last seen at or after the tally's `since`.
+    flags: u8,
+}
+
+const ANY: u8 = 1;
+const ACTIVE: u8 = 4;
+
+/// Counts [`crate::SeenDays`] from visible sightings in any order
+/// (`Store::seen_days`): 24 bytes per indicator row while it runs.
+pub(crate) struct SeenDaysTally {
+    days: PerIndicator<Days>,
+    since: i64,
+}
+
+impl SeenDaysTally {
+    /// A tally for row ids up to `top`, of indicators active since `since`
+    /// (Unix seconds).
+    pub(crate) fn new(top: i64, since: i64) -> Self {
+        SeenDaysTally {
+            days: PerIndicator::new(top),
+            since,
+        }
+    }
+
+    /// One visible sighting's dates (Unix seconds) and whether it is withdrawn.
+    pub(crate) fn sighting(&mut self, indicator: i64, first: i64, last: i64, withdrawn: bool) {
+        let (lo, hi) = (
+            first.min(last).div_euclid(86_400),
+            last.max(first).div_euclid(86_400),
+        );
+        let active = if last >= self.since { ACTIVE } else { 0 };
+        let d = self.days.entry(indicator);
+        let class = if withdrawn { ANY } else { ANY | LIVE };
+        if d.flags & ANY == 0 || (class & LIVE != 0 && d.flags & LIVE == 0) {
+            // The first span, or the first live sighting after withdrawn ones.
+            (d.lo, d.hi) = (lo, hi);
+            d.flags |= class;
+        } else if class & LIVE == d.flags & LIVE {
+            d.lo = d.lo.min(lo);
+            d.hi = d.hi.max(hi);
+        }
+        d.flags |= active;
+    }
+
+    /// The counts.
+    pub(crate) fn finish(self) -> Result<crate::SeenDays, String> {
+        let day = |n: i64| {
+            i32::try_from(n + 2_440_588)
+                .ok()
+                .and_then(|j| time::Date::from_julian_day(j).ok())
+                .ok_or_else(|| format!("a sighting dated {n} days from 1970"))
+        };
+        let mut out = crate::SeenDays::default();
+        for (_, d) in self.days.each() {
+            if d.flags & ACTIVE != 0 {
+                out.add_days(day(d.lo)?, day(d.hi)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Counts [`Stats`] from visible sightings, then their indicators.
 pub(crate) struct StatsTally {
-    seen: Vec<Seen>,
-    /// Indicators whose row id does not fit the dense table.
-    sparse: HashMap<i64, Seen>,
+    seen: PerIndicator<Seen>,
     /// Further (indicator, org + 1) and (indicator, class + 1) pairs.
     more_orgs: HashSet<(i64, u32)>,
     more_classes: HashSet<(i64, u32)>,
@@ -59,12 +171,8 @@ pub(crate) struct StatsTally {
 impl StatsTally {
     /// A tally for a store whose indicator row ids are at most `top`.
     pub(crate) fn new(top: i64) -> Self {
-        // Row ids are dense from 1; a store whose largest id is far past its
-        // size still works (the ids past the bound go to `sparse`).
-        let dense = usize::try_from(top.clamp(0, 1 << 28)).unwrap_or(0) + 1;
         StatsTally {
-            seen: vec![Seen::default(); dense],
-            sparse: HashMap::new(),
+            seen: PerIndicator::new(top),
             more_orgs: HashSet::new(),
             more_classes: HashSet::new(),
             per_org: HashMap::new(),
@@ -81,23 +189,11 @@ impl StatsTally {
     }
 
     fn entry(&mut self, indicator: i64) -> &mut Seen {
-        match usize::try_from(indicator)
-            .ok()
-            .and_then(|i| self.seen.get_mut(i))
-        {
-            Some(e) => e,
-            None => self.sparse.entry(indicator).or_default(),
-        }
+        self.seen.entry(indicator)
     }
 
     fn get(&self, indicator: i64) -> Seen {
-        match usize::try_from(indicator)
-            .ok()
-            .and_then(|i| self.seen.get(i))
-        {
-            Some(e) => *e,
-            None => self.sparse.get(&indicator).copied().unwrap_or_default(),
-        }
+        self.seen.get(indicator)
     }
 
     /// One visible sighting: its indicator, source organisation and
