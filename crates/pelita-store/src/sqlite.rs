@@ -134,9 +134,7 @@ impl SqliteStore {
             let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
             let named: [(&str, &dyn rusqlite::ToSql); 4] =
                 [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
-            let top: i64 = c
-                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM indicators")?
-                .query_row([], |r| r.get(0))?;
+            let top = last_indicator_id(&c)?;
             let mut tally = StatsTally::new(top);
             {
                 let mut stmt = c.prepare_cached(&SIGHTINGS)?;
@@ -224,9 +222,7 @@ impl SqliteStore {
             let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
             let named: [(&str, &dyn rusqlite::ToSql); 4] =
                 [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
-            let top: i64 = c
-                .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM indicators")?
-                .query_row([], |r| r.get(0))?;
+            let top = last_indicator_id(&c)?;
             let mut tally = SeenDaysTally::new(top, unix(since));
             let mut stmt = c.prepare_cached(&SQL)?;
             let mut rows = stmt.query(&named[..])?;
@@ -236,6 +232,14 @@ impl SqliteStore {
             tally.finish().map_err(StoreError::Corrupt)
         })
     }
+}
+
+/// The largest indicator row id (0: none), which sizes a per-indicator table.
+fn last_indicator_id(c: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        c.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM indicators")?
+            .query_row([], |r| r.get(0))?,
+    )
 }
 
 /// What [`SqliteStore::compact`] did.
