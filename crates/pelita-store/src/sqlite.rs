@@ -89,7 +89,8 @@ pub struct SqliteStore {
 struct Counts {
     version: u64,
     stats: Vec<(SightingFilter, Stats)>,
-    seen_days: Vec<(SightingFilter, i64, SeenDays)>,
+    /// By filter and `since` (Unix seconds).
+    seen_days: Vec<((SightingFilter, i64), SeenDays)>,
 }
 
 impl Counts {
@@ -108,10 +109,30 @@ impl Counts {
     }
 }
 
-/// `answer` kept in `list` (newest first, at most [`Counts::KEPT`]).
-fn keep<T>(list: &mut Vec<T>, answer: T) {
-    list.insert(0, answer);
-    list.truncate(Counts::KEPT);
+impl SqliteStore {
+    /// The answer for `key` in the list `pick` selects, kept for the
+    /// store's current version, or else `read` now and kept (newest first,
+    /// at most [`Counts::KEPT`]).
+    fn kept<K: PartialEq, T: Clone>(
+        &self,
+        pick: fn(&mut Counts) -> &mut Vec<(K, T)>,
+        key: K,
+        read: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let version = self.data_version()?;
+        if let Ok(mut counts) = self.counts.lock()
+            && let Some((_, hit)) = pick(counts.at(version)).iter().find(|(k, _)| *k == key)
+        {
+            return Ok(hit.clone());
+        }
+        let answer = read()?;
+        if let Ok(mut counts) = self.counts.lock() {
+            let list = pick(counts.at(version));
+            list.insert(0, (key, answer.clone()));
+            list.truncate(Counts::KEPT);
+        }
+        Ok(answer)
+    }
 }
 
 impl SqliteStore {
@@ -194,12 +215,10 @@ impl SqliteStore {
                     orgs.insert(id, name);
                 }
             }
-            let (mut stats, marking) = tally.finish(
+            Ok(tally.finish(
                 |org| orgs.get(&org).cloned(),
                 |asn| as_names.get(&asn).cloned(),
-            );
-            stats.marking = marking;
-            Ok(stats)
+            ))
         })
     }
 
@@ -2400,17 +2419,7 @@ impl Store for SqliteStore {
     }
 
     fn stats(&self, filter: &SightingFilter) -> Result<Stats, StoreError> {
-        let version = self.data_version()?;
-        if let Ok(mut counts) = self.counts.lock()
-            && let Some((_, hit)) = counts.at(version).stats.iter().find(|(f, _)| f == filter)
-        {
-            return Ok(hit.clone());
-        }
-        let answer = self.stats_now(filter)?;
-        if let Ok(mut counts) = self.counts.lock() {
-            keep(&mut counts.at(version).stats, (*filter, answer.clone()));
-        }
-        Ok(answer)
+        self.kept(|c| &mut c.stats, *filter, || self.stats_now(filter))
     }
 
     fn seen_days(
@@ -2418,25 +2427,11 @@ impl Store for SqliteStore {
         filter: &SightingFilter,
         since: OffsetDateTime,
     ) -> Result<SeenDays, StoreError> {
-        let version = self.data_version()?;
-        let at = unix(since);
-        if let Ok(mut counts) = self.counts.lock()
-            && let Some((_, _, hit)) = counts
-                .at(version)
-                .seen_days
-                .iter()
-                .find(|(f, t, _)| f == filter && *t == at)
-        {
-            return Ok(hit.clone());
-        }
-        let answer = self.seen_days_now(filter, since)?;
-        if let Ok(mut counts) = self.counts.lock() {
-            keep(
-                &mut counts.at(version).seen_days,
-                (*filter, at, answer.clone()),
-            );
-        }
-        Ok(answer)
+        self.kept(
+            |c| &mut c.seen_days,
+            (*filter, unix(since)),
+            || self.seen_days_now(filter, since),
+        )
     }
 
     fn countries(&self, filter: &SightingFilter) -> Result<Vec<String>, StoreError> {

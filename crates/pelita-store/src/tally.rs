@@ -188,14 +188,6 @@ impl StatsTally {
         }
     }
 
-    fn entry(&mut self, indicator: i64) -> &mut Seen {
-        self.seen.entry(indicator)
-    }
-
-    fn get(&self, indicator: i64) -> Seen {
-        self.seen.get(indicator)
-    }
-
     /// One visible sighting: its indicator, source organisation and
     /// submission (row ids), whether it is withdrawn, its class and type
     /// (`None` when unclassified), and its marking's rank (0 CLEAR … 4 RED,
@@ -214,7 +206,7 @@ impl StatsTally {
         self.submissions.insert(submission);
         let org = u32::try_from(org.saturating_add(1)).unwrap_or(u32::MAX);
         let class = class.map(|(c, t)| self.class_id(c, t));
-        let mut e = self.get(indicator);
+        let mut e = self.seen.get(indicator);
         e.flags |= SEEN | if withdrawn { 0 } else { LIVE };
         let new_org = if e.org == 0 {
             e.org = org;
@@ -235,7 +227,7 @@ impl StatsTally {
             }
             _ => None,
         };
-        *self.entry(indicator) = e;
+        *self.seen.entry(indicator) = e;
         if new_org {
             *self.per_org.entry(org).or_default() += 1;
         }
@@ -265,7 +257,7 @@ impl StatsTally {
     /// Whether an indicator has a visible sighting (the indicators pass can
     /// skip the rest).
     pub(crate) fn is_seen(&self, indicator: i64) -> bool {
-        self.get(indicator).flags & SEEN != 0
+        self.seen.get(indicator).flags & SEEN != 0
     }
 
     /// One indicator of the store, after every sighting: its kind, country
@@ -277,7 +269,7 @@ impl StatsTally {
         country: Option<&str>,
         asn: Option<i64>,
     ) {
-        let seen = self.get(indicator);
+        let seen = self.seen.get(indicator);
         if seen.flags & SEEN == 0 {
             return;
         }
@@ -299,13 +291,14 @@ impl StatsTally {
         self.asn_named_by.iter().map(|(&asn, &id)| (asn, id))
     }
 
-    /// The counts, with organisations named by `org_name` (by row id) and
-    /// each ASN labelled `AS<n> <name>` by `as_name`.
+    /// The counts, with organisations named by `org_name` (by row id),
+    /// each ASN labelled `AS<n> <name>` by `as_name`, and the highest
+    /// visible marking.
     pub(crate) fn finish(
         mut self,
         org_name: impl Fn(i64) -> Option<String>,
         as_name: impl Fn(i64) -> Option<String>,
-    ) -> (Stats, Option<Tlp>) {
+    ) -> Stats {
         for (org, n) in &self.per_org {
             if let Some(name) = org_name(i64::from(*org) - 1) {
                 *self.stats.by_source.entry(name).or_default() += n;
@@ -328,11 +321,11 @@ impl StatsTally {
         self.stats.sightings = self.sightings;
         self.stats.submissions = u64::try_from(self.submissions.len()).unwrap_or(u64::MAX);
         self.stats.sources = u64::try_from(self.stats.by_source.len()).unwrap_or(u64::MAX);
-        let highest = usize::try_from(self.highest)
+        self.stats.marking = usize::try_from(self.highest)
             .ok()
             .filter(|&r| r > 0)
             .and_then(|r| Tlp::ALL.get(r).copied());
-        (self.stats, highest)
+        self.stats
     }
 }
 
@@ -365,11 +358,11 @@ mod tests {
         t.indicator(2, "ipv4", Some("SG"), Some(64500));
         t.indicator(3, "ipv4", Some("MY"), Some(64501));
         t.indicator(9, "domain", None, None);
-        let (s, highest) = t.finish(
+        let s = t.finish(
             |org| Some(format!("org{org}")),
             |asn| (asn == 64500).then(|| "Demo".to_owned()),
         );
-        assert_eq!(highest, Some(Tlp::Red));
+        assert_eq!(s.marking, Some(Tlp::Red));
         assert_eq!(
             (s.indicators, s.sightings, s.submissions, s.sources),
             (3, 5, 3, 2)
@@ -393,6 +386,6 @@ mod tests {
         let mut t = StatsTally::new(0);
         t.sighting(1, 1, 1, false, None, 0);
         t.indicator(1, "ipv4", None, None);
-        assert_eq!(t.finish(|_| None, |_| None).1, None);
+        assert_eq!(t.finish(|_| None, |_| None).marking, None);
     }
 }
