@@ -136,33 +136,22 @@ fn every_sample_warninglist_imports() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
-/// A package submitted to `pelita serve` is enriched like one given to
-/// `pelita ingest`: the data directory's imported warninglists suppress
-/// its known-benign values.
-#[test]
-fn imported_warninglists_suppress_in_submissions_to_the_server() {
-    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+/// Runs `pelita` and hands back its standard output, failing the test on
+/// a non-zero exit.
+fn ok(args: &[&str]) -> String {
+    let out = pelita(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
 
-    let (dir, data) = imported_test_list("serve-");
-    let d = data.to_str().unwrap();
-    let ok = |out: std::process::Output| {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    ok(pelita(&[
-        "org",
-        "add",
-        "cert-a",
-        "--role",
-        "analyst",
-        "--data-dir",
-        d,
-    ]));
-    let token = ok(pelita(&[
+/// An analyst organisation `cert-a` in data directory `d`, and its new token.
+fn analyst_token(d: &str) -> String {
+    ok(&["org", "add", "cert-a", "--role", "analyst", "--data-dir", d]);
+    ok(&[
         "token",
         "create",
         "--org",
@@ -171,15 +160,23 @@ fn imported_warninglists_suppress_in_submissions_to_the_server() {
         "t",
         "--data-dir",
         d,
-    ]))
+    ])
     .lines()
     .next()
     .unwrap()
     .trim()
-    .to_owned();
+    .to_owned()
+}
+
+/// Starts `pelita serve` on data directory `d` with `extra` options, on a
+/// free loopback port; submits `body` as a TLP:GREEN list with `token`,
+/// stops the server and hands back the HTTP answer.
+fn submit_to_server(d: &str, extra: &[&str], token: &str, body: &str) -> String {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 
     let mut server = Command::new(env!("CARGO_BIN_EXE_pelita"))
         .args(["serve", "--data-dir", d, "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -193,7 +190,6 @@ fn imported_warninglists_suppress_in_submissions_to_the_server() {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
-    let body = "benign-test.example.org\nother.example.org\n";
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         s,
@@ -206,20 +202,36 @@ fn imported_warninglists_suppress_in_submissions_to_the_server() {
     s.read_to_string(&mut answer).unwrap();
     let _ = server.kill();
     let _ = server.wait();
-    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    answer
+}
 
-    let out = ok(pelita(&[
-        "lookup",
-        "--json",
-        "--data-dir",
-        d,
-        "benign-test.example.org",
-        "other.example.org",
-    ]));
-    let views: Vec<serde_json::Value> = out
+/// `pelita lookup --json` of `values` in data directory `d`, one view each.
+fn lookup(d: &str, values: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["lookup", "--json", "--data-dir", d];
+    args.extend_from_slice(values);
+    ok(&args)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+        .collect()
+}
+
+/// A package submitted to `pelita serve` is enriched like one given to
+/// `pelita ingest`: the data directory's imported warninglists suppress
+/// its known-benign values.
+#[test]
+fn imported_warninglists_suppress_in_submissions_to_the_server() {
+    let (dir, data) = imported_test_list("serve-");
+    let d = data.to_str().unwrap();
+    let token = analyst_token(d);
+    let answer = submit_to_server(
+        d,
+        &[],
+        &token,
+        "benign-test.example.org\nother.example.org\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+
+    let views = lookup(d, &["benign-test.example.org", "other.example.org"]);
     let benign = |v: &serde_json::Value| {
         v["exact"]["fused"]["suppressed"]
             .as_array()
@@ -229,5 +241,68 @@ fn imported_warninglists_suppress_in_submissions_to_the_server() {
     };
     assert!(benign(&views[0]), "{}", views[0]);
     assert!(!benign(&views[1]), "{}", views[1]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The server takes the user's IP overrides too (`ip_overrides` in its
+/// configuration file, relative to the file's folder, or
+/// `--ip-overrides`): a submitted address inside an override network is
+/// placed where the override says, the others by the shipped data.
+#[test]
+fn the_server_enriches_submissions_with_the_ip_overrides() {
+    let dir = std::env::temp_dir().join(format!("pelita-data-overrides-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let conf = dir.join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("overrides.csv"),
+        "network,country,asn,as name\n198.51.100.0/24,FR,64500,Override Net\n",
+    )
+    .unwrap();
+    let config = conf.join("serve.toml");
+    std::fs::write(&config, "ip_overrides = \"overrides.csv\"\n").unwrap();
+    let data = dir.join("data");
+    let d = data.to_str().unwrap();
+    let token = analyst_token(d);
+
+    let answer = submit_to_server(
+        d,
+        &["--config", config.to_str().unwrap()],
+        &token,
+        "198.51.100.7\n8.8.8.8\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    let views = lookup(d, &["198.51.100.7", "8.8.8.8"]);
+    let e = &views[0]["exact"]["enrichment"];
+    assert_eq!(
+        (&e["country"], &e["asn"], &e["as_name"]),
+        (&"FR".into(), &64500.into(), &"Override Net".into()),
+        "{}",
+        views[0]
+    );
+    let e = &views[1]["exact"]["enrichment"];
+    assert_eq!(
+        (&e["country"], &e["asn"]),
+        (&"US".into(), &15169.into()),
+        "{}",
+        views[1]
+    );
+
+    // A missing overrides file stops the server at its start, naming the file.
+    let out = pelita(&[
+        "serve",
+        "--data-dir",
+        d,
+        "--listen",
+        "127.0.0.1:0",
+        "--ip-overrides",
+        dir.join("missing.csv").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("missing.csv"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -47,8 +47,14 @@ pub struct Args {
     /// Let requests without a token read TLP:CLEAR data (lookups, stats, blocklists).
     #[arg(long)]
     anonymous_read: bool,
+    /// IP→country/ASN overrides for submissions the server receives, as
+    /// `pelita ingest --ip-overrides`: a MaxMind-format `.mmdb`, or a CSV of
+    /// `network,country,asn,as name`.
+    #[arg(long, value_name = "FILE")]
+    ip_overrides: Option<std::path::PathBuf>,
     /// A TOML file with any of: listen, max_body_mib, rate, timeout_secs,
-    /// anonymous_read. Options given on the command line win.
+    /// anonymous_read, ip_overrides (a path relative to the file's folder).
+    /// Options given on the command line win.
     #[arg(long, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
     #[command(flatten)]
@@ -64,6 +70,7 @@ struct FileConfig {
     rate: Option<f64>,
     timeout_secs: Option<u64>,
     anonymous_read: Option<bool>,
+    ip_overrides: Option<std::path::PathBuf>,
 }
 
 impl FileConfig {
@@ -73,8 +80,12 @@ impl FileConfig {
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        toml::from_str(&text)
-            .with_context(|| format!("{}: not a serve configuration", path.display()))
+        let mut file: FileConfig = toml::from_str(&text)
+            .with_context(|| format!("{}: not a serve configuration", path.display()))?;
+        if let (Some(o), Some(dir)) = (&file.ip_overrides, path.parent()) {
+            file.ip_overrides = Some(dir.join(o));
+        }
+        Ok(file)
     }
 }
 
@@ -112,18 +123,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let file = FileConfig::read(args.config.as_deref())?;
     let mut store = super::store_args::open_at(&db)?;
     // The same enrichment as `pelita ingest` of the data directory (the
-    // imported warninglists): a package is suppressed alike whichever way
-    // it arrives.
-    store.set_enricher(super::data::enricher(&data_dir, None)?);
+    // imported warninglists, the user's IP overrides): a package is
+    // enriched and suppressed alike whichever way it arrives.
+    let overrides = args
+        .ip_overrides
+        .as_deref()
+        .or(file.ip_overrides.as_deref());
+    store.set_enricher(super::data::enricher(&data_dir, overrides)?);
     if let Some(secret) = bootstrap(&mut store)? {
         eprintln!(
             "pelita serve: first start: organisation `admin` created with an administrator token.\n\
              This is the only time it is shown; store it now:\n\n{secret}\n"
         );
     }
-    let file = FileConfig::read(args.config.as_deref())?;
     let listen = args
         .listen
         .or(file.listen)
