@@ -685,9 +685,8 @@ async fn misp_feed(
     use pelita_report::misp_feed;
     let (body, mime) = with_view(state, headers, Scope::Report, move |view| {
         let countries: Vec<String> = view
-            .stats()?
-            .by_country
-            .into_keys()
+            .countries()?
+            .into_iter()
             .filter(|cc| cc.len() == 2 && cc.bytes().all(|b| b.is_ascii_uppercase()))
             .collect();
         let wanted = file.strip_suffix(".json").filter(|f| *f != "manifest");

@@ -77,6 +77,13 @@ impl<'a> ReaderView<'a> {
         self.store.stats(&self.filter)
     }
 
+    /// The countries the caller sees at least one indicator in, in code
+    /// order: the keys of [`ReaderView::stats`]'s `by_country`, without
+    /// the counts.
+    pub fn countries(&self) -> Result<Vec<String>, pelita_store::StoreError> {
+        self.store.countries(&self.filter)
+    }
+
     /// A country report as the caller may see it.
     pub fn country_report(
         &self,
