@@ -155,30 +155,35 @@ pub(crate) fn shipped() -> Result<&'static [Rule], ReportError> {
     }
 }
 
+/// Whether `classification` (`class/type`) is `pattern`, or is in its
+/// class when `pattern` is `class/*`. Byte comparisons only: every rule is
+/// tried on every row of a report.
 fn classification_matches(pattern: &str, classification: &str) -> bool {
     match pattern.strip_suffix("/*") {
-        Some(class) => classification
-            .split_once('/')
-            .is_some_and(|(c, _)| c == class),
+        Some(class) => {
+            classification.as_bytes().get(class.len()) == Some(&b'/')
+                && classification.starts_with(class)
+        }
         None => pattern == classification,
     }
 }
 
 impl Rule {
-    /// Whether an indicator matches every condition of the rule.
+    /// Whether an indicator matches every condition of the rule (the
+    /// cheap ones first, the classification strings last).
     pub fn matches(&self, row: &IndicatorRow) -> bool {
-        (self.classifications.is_empty()
-            || self.classifications.iter().any(|p| {
-                row.classifications
-                    .iter()
-                    .any(|c| classification_matches(p, c))
-            }))
-            && (self.kinds.is_empty() || self.kinds.contains(&row.kind))
-            && self.government.is_none_or(|g| g == row.is_government())
+        (self.kinds.is_empty() || self.kinds.contains(&row.kind))
             && self.compromised.is_none_or(|c| c == row.compromised)
             && self
                 .site_verdict
                 .is_none_or(|v| row.site_verdict == Some(v))
+            && self.government.is_none_or(|g| g == row.is_government())
+            && (self.classifications.is_empty()
+                || self.classifications.iter().any(|p| {
+                    row.classifications
+                        .iter()
+                        .any(|c| classification_matches(p, c))
+                }))
     }
 }
 
@@ -196,6 +201,14 @@ pub fn recommend(
     rows: &[&IndicatorRow],
     country: &str,
 ) -> Result<Vec<Action>, ReportError> {
+    /// What a rule's matches are grouped by: one kind per rule, in the
+    /// order the actions are listed (networks by number, sites by name).
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum GroupKey<'r> {
+        Asn(u32),
+        Site(&'r str),
+        All,
+    }
     let mut actions = Vec::new();
     for rule in rules {
         // Group key → (asn, as name, site, rows).
@@ -205,18 +218,18 @@ pub fn recommend(
             Option<String>,
             Vec<&'r IndicatorRow>,
         );
-        let mut groups: BTreeMap<String, Group<'_>> = BTreeMap::new();
+        let mut groups: BTreeMap<GroupKey<'_>, Group<'_>> = BTreeMap::new();
         for &r in rows.iter().filter(|r| rule.matches(r)) {
             let key = match rule.group_by {
                 GroupBy::Asn => match r.asn {
-                    Some(a) => format!("{a:>10}"),
+                    Some(a) => GroupKey::Asn(a),
                     None => continue,
                 },
                 GroupBy::Site => match &r.site {
-                    Some(s) => s.clone(),
+                    Some(s) => GroupKey::Site(s),
                     None => continue,
                 },
-                GroupBy::None => String::new(),
+                GroupBy::None => GroupKey::All,
             };
             let g = groups
                 .entry(key)
@@ -224,10 +237,10 @@ pub fn recommend(
             g.3.push(r);
         }
         for (group, (asn, as_name, site, mut covered)) in groups {
-            let group = match rule.group_by {
-                GroupBy::Asn => asn.map_or_else(|| group.trim().to_owned(), |a| format!("AS{a}")),
-                GroupBy::Site => group,
-                GroupBy::None => "all".to_owned(),
+            let group = match group {
+                GroupKey::Asn(a) => format!("AS{a}"),
+                GroupKey::Site(s) => s.to_owned(),
+                GroupKey::All => "all".to_owned(),
             };
             covered.sort_by(|a, b| a.key.cmp(&b.key));
             covered.dedup_by(|a, b| a.key == b.key);
@@ -263,4 +276,22 @@ pub fn recommend(
         }
     }
     Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classification_matches;
+
+    #[test]
+    fn a_class_pattern_matches_its_types_only() {
+        let m = classification_matches;
+        assert!(m("malicious-code/*", "malicious-code/c2-server"));
+        assert!(!m("malicious-code/*", "malicious-code"));
+        assert!(!m("malicious-code/*", "malicious-code-x/c2-server"));
+        assert!(!m("malicious-code/*", "fraud/phishing"));
+        assert!(!m("fraud/*", "fra/phishing"));
+        assert!(m("fraud/phishing", "fraud/phishing"));
+        assert!(!m("fraud/phishing", "fraud/phishing-x"));
+        assert!(!m("fraud/phishing", "fraud/*"));
+    }
 }
