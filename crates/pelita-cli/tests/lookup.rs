@@ -235,3 +235,67 @@ fn an_mmdb_override_reaches_lookup() {
         "{v}"
     );
 }
+
+/// A bundle that lists its `indicates` relationships after the indicators
+/// (the OASIS Poison Ivy report, as most bundles are written): what an
+/// indicator indicates reaches the store and lookup, the malware family
+/// (and from its type the classification) and the campaign among the hints.
+#[test]
+fn indicates_relationships_after_their_indicators_reach_lookup() {
+    let Some(report) = pelita_test_support::samples(
+        "oasis-stix2-json-schemas/examples/threat-reports/poisonivy.json",
+    ) else {
+        return;
+    };
+    let t = TempDir::new("indicates");
+    let root = &t.0;
+    let data = root.join("data");
+    let out = pelita(
+        root,
+        &[
+            "ingest",
+            "--data-dir",
+            s(&data),
+            "--source",
+            "x",
+            s(&report),
+        ],
+    );
+    // One value of the report is not a domain (`domain autuo.xicp.net`):
+    // a located error, exit status 1; the other 64 are stored.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("64 new sightings"),
+        "{}",
+        text(&out.stdout)
+    );
+    let (_, v) = lookup_json(root, &data, "www.webserver.dynssl.com");
+    let e = &v["exact"];
+    assert_eq!(
+        e["malware"],
+        serde_json::json!(["PIVY Variant (8010cae3e8431bb11ed6dc9acabb93b7,)"]),
+        "{v}"
+    );
+    let hints: Vec<&str> = e["hints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(hints.contains(&"stix-campaign:admin@338"), "{v}");
+    assert!(
+        hints.contains(&"stix-malware-type:remote-access-trojan"),
+        "{v}"
+    );
+    assert_eq!(
+        e["classifications"],
+        serde_json::json!(["malicious-code/c2-server"]),
+        "{v}"
+    );
+    let (_, v) = lookup_json(root, &data, "219.76.208.163");
+    assert_eq!(
+        v["exact"]["malware"],
+        serde_json::json!(["PIVY Variant (808e21d6efa2884811fbd0adf67fda78)"]),
+        "{v}"
+    );
+}

@@ -433,6 +433,16 @@ pub fn ingest(
             path: path.clone(),
             source,
         };
+        // STIX bundles usually list their relationships after the
+        // indicators they concern: a learning pass over the archived file
+        // first keeps what each indicator indicates (bounded tables).
+        let learned = match detection.format {
+            Format::Stix => {
+                let file = File::open(path).map_err(read_err)?;
+                pelita_stix::learn(BufReader::with_capacity(1 << 16, file), &ctx)
+            }
+            _ => pelita_stix::Learned::default(),
+        };
         let file = File::open(path).map_err(read_err)?;
         let reader = BufReader::with_capacity(
             1 << 16,
@@ -441,7 +451,7 @@ pub fn ingest(
                 progress: &mut *progress,
             },
         );
-        parse_one(&detection.format, reader, &ctx, &mut canon).map_err(read_err)?;
+        parse_one(&detection.format, reader, &ctx, &mut canon, learned).map_err(read_err)?;
     }
     progress.finish();
     if let Some(e) = canon.failed.take() {
@@ -450,16 +460,17 @@ pub fn ingest(
     Ok(report)
 }
 
-/// Parses one archived file as `format`.
+/// Parses one archived file as `format` (STIX from what its learning pass kept).
 fn parse_one(
     format: &Format,
     mut reader: impl io::BufRead,
     ctx: &ParseContext,
     sink: &mut dyn Sink,
+    learned: pelita_stix::Learned,
 ) -> io::Result<()> {
     match format {
         Format::Stix => {
-            pelita_stix::parse(reader, ctx, sink);
+            pelita_stix::parse_learned(reader, ctx, sink, learned);
         }
         Format::Misp => {
             // Archived MISP files are streamed with `parse_reopen` by the caller;

@@ -1,6 +1,9 @@
 //! Ingest throughput on the Python peers' synthetic workload
 //! (`shared/peers/gen_workload.py`, seed 1337): the STIX bundle of 100,000
-//! indicators, streamed from the file through [`pelita_stix::parse`].
+//! indicators, streamed from the file through [`pelita_stix::parse_reopen`]
+//! (as `pelita ingest` reads an archived bundle: a learning pass for the
+//! `indicates` relationships, then the pass that turns objects into
+//! observations).
 //!
 //! ```sh
 //! PEERS_DATA=~/.cache/pelita-peers/data cargo bench -p pelita-stix --bench peers
@@ -29,9 +32,8 @@ use pelita_model::ParseContext;
 use pelita_test_support::peers::{self, CountSink};
 
 fn parse(path: &Path, sink: &mut CountSink) -> u64 {
-    let input = BufReader::with_capacity(64 << 10, File::open(path).expect("bench input"));
-    pelita_stix::parse(
-        input,
+    pelita_stix::parse_reopen(
+        || File::open(path).map(|f| BufReader::with_capacity(64 << 10, f)),
         &ParseContext::named(path.display().to_string()),
         sink,
     )

@@ -5,10 +5,17 @@
 //! ([`crate::model`]), and sends observations to the sink with their context
 //! (TLP, times, labels, types, revocation, id, name/description). What it
 //! remembers between objects is bounded ([`MEMORY_CAP`] entries per table):
-//! malware names, `indicates` relationships, TLP marking definitions, and
-//! the domains and addresses objects name, for `resolves-to` statements
-//! ([`crate::resolve`]). Context that arrives *after* the object it
-//! concerns is not applied (best effort, single pass), except a
+//! malware, campaign, threat-actor and intrusion-set names, `indicates`
+//! relationships, TLP marking definitions, and the domains and addresses
+//! objects name, for `resolves-to` statements ([`crate::resolve`]).
+//!
+//! Bundles usually list their relationships last, after the indicators
+//! they concern. A source that can be read twice (an archived submission)
+//! is therefore read first by a learning pass ([`Learned`]) that keeps only
+//! the `indicates` relationships and the names they point to, so that the
+//! second pass gives each indicator its malware family and attribution
+//! whatever the order. In a single pass ([`crate::parse`]) context that
+//! arrives *after* the object it concerns is not applied, except a
 //! `resolves-to` statement, which is used whichever comes first.
 
 use std::collections::HashMap;
@@ -34,14 +41,39 @@ pub const MEMORY_CAP: usize = 100_000;
 /// Longest context text kept on an observation, in characters.
 pub const CONTEXT_CHARS: usize = 500;
 
+/// Most `indicates` targets kept for one indicator.
+const TARGETS_CAP: usize = 16;
+
+/// What a learning pass keeps of a submission for the pass that uses it:
+/// each indicator's `indicates` targets, and the names of the malware,
+/// campaigns, threat actors and intrusion sets they point to. Bounded
+/// like every cross-object table ([`MEMORY_CAP`] entries each).
+#[derive(Debug, Default)]
+pub struct Learned {
+    malware: HashMap<String, (String, Vec<String>)>,
+    indicates: HashMap<String, Vec<String>>,
+    attributions: HashMap<String, String>,
+}
+
+impl Learned {
+    /// Whether an object of this type (and relationship type) can add to
+    /// what is learned; the learning pass skips every other object unread.
+    pub(crate) fn wants(object_type: &str, relationship_type: Option<&str>) -> bool {
+        match object_type {
+            "malware" | "campaign" | "threat-actor" | "intrusion-set" => true,
+            "relationship" => relationship_type == Some("indicates"),
+            _ => false,
+        }
+    }
+}
+
 /// The per-submission state of ingestion.
 pub(crate) struct Ingest<'a> {
     pub ctx: &'a ParseContext,
     pub sink: &'a mut dyn Sink,
     pub on_object: &'a mut dyn FnMut(&StixObject),
     pub summary: Summary,
-    malware: HashMap<String, (String, Vec<String>)>,
-    indicates: HashMap<String, String>,
+    learned: Learned,
     tlp_defs: HashMap<String, Tlp>,
     resolver: Resolver,
 }
@@ -86,6 +118,13 @@ fn ts(s: Option<&String>) -> Option<OffsetDateTime> {
     s.and_then(|s| parse_timestamp(s).ok())
 }
 
+/// Adds `hint` to `hints` unless it is there already.
+fn push_new(hints: &mut Vec<String>, hint: String) {
+    if !hints.contains(&hint) {
+        hints.push(hint);
+    }
+}
+
 fn remember<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: K, v: V) {
     if map.len() < MEMORY_CAP || map.contains_key(&k) {
         map.insert(k, v);
@@ -103,11 +142,21 @@ impl<'a> Ingest<'a> {
             sink,
             on_object,
             summary: Summary::default(),
-            malware: HashMap::new(),
-            indicates: HashMap::new(),
+            learned: Learned::default(),
             tlp_defs: HashMap::new(),
             resolver: Resolver::default(),
         }
+    }
+
+    /// Starts from what a learning pass over the same submission kept.
+    pub fn with_learned(mut self, learned: Learned) -> Self {
+        self.learned = learned;
+        self
+    }
+
+    /// What this pass learned (for the pass after it).
+    pub fn into_learned(self) -> Learned {
+        self.learned
     }
 
     pub fn problem(&mut self, p: Problem) {
@@ -341,19 +390,44 @@ impl<'a> Ingest<'a> {
             Body::Malware(m) => {
                 if let (Some(id), Some(name)) = (&obj.common.id, &m.name) {
                     remember(
-                        &mut self.malware,
+                        &mut self.learned.malware,
                         id.clone(),
                         (name.clone(), m.malware_types.clone()),
                     );
                 }
             }
+            Body::Campaign(n) | Body::ThreatActor(n) | Body::IntrusionSet(n) => {
+                if let (Some(id), Some(name)) = (&obj.common.id, &n.name) {
+                    let hint = format!("stix-{}:{name}", obj.common.object_type);
+                    remember(&mut self.learned.attributions, id.clone(), hint);
+                }
+            }
             Body::Relationship(r) => {
+                // A withdrawn statement is not used.
                 if r.relationship_type.as_deref() == Some("indicates")
+                    && !obj.common.revoked
                     && let (Some(s), Some(t)) = (&r.source_ref, &r.target_ref)
                     && s.starts_with("indicator--")
-                    && t.starts_with("malware--")
+                    && [
+                        "malware--",
+                        "campaign--",
+                        "threat-actor--",
+                        "intrusion-set--",
+                    ]
+                    .iter()
+                    .any(|p| t.starts_with(p))
                 {
-                    remember(&mut self.indicates, s.clone(), t.clone());
+                    let known = self.learned.indicates.len();
+                    match self.learned.indicates.get_mut(s) {
+                        Some(targets) if targets.len() < TARGETS_CAP && !targets.contains(t) => {
+                            targets.push(t.clone());
+                        }
+                        Some(_) => {}
+                        None if known < MEMORY_CAP => {
+                            self.learned.indicates.insert(s.clone(), vec![t.clone()]);
+                        }
+                        None => {}
+                    }
                 }
                 // A withdrawn statement is not used.
                 if r.relationship_type.as_deref() == Some("resolves-to")
@@ -434,14 +508,21 @@ impl<'a> Ingest<'a> {
             .iter()
             .map(|t| format!("stix-indicator-type:{t}"))
             .collect();
-        if let Some((name, types)) = obj
-            .id()
-            .and_then(|id| self.indicates.get(id))
-            .and_then(|m| self.malware.get(m))
-        {
-            c.malware = Some(name.clone());
-            c.hints
-                .extend(types.iter().map(|t| format!("stix-malware-type:{t}")));
+        // What the indicator indicates, in the order the relationships came:
+        // the first malware named is its family, campaigns, threat actors
+        // and intrusion sets are hints.
+        let targets = obj.id().and_then(|id| self.learned.indicates.get(id));
+        for t in targets.into_iter().flatten() {
+            if let Some((name, types)) = self.learned.malware.get(t) {
+                if c.malware.is_none() {
+                    c.malware = Some(name.clone());
+                }
+                for t in types {
+                    push_new(&mut c.hints, format!("stix-malware-type:{t}"));
+                }
+            } else if let Some(hint) = self.learned.attributions.get(t) {
+                push_new(&mut c.hints, hint.clone());
+            }
         }
         let mut own = Vec::new();
         let mut ends = Vec::new();

@@ -7,6 +7,10 @@
 //!
 //! - [`parse`] / [`parse_with`] (this file): the streaming driver. It walks
 //!   the top-level documents and hands objects to ingestion one at a time.
+//!   [`parse_reopen`] (or [`learn`] then [`parse_learned`]) reads a source
+//!   that can be opened twice in two passes: the first keeps only what
+//!   indicators' `indicates` relationships point to ([`Learned`]), so that
+//!   relationships listed after their indicators still apply.
 //! - `frame` (private): byte-level framing of JSON values (where each one
 //!   begins and ends), so that serde_json parses each object from a slice.
 //! - [`model`]: Pelita's own serde model of STIX objects, with the raw JSON of
@@ -70,6 +74,7 @@ use frame::{Frame, FrameError, Framer};
 use pelita_model::{Location, ParseContext, Problem, Severity, Sink};
 use serde_json::Value;
 
+pub use ingest::Learned;
 pub use model::{SpecVersion, StixObject};
 pub use pattern::{Pattern, PatternError, parse_pattern};
 pub use validate::{Violation, validate_object};
@@ -148,11 +153,89 @@ pub fn parse(input: impl BufRead, ctx: &ParseContext, sink: &mut dyn Sink) -> Su
 /// [`parse`], also handing every object used (custom and unknown ones included,
 /// with their raw JSON) to `on_object`.
 pub fn parse_with(
-    mut input: impl BufRead,
+    input: impl BufRead,
     ctx: &ParseContext,
     sink: &mut dyn Sink,
     on_object: &mut dyn FnMut(&StixObject),
 ) -> Summary {
+    run(input, ctx, sink, on_object, Learned::default(), false).summary
+}
+
+/// [`parse`], starting from what [`learn`] kept of the same bytes: every
+/// indicator gets the malware family and the campaign, threat-actor and
+/// intrusion-set hints its `indicates` relationships name, wherever in the
+/// submission they are.
+pub fn parse_learned(
+    input: impl BufRead,
+    ctx: &ParseContext,
+    sink: &mut dyn Sink,
+    learned: Learned,
+) -> Summary {
+    run(input, ctx, sink, &mut |_| {}, learned, false).summary
+}
+
+/// The learning pass: reads `input` as [`parse`] would, but parses only
+/// the objects that can add to [`Learned`] (malware, campaigns, threat
+/// actors, intrusion sets, `indicates` relationships); reports nothing
+/// (the pass that uses what it learned reports every problem).
+pub fn learn(input: impl BufRead, ctx: &ParseContext) -> Learned {
+    struct Nothing;
+    impl Sink for Nothing {
+        fn observation(&mut self, _: pelita_model::Observation) {}
+        fn problem(&mut self, _: Problem) {}
+    }
+    run(
+        input,
+        ctx,
+        &mut Nothing,
+        &mut |_| {},
+        Learned::default(),
+        true,
+    )
+    .learned
+}
+
+/// Reads a STIX submission from a source that can be opened twice (an
+/// archived file): [`learn`], then [`parse_learned`]. `open` must give the
+/// same bytes each time. An `open` failure is a located `stix.io` error.
+pub fn parse_reopen<R: BufRead>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    ctx: &ParseContext,
+    sink: &mut dyn Sink,
+) -> Summary {
+    let learned = open().map(|r| learn(r, ctx)).unwrap_or_default();
+    match open() {
+        Ok(r) => parse_learned(r, ctx, sink, learned),
+        Err(e) => {
+            sink.problem(Problem::error(
+                "stix.io",
+                format!("cannot read the submission: {e}"),
+                ctx.location(),
+            ));
+            Summary {
+                errors: 1,
+                stopped_early: true,
+                ..Summary::default()
+            }
+        }
+    }
+}
+
+/// What one pass gives back.
+struct Ran {
+    summary: Summary,
+    learned: Learned,
+}
+
+/// One pass over `input`; `learning`: the learning pass of [`learn`].
+fn run(
+    mut input: impl BufRead,
+    ctx: &ParseContext,
+    sink: &mut dyn Sink,
+    on_object: &mut dyn FnMut(&StixObject),
+    learned: Learned,
+    learning: bool,
+) -> Ran {
     // Skip a UTF-8 byte-order mark.
     let mut start = 0u64;
     if let Ok(buf) = input.fill_buf()
@@ -163,14 +246,19 @@ pub fn parse_with(
     }
     let mut framer = Framer::new(input, start, ctx.limits.max_submission_bytes);
     let mut state = State {
-        ingest: ingest::Ingest::new(ctx, sink, on_object),
+        ingest: ingest::Ingest::new(ctx, sink, on_object).with_learned(learned),
         buf: Vec::new(),
+        learning,
     };
     if let Err(stop) = documents(&mut framer, &mut state) {
         state.stop(stop);
     }
     state.ingest.finish();
-    state.ingest.summary
+    let summary = std::mem::take(&mut state.ingest.summary);
+    Ran {
+        summary,
+        learned: state.ingest.into_learned(),
+    }
 }
 
 /// What ended reading early, with the pointer of the value being read.
@@ -391,6 +479,8 @@ struct State<'a> {
     ingest: ingest::Ingest<'a>,
     /// The buffer each value is framed into (reused).
     buf: Vec<u8>,
+    /// The learning pass: objects that cannot add to [`Learned`] are skipped unparsed.
+    learning: bool,
 }
 
 impl State<'_> {
@@ -439,6 +529,23 @@ impl State<'_> {
         if depth > max {
             self.too_deep(format!("object at {pointer}"), depth, max, loc);
             return;
+        }
+        if self.learning {
+            /// Just enough of an object to know whether to learn from it.
+            #[derive(serde::Deserialize)]
+            struct Kind<'a> {
+                #[serde(rename = "type", borrow)]
+                object_type: Option<std::borrow::Cow<'a, str>>,
+                #[serde(borrow)]
+                relationship_type: Option<std::borrow::Cow<'a, str>>,
+            }
+            let wanted = serde_json::from_slice::<Kind<'_>>(raw).is_ok_and(|k| {
+                k.object_type
+                    .is_some_and(|t| Learned::wants(&t, k.relationship_type.as_deref()))
+            });
+            if !wanted {
+                return;
+            }
         }
         match serde_json::from_slice::<Value>(raw) {
             Ok(v) => self.ingest.object(v, &loc),

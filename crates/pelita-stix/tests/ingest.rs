@@ -9,7 +9,7 @@
 )]
 
 use pelita_model::{Collect, IndicatorKind, Limits, ParseContext, Severity, Tlp};
-use pelita_stix::{StixObject, Summary, parse, parse_pattern, parse_with};
+use pelita_stix::{StixObject, Summary, parse, parse_pattern, parse_reopen, parse_with};
 use proptest::prelude::*;
 
 fn lenient() -> ParseContext {
@@ -322,6 +322,111 @@ fn malware_named_by_an_earlier_indicates_relationship() {
             .hints
             .contains(&"stix-malware-type:remote-access-trojan".to_owned())
     );
+}
+
+/// A STIX object of `type` with id `type--{uuid}` and the extra properties `extra`.
+fn sdo(object_type: &str, uuid: &str, extra: &str) -> String {
+    format!(
+        r#"{{"type":"{object_type}","spec_version":"2.1","id":"{object_type}--{uuid}","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z"{extra}}}"#
+    )
+}
+
+/// An `indicates` relationship from indicator `ID1` to `target`.
+fn indicates(uuid: &str, target: &str, extra: &str) -> String {
+    sdo(
+        "relationship",
+        uuid,
+        &format!(
+            r#","relationship_type":"indicates","source_ref":"indicator--{ID1}","target_ref":"{target}"{extra}"#
+        ),
+    )
+}
+
+/// Relationships listed after the indicator they concern (the usual order
+/// of a bundle): one pass cannot use them, two passes do, and the second
+/// pass reports exactly what one pass reports.
+#[test]
+fn indicates_relationships_after_the_indicator_apply_when_read_twice() {
+    const MAL: &str = "0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061";
+    const MAL2: &str = "1c7b5b88-8ff7-4a4d-aa9d-feb398cd0061";
+    const CAMPAIGN: &str = "2c7b5b88-8ff7-4a4d-aa9d-feb398cd0061";
+    const ACTOR: &str = "3c7b5b88-8ff7-4a4d-aa9d-feb398cd0061";
+    let text = bundle(&[
+        indicator(ID1, "[ipv4-addr:value = '198.51.100.1']", ""),
+        indicator(ID2, "[ipv4-addr:value = '198.51.100.2']", ""),
+        // Withdrawn: not used, though listed first.
+        indicates(
+            "a4298a74-ba52-4f0c-87a3-1824e67d7fad",
+            &format!("malware--{MAL2}"),
+            r#","revoked":true"#,
+        ),
+        indicates(
+            "b4298a74-ba52-4f0c-87a3-1824e67d7fad",
+            &format!("malware--{MAL}"),
+            "",
+        ),
+        indicates(
+            "c4298a74-ba52-4f0c-87a3-1824e67d7fad",
+            &format!("campaign--{CAMPAIGN}"),
+            "",
+        ),
+        indicates(
+            "d4298a74-ba52-4f0c-87a3-1824e67d7fad",
+            &format!("threat-actor--{ACTOR}"),
+            "",
+        ),
+        sdo(
+            "malware",
+            MAL,
+            r#","name":"Poison Ivy","is_family":true,"malware_types":["remote-access-trojan"]"#,
+        ),
+        sdo(
+            "malware",
+            MAL2,
+            r#","name":"Withdrawn Family","is_family":true"#,
+        ),
+        sdo("campaign", CAMPAIGN, r#","name":"Harbour Light""#),
+        sdo(
+            "threat-actor",
+            ACTOR,
+            r#","name":"Example Group","threat_actor_types":["crime-syndicate"]"#,
+        ),
+    ]);
+    for ctx in [lenient(), strict()] {
+        let (once, once_summary) = run(&ctx, &text);
+        let mut twice = Collect::default();
+        let twice_summary = parse_reopen(|| Ok(text.as_bytes()), &ctx, &mut twice);
+        assert_eq!(once.observations[0].malware, None);
+        let first = &twice.observations[0];
+        assert_eq!(first.malware.as_deref(), Some("Poison Ivy"));
+        for hint in [
+            "stix-malware-type:remote-access-trojan",
+            "stix-campaign:Harbour Light",
+            "stix-threat-actor:Example Group",
+        ] {
+            assert!(first.hints.contains(&hint.to_owned()), "{:?}", first.hints);
+        }
+        assert!(
+            !first.hints.iter().any(|h| h.contains("Withdrawn")),
+            "{:?}",
+            first.hints
+        );
+        // The other indicator is named by no relationship.
+        assert_eq!(twice.observations[1].malware, None);
+        assert_eq!(twice.observations[1].hints, once.observations[1].hints);
+        assert_eq!(twice.problems, once.problems);
+        assert_eq!(twice_summary, once_summary);
+    }
+    // A source that cannot be opened is a located error.
+    let mut c = Collect::default();
+    let s = parse_reopen(
+        || Err::<&[u8], _>(std::io::Error::other("gone")),
+        &lenient(),
+        &mut c,
+    );
+    assert_eq!(c.errors().count(), 1);
+    assert_eq!(c.problems[0].code, "stix.io");
+    assert!(s.stopped_early);
 }
 
 proptest! {

@@ -12,7 +12,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use pelita_model::{Collect, ParseContext, Severity};
-use pelita_stix::{Summary, parse, parse_pattern};
+use pelita_stix::{Summary, parse, parse_pattern, parse_reopen};
 use pelita_test_support::{files_below, samples};
 use serde_json::Value;
 
@@ -23,6 +23,122 @@ fn run(path: &Path, strict: bool) -> (Collect, Summary) {
     let mut sink = Collect::default();
     let s = parse(BufReader::new(f), &ctx, &mut sink);
     (sink, s)
+}
+
+/// [`run`] in two passes ([`parse_reopen`]).
+fn run_twice(path: &Path, strict: bool) -> (Collect, Summary) {
+    let mut ctx = ParseContext::named(path.display().to_string());
+    ctx.strict = strict;
+    let mut sink = Collect::default();
+    let s = parse_reopen(
+        || std::fs::File::open(path).map(BufReader::new),
+        &ctx,
+        &mut sink,
+    );
+    (sink, s)
+}
+
+/// Read in two passes, every STIX sample gives the problems, summary and
+/// observations of one pass, except that indicators named by `indicates`
+/// relationships listed after them now carry the malware family and the
+/// campaign, threat-actor and intrusion-set hints (in the OASIS threat
+/// reports every such relationship comes after its indicator).
+#[test]
+fn two_passes_add_what_later_relationships_say_and_nothing_else() {
+    let dirs = [
+        "oasis-stix2-json-schemas/examples",
+        "oasis-cti-documentation/examples",
+        "oasis-python-stix2",
+        "oasis-stix-validator/test-examples",
+        "unit42-iocs/stix2-reports",
+    ];
+    let (mut files, mut with_malware, mut with_campaign) = (0, 0, 0);
+    for d in dirs {
+        let Some(dir) = samples(d) else { return };
+        for f in files_below(&dir) {
+            if f.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            for strict in [false, true] {
+                let (once, once_summary) = run(&f, strict);
+                let (twice, twice_summary) = run_twice(&f, strict);
+                assert_eq!(twice.problems, once.problems, "{}", f.display());
+                assert_eq!(twice_summary, once_summary, "{}", f.display());
+                assert_eq!(
+                    twice.observations.len(),
+                    once.observations.len(),
+                    "{}",
+                    f.display()
+                );
+                for (a, b) in once.observations.iter().zip(&twice.observations) {
+                    // What one pass knew, two passes know too.
+                    if a.malware.is_some() {
+                        assert_eq!(b.malware, a.malware, "{}", f.display());
+                    }
+                    assert!(
+                        a.hints.iter().all(|h| b.hints.contains(h)),
+                        "{}",
+                        f.display()
+                    );
+                    let (mut a, mut b) = (a.clone(), b.clone());
+                    for o in [&mut a, &mut b] {
+                        o.malware = None;
+                        o.hints.retain(|h| {
+                            !h.starts_with("stix-malware-type:")
+                                && !h.starts_with("stix-campaign:")
+                                && !h.starts_with("stix-threat-actor:")
+                                && !h.starts_with("stix-intrusion-set:")
+                        });
+                    }
+                    assert_eq!(b, a, "{}", f.display());
+                }
+                if !strict {
+                    with_malware += twice
+                        .observations
+                        .iter()
+                        .filter(|o| o.malware.is_some())
+                        .count()
+                        - once
+                            .observations
+                            .iter()
+                            .filter(|o| o.malware.is_some())
+                            .count();
+                    with_campaign += twice
+                        .observations
+                        .iter()
+                        .filter(|o| o.hints.iter().any(|h| h.starts_with("stix-campaign:")))
+                        .count();
+                }
+            }
+            files += 1;
+        }
+    }
+    println!(
+        "{files} files: {with_malware} observations gained a malware family, {with_campaign} carry a campaign"
+    );
+    assert!(files > 50, "{files}");
+    // poisonivy.json alone: 32 indicators indicate a PIVY variant or a campaign.
+    assert!(with_malware >= 20, "{with_malware}");
+    assert!(with_campaign >= 20, "{with_campaign}");
+    let Some(dir) = samples("oasis-stix2-json-schemas/examples/threat-reports") else {
+        return;
+    };
+    let (c, _) = run_twice(&dir.join("poisonivy.json"), false);
+    let menupass = c
+        .observations
+        .iter()
+        .filter(|o| o.hints.contains(&"stix-campaign:menuPass".to_owned()))
+        .count();
+    let pivy = c
+        .observations
+        .iter()
+        .filter(|o| {
+            o.malware
+                .as_deref()
+                .is_some_and(|m| m.starts_with("PIVY Variant"))
+        })
+        .count();
+    assert!(menupass > 0 && pivy > 0, "{menupass} {pivy}");
 }
 
 fn errors(c: &Collect) -> Vec<String> {
