@@ -21,8 +21,11 @@ use pelita_model::{
     Indicator, IndicatorKind, Limits, Observation, ParseContext, ParseOptions, Problem, Sink,
 };
 
+/// A fuzz target: a function of arbitrary bytes that must not panic.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name (the names of `fuzz_targets/*.rs`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("indicator_parse", indicator_parse),
     ("refang", refang),
     ("stix_bundle", stix_bundle),
@@ -133,12 +136,22 @@ pub fn refang(data: &[u8]) {
     }
 }
 
-/// `pelita_stix::parse` on arbitrary bytes.
+/// `pelita_stix::parse` on arbitrary bytes, in one pass and in two (the
+/// learning pass first, as an archived bundle is read): the same number of
+/// observations and the same summary either way, the learning pass adding
+/// context only.
 pub fn stix_bundle(data: &[u8]) {
     for ctx in contexts() {
         let mut sink = Canonicalise::default();
         let summary = pelita_stix::parse(data, &ctx, &mut sink);
         assert_eq!(summary.observations, sink.observations);
+        let mut twice = Canonicalise::default();
+        let again = pelita_stix::parse_reopen(|| Ok(data), &ctx, &mut twice);
+        assert_eq!(again, summary);
+        assert_eq!(
+            (twice.observations, twice.canonical, twice.problems),
+            (sink.observations, sink.canonical, sink.problems)
+        );
     }
 }
 
@@ -167,7 +180,12 @@ pub fn misp_event(data: &[u8]) {
 /// every reported observation must re-parse as the kind it was given.
 pub fn extract_prose(data: &[u8]) {
     use pelita_extract::ProseFormat;
-    for format in [ProseFormat::Text, ProseFormat::Markdown, ProseFormat::Html, ProseFormat::Auto] {
+    for format in [
+        ProseFormat::Text,
+        ProseFormat::Markdown,
+        ProseFormat::Html,
+        ProseFormat::Auto,
+    ] {
         for ctx in contexts() {
             let mut sink = pelita_model::Collect::default();
             let _ = pelita_extract::extract(data, format, &ctx, &mut sink);
