@@ -187,6 +187,9 @@ fn stix(
         "description": NOTICE,
         "x_pelita_synthetic": true,
     }));
+    // Listed after every other object, as most bundles have them: the
+    // reader's learning pass gives each indicator what it indicates.
+    let mut relationships = Objects::new(0);
     let malware_id = |k: usize| format!("malware--{}", w.uuid(&[org, 2, k as u64]));
     let has_c2 = feed.sections.iter().any(|s| matches!(s, Section::C2(_)));
     if has_c2 {
@@ -255,7 +258,7 @@ fn stix(
                     w.tlp(Kind::C2, c, i, feed.slot),
                 );
                 let ind_id = ind.get("id").cloned().unwrap_or(Value::Null);
-                objects.push(json!({
+                relationships.push(json!({
                     "type": "relationship",
                     "spec_version": "2.1",
                     "id": format!("relationship--{}", w.uuid(&[org, 4, k[0], k[1], k[2], k[3]])),
@@ -346,6 +349,7 @@ fn stix(
         }
         _ => {}
     }
+    objects.extend(relationships);
     let mut s = objects.out;
     s.push_str("\n]}\n");
     s
@@ -370,6 +374,19 @@ impl Objects {
             .push_str(if self.n == 0 { "\n  " } else { ",\n  " });
         self.n += 1;
         self.out.push_str(&v.to_string());
+    }
+
+    /// Appends the values of `other`, in order.
+    fn extend(&mut self, other: Objects) {
+        if other.n == 0 {
+            return;
+        }
+        // `other` starts with its first value's "\n  "; the comma joins them.
+        if self.n > 0 {
+            self.out.push(',');
+        }
+        self.out.push_str(&other.out);
+        self.n += other.n;
     }
 }
 

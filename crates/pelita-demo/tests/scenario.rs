@@ -117,6 +117,17 @@ fn collect(s: &Scenario, check_classes: bool) -> Seen {
                     if iot_package {
                         seen.iot.insert(ip);
                     } else {
+                        // A STIX partner names each C2's family by an
+                        // `indicates` relationship listed after the indicator
+                        // (the C2 indicators, labelled `botnet`; the
+                        // deliberately malformed ones have no relationship).
+                        if p.format == "stix" && o.tags.iter().any(|t| t == "botnet") {
+                            assert!(
+                                o.malware.is_some(),
+                                "{}: C2 {ip} without its malware family",
+                                p.file_name
+                            );
+                        }
                         seen.c2.insert(ip);
                         let e = seen.c2_sources.entry(ip).or_default();
                         e.0.insert(p.org.clone());

@@ -34,7 +34,9 @@ pub fn parse(p: &Package) -> Parsed {
     let bytes = p.bytes.as_slice();
     match p.format.as_str() {
         "stix" => {
-            pelita_stix::parse(bytes, &ctx, &mut sink);
+            // Two passes, as an archived bundle is read (its relationships
+            // come after the indicators they concern).
+            pelita_stix::parse_reopen(|| Ok(bytes), &ctx, &mut sink);
         }
         "misp" => {
             pelita_misp::parse(bytes, &ctx, &mut sink);
