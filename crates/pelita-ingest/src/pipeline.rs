@@ -437,10 +437,10 @@ pub fn ingest(
         // indicators they concern: a learning pass over the archived file
         // first keeps what each indicator indicates (bounded tables).
         let learned = match detection.format {
-            Format::Stix => {
-                let file = File::open(path).map_err(read_err)?;
-                pelita_stix::learn(BufReader::with_capacity(1 << 16, file), &ctx)
-            }
+            Format::Stix => pelita_stix::learn_reopen(
+                || File::open(path).map(|f| BufReader::with_capacity(1 << 16, f)),
+                &ctx,
+            ),
             _ => pelita_stix::Learned::default(),
         };
         let file = File::open(path).map_err(read_err)?;

@@ -195,15 +195,65 @@ pub fn learn(input: impl BufRead, ctx: &ParseContext) -> Learned {
     .learned
 }
 
+/// [`learn`] from a source that can be opened again: the bytes are first
+/// searched for `"indicates"` (and for `\u`, with which a writer could
+/// spell it otherwise), and only a submission that holds one is read by
+/// the learning pass. A feed of bare indicators, the common case, costs one
+/// search of its bytes instead of a framing of every object. `open` must
+/// give the same bytes each time; a failure learns nothing (the pass that
+/// reads the submission reports it).
+pub fn learn_reopen<R: BufRead>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    ctx: &ParseContext,
+) -> Learned {
+    match open().and_then(might_indicate) {
+        Ok(true) => open().map(|r| learn(r, ctx)).unwrap_or_default(),
+        Ok(false) | Err(_) => Learned::default(),
+    }
+}
+
+/// Whether `input` holds `"indicates"` or `\u` anywhere: a submission
+/// without either has no `indicates` relationship to learn from.
+fn might_indicate(mut input: impl BufRead) -> std::io::Result<bool> {
+    const NEEDLES: [&[u8]; 2] = [b"\"indicates\"", b"\\u"];
+    let finders = NEEDLES.map(memchr::memmem::Finder::new);
+    // The stream's last bytes before the current buffer (at most `keep`),
+    // so that a needle cut by buffer boundaries is still found.
+    let keep = NEEDLES.iter().map(|n| n.len()).max().unwrap_or(0) - 1;
+    let mut carry: Vec<u8> = Vec::with_capacity(2 * keep);
+    let mut joint: Vec<u8> = Vec::with_capacity(2 * keep);
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        joint.clear();
+        joint.extend_from_slice(&carry);
+        joint.extend_from_slice(buf.get(..keep.min(buf.len())).unwrap_or(buf));
+        if finders
+            .iter()
+            .any(|f| f.find(buf).is_some() || f.find(&joint).is_some())
+        {
+            return Ok(true);
+        }
+        carry.extend_from_slice(buf.get(buf.len().saturating_sub(keep)..).unwrap_or(buf));
+        let excess = carry.len().saturating_sub(keep);
+        carry.drain(..excess);
+        let n = buf.len();
+        input.consume(n);
+    }
+}
+
 /// Reads a STIX submission from a source that can be opened twice (an
-/// archived file): [`learn`], then [`parse_learned`]. `open` must give the
-/// same bytes each time. An `open` failure is a located `stix.io` error.
+/// archived file): [`learn_reopen`], then [`parse_learned`]. `open` must
+/// give the same bytes each time. An `open` failure is a located `stix.io`
+/// error.
 pub fn parse_reopen<R: BufRead>(
     mut open: impl FnMut() -> std::io::Result<R>,
     ctx: &ParseContext,
     sink: &mut dyn Sink,
 ) -> Summary {
-    let learned = open().map(|r| learn(r, ctx)).unwrap_or_default();
+    let learned = learn_reopen(&mut open, ctx);
     match open() {
         Ok(r) => parse_learned(r, ctx, sink, learned),
         Err(e) => {
@@ -627,6 +677,35 @@ fn bundle_checks(state: &mut State<'_>, rest: &serde_json::Map<String, Value>) {
                 "bundle: \"objects\" must be a list",
                 base.child("objects"),
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::might_indicate;
+
+    fn plain(data: &[u8]) -> bool {
+        let has = |n: &[u8]| data.windows(n.len()).any(|w| w == n);
+        has(b"\"indicates\"") || has(b"\\u")
+    }
+
+    proptest::proptest! {
+        /// Whatever the bytes and wherever the buffer boundaries fall, the
+        /// search finds a needle exactly when the bytes hold one.
+        #[test]
+        fn the_search_finds_a_needle_cut_by_any_buffer_boundary(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    &b"\"indicates\""[..], b"indicates", b"\"", b"\\", b"u", b"x", b"\"indicate",
+                ]),
+                0..12,
+            ),
+            capacity in 1usize..16,
+        ) {
+            let data = parts.concat();
+            let reader = std::io::BufReader::with_capacity(capacity, data.as_slice());
+            proptest::prop_assert_eq!(might_indicate(reader).unwrap(), plain(&data));
         }
     }
 }
