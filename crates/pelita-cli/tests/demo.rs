@@ -317,9 +317,24 @@ fn demo_then_reports_on_its_store() {
     }
     assert_eq!(c2_json, truth.c2_ips);
 
-    // 2. `pelita report` on the demo store.
+    // The packages arrive one a minute, the last at `--now`.
     let db = dir.join("data").join("pelita.db");
     assert!(db.is_file());
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let times: Vec<i64> = c
+            .prepare("SELECT received_at FROM submissions ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(times.len() as u64, truth.packages);
+        assert!(times.windows(2).all(|w| w[1] - w[0] == 60), "{times:?}");
+        assert_eq!(times.last().copied(), Some(now().unix_timestamp()));
+    }
+
+    // 2. `pelita report` on the demo store.
     let db = s(&db);
 
     let out = pelita(root, &["report", "--db", db, "--country", "SG"]);
