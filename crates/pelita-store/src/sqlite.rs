@@ -152,9 +152,8 @@ impl SqliteStore {
         }
         self.read(|c| {
             let c = Snapshot::begin(c)?;
-            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] =
-                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let params = FilterParams::of(filter);
+            let named = params.named(&[]);
             let top = last_indicator_id(&c)?;
             let mut tally = StatsTally::new(top);
             {
@@ -238,9 +237,8 @@ impl SqliteStore {
         });
         self.read(|c| {
             let c = Snapshot::begin(c)?;
-            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] =
-                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let params = FilterParams::of(filter);
+            let named = params.named(&[]);
             let top = last_indicator_id(&c)?;
             let mut tally = SeenDaysTally::new(top, unix(since));
             let mut stmt = c.prepare_cached(&SQL)?;
@@ -1472,13 +1470,37 @@ const VISIBLE: &str = concat!(
     ")"
 );
 
-fn filter_params(filter: &SightingFilter) -> [(&'static str, Option<i64>); 4] {
-    [
-        (":unmarked", Some(tlp_rank(filter.unmarked))),
-        (":max", Some(tlp_rank(filter.max_tlp))),
-        (":op", filter.operation.map(|o| o.0)),
-        (":reader", Some(filter.reader.code())),
-    ]
+/// The values of the sharing rule's placeholders ([`VISIBLE`],
+/// [`REL_VISIBLE`]) for a filter. Every filtered read binds them through
+/// [`FilterParams::named`], so that no read can leave one of the rule's
+/// placeholders unbound or bind it to another value.
+#[derive(Clone, Copy)]
+struct FilterParams([(&'static str, Option<i64>); 4]);
+
+impl FilterParams {
+    fn of(filter: &SightingFilter) -> Self {
+        FilterParams([
+            (":unmarked", Some(tlp_rank(filter.unmarked))),
+            (":max", Some(tlp_rank(filter.max_tlp))),
+            (":op", filter.operation.map(|o| o.0)),
+            (":reader", Some(filter.reader.code())),
+        ])
+    }
+
+    /// The statement's own named parameters `extra`, then the rule's.
+    fn named<'a>(
+        &'a self,
+        extra: &[(&'a str, &'a dyn rusqlite::ToSql)],
+    ) -> Vec<(&'a str, &'a dyn rusqlite::ToSql)> {
+        let mut named = Vec::with_capacity(extra.len() + self.0.len());
+        named.extend_from_slice(extra);
+        named.extend(
+            self.0
+                .iter()
+                .map(|(name, value)| (*name, value as &dyn rusqlite::ToSql)),
+        );
+        named
+    }
 }
 
 fn view(
@@ -1505,7 +1527,7 @@ fn view(
     let Some((id, flags, enrichment, registrable, dataset_version)) = found else {
         return Ok(None);
     };
-    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let params = FilterParams::of(filter);
     // Built once: a look-up runs this for every value it shows.
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
@@ -1517,13 +1539,7 @@ fn view(
     let mut stmt = conn.prepare_cached(&SQL)?;
     let rows: Vec<SightingRow> = stmt
         .query_map(
-            &[
-                (":id", &id as &dyn rusqlite::ToSql),
-                (u_name, &u),
-                (m_name, &m),
-                (o_name, &o),
-                (r_name, &rd),
-            ],
+            &params.named(&[(":id", &id as &dyn rusqlite::ToSql)])[..],
             |r| sighting_row(r, 0),
         )?
         .collect::<Result<Vec<_>, _>>()?;
@@ -1637,7 +1653,7 @@ fn related_of(
     id: i64,
     filter: &SightingFilter,
 ) -> Result<BTreeSet<RelatedView>, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let params = FilterParams::of(filter);
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT r.relation, 1, i.kind, i.value FROM relationships r JOIN indicators i ON i.id = r.dst
@@ -1650,13 +1666,7 @@ fn related_of(
     let mut related_stmt = conn.prepare_cached(&SQL)?;
     let related: BTreeSet<RelatedView> = related_stmt
         .query_map(
-            &[
-                (":id", &id as &dyn rusqlite::ToSql),
-                (u_name, &u),
-                (m_name, &m),
-                (o_name, &o),
-                (r_name, &rd),
-            ],
+            &params.named(&[(":id", &id as &dyn rusqlite::ToSql)])[..],
             |r| {
                 Ok(RelatedView {
                     relation: relation_from(&r.get::<_, String>(0)?),
@@ -1671,7 +1681,7 @@ fn related_of(
 
 /// The compromised-site evidence counts of one site.
 fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<SiteAgg, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let params = FilterParams::of(filter);
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT {SITE_AGG_COLUMNS}
@@ -1680,13 +1690,7 @@ fn site_agg(conn: &Connection, site: &str, filter: &SightingFilter) -> Result<Si
         )
     });
     Ok(conn.prepare_cached(&SQL)?.query_row(
-        &[
-            (":site", &site as &dyn rusqlite::ToSql),
-            (u_name, &u),
-            (m_name, &m),
-            (o_name, &o),
-            (r_name, &rd),
-        ],
+        &params.named(&[(":site", &site as &dyn rusqlite::ToSql)])[..],
         |r| site_agg_row(r, 0),
     )?)
 }
@@ -1722,7 +1726,7 @@ struct Group {
 /// parameters its scans share.
 struct Bulk<'q> {
     query: &'q IndicatorQuery,
-    filter: [(&'static str, Option<i64>); 4],
+    filter: FilterParams,
 }
 
 /// What views are built from besides an indicator's own rows: its
@@ -1739,7 +1743,7 @@ impl<'q> Bulk<'q> {
     fn new(query: &'q IndicatorQuery, filter: &SightingFilter) -> Self {
         Bulk {
             query,
-            filter: filter_params(filter),
+            filter: FilterParams::of(filter),
         }
     }
 
@@ -1763,19 +1767,11 @@ impl<'q> Bulk<'q> {
         &self,
         f: impl FnOnce(&[(&str, &dyn rusqlite::ToSql)]) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = self.filter;
         let country: &dyn rusqlite::ToSql = &self.query.country;
-        let with_country = [
-            (":country", country),
-            (u_name, &u as &dyn rusqlite::ToSql),
-            (m_name, &m),
-            (o_name, &o),
-            (r_name, &rd),
-        ];
         if self.query.country.is_some() {
-            f(&with_country[..])
+            f(&self.filter.named(&[(":country", country)]))
         } else {
-            f(&with_country[1..])
+            f(&self.filter.named(&[]))
         }
     }
 
@@ -2446,9 +2442,8 @@ impl Store for SqliteStore {
             )
         });
         self.read(|c| {
-            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] =
-                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let params = FilterParams::of(filter);
+            let named = params.named(&[]);
             let mut stmt = c.prepare_cached(&SQL)?;
             let mut out: Vec<String> = stmt
                 .query_map(&named[..], |r| r.get(0))?
@@ -2603,9 +2598,8 @@ impl Store for SqliteStore {
     ) -> Result<OperationStats, StoreError> {
         let filter = filter.in_operation(operation);
         self.read(|c| {
-            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(&filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] =
-                [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let params = FilterParams::of(&filter);
+            let named = params.named(&[]);
             let mut out = OperationStats::default();
             // Counted by organisation id (no name copied per row, no join:
             // the visibility rule reads only the sighting), named at the end.
@@ -3095,7 +3089,7 @@ fn receipts(
     filter: &SightingFilter,
     marking: Option<Tlp>,
 ) -> Result<Vec<crate::Receipt>, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let params = FilterParams::of(filter);
     let marking = marking.map(tlp_rank);
     let mut stmt = c.prepare_cached(&format!(
         "SELECT i.kind, i.value, MIN(sb.received_at), MAX(sb.received_at)
@@ -3106,13 +3100,7 @@ fn receipts(
          HAVING :marking IS NULL OR SUM(COALESCE(s.tlp, :unmarked) = :marking) > 0"
     ))?;
     let rows = stmt.query_map(
-        &[
-            (":marking", &marking as &dyn rusqlite::ToSql),
-            (u_name, &u),
-            (m_name, &m),
-            (o_name, &o),
-            (r_name, &rd),
-        ],
+        &params.named(&[(":marking", &marking as &dyn rusqlite::ToSql)])[..],
         |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -3153,7 +3141,7 @@ fn receipts_from(
     at_least: usize,
     each: &mut dyn FnMut(crate::Receipt) -> Result<(), StoreError>,
 ) -> Result<Option<OffsetDateTime>, StoreError> {
-    let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
+    let params = FilterParams::of(filter);
     let marking = marking.map(tlp_rank);
     let total: i64 = c
         .prepare_cached("SELECT COALESCE(SUM(sightings), 0) FROM submissions")?
@@ -3192,14 +3180,9 @@ fn receipts_from(
             &mut candidates
         };
         let last_received = from_unix(at)?;
-        let mut found = stmt.query(&[
-            (":at", &at as &dyn rusqlite::ToSql),
-            (":marking", &marking),
-            (u_name, &u),
-            (m_name, &m),
-            (o_name, &o),
-            (r_name, &rd),
-        ])?;
+        let mut found = stmt.query(
+            &params.named(&[(":at", &at as &dyn rusqlite::ToSql), (":marking", &marking)])[..],
+        )?;
         while let Some(r) = found.next()? {
             let text = |i: usize| -> Result<&str, StoreError> {
                 r.get_ref(i)?
@@ -3244,7 +3227,7 @@ mod tests {
     use pelita_model::Tlp;
 
     use super::{
-        DEFERRABLE_INDEXES, Memo, SqliteStore, VISIBLE, defer_indexes, filter_params, is_bulk,
+        DEFERRABLE_INDEXES, FilterParams, Memo, SqliteStore, VISIBLE, defer_indexes, is_bulk,
         tlp_from_rank,
     };
     use crate::conformance::{meta, now, record, submit};
@@ -3254,8 +3237,8 @@ mod tests {
     /// one-pass tally is held to), and the highest marking by `MAX`.
     fn stats_by_queries(store: &SqliteStore, filter: &SightingFilter) -> Result<Stats, StoreError> {
         store.read(|c| {
-            let [(u_name, u), (m_name, m), (o_name, o), (r_name, rd)] = filter_params(filter);
-            let named: [(&str, &dyn rusqlite::ToSql); 4] = [(u_name, &u), (m_name, &m), (o_name, &o), (r_name, &rd)];
+            let params = FilterParams::of(filter);
+            let named = params.named(&[]);
             let count = |sql: &str| -> Result<u64, StoreError> {
                 let n: i64 = c.prepare_cached(sql)?.query_row(&named[..], |r| r.get(0))?;
                 Ok(u64::try_from(n).unwrap_or(0))
