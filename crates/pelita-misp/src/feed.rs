@@ -82,7 +82,7 @@ fn manifest_uuids(bytes: &[u8], ctx: &ParseContext) -> Result<Vec<String>, MispE
 ///
 /// A missing or broken event file is a located problem and the feed goes on;
 /// a missing or unreadable manifest is a problem and nothing is read. Event
-/// files are read whole (each is one submission) and parsed with [`parse`],
+/// files are read whole (each is one submission) and parsed with [`parse`](crate::parse),
 /// with the event file's path as the location's file.
 pub fn parse_feed_dir(dir: &Path, ctx: &ParseContext, sink: &mut dyn Sink) -> FeedSummary {
     let mut out = FeedSummary::default();

@@ -45,6 +45,13 @@
 //! | `AS` | `asn` |
 //! | any other type (`text`, `regkey`, `filename`, `port`, …) | an [`Unsupported`](pelita_model::Severity::Unsupported) problem `misp.unsupported-type`, counted in [`Summary::unsupported_by_type`] |
 //!
+//! A `domain-ip` object, MISP's successor to the `domain|ip` attribute,
+//! relates the same way: each of its `domain` and `hostname` observations
+//! [`ResolvesTo`](pelita_model::Relation::ResolvesTo) each of its addresses
+//! that is not deleted (up to 16). Its observations are held until the
+//! object ends (up to 1,000; a larger object's go out as they come,
+//! unrelated).
+//!
 //! Each observation also gets:
 //!
 //! - `location`: the file from the [`ParseContext`]

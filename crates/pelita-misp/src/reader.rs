@@ -86,7 +86,17 @@ pub(crate) struct State<'s> {
     pub summary: Summary,
     records: u64,
     records_exhausted: bool,
+    /// The observations of the object being streamed, held until its end
+    /// when its template relates its attributes (`domain-ip`).
+    held: Option<Vec<Observation>>,
 }
+
+/// Most observations of one object held back to relate them; a larger
+/// object's go out as they come, unrelated.
+const HOLD_CAP: usize = 1_000;
+
+/// Most addresses a `domain-ip` object's names are related to.
+const RELATED_CAP: usize = 16;
 
 impl<'s> State<'s> {
     pub(crate) fn new(ctx: &'s ParseContext, sink: &'s mut dyn Sink) -> Self {
@@ -97,6 +107,7 @@ impl<'s> State<'s> {
             metas: Vec::new(),
             next_ordinal: 0,
             summary: Summary::default(),
+            held: None,
             records: 0,
             records_exhausted: false,
         }
@@ -132,7 +143,61 @@ impl<'s> State<'s> {
 
     fn observation(&mut self, o: Observation) {
         self.summary.observations += 1;
+        if let Some(held) = &mut self.held {
+            if held.len() < HOLD_CAP {
+                held.push(o);
+                return;
+            }
+            // Too many to hold: what was held goes out unrelated, and the
+            // rest of the object as it comes.
+            for h in std::mem::take(held) {
+                self.sink.observation(h);
+            }
+            self.held = None;
+        }
         self.sink.observation(o);
+    }
+
+    /// Holds back the observations of the object about to be streamed, for
+    /// [`State::release_domain_ip`].
+    pub(crate) fn hold(&mut self) {
+        self.held = Some(Vec::new());
+    }
+
+    /// Sends the observations held back for a `domain-ip` object, each
+    /// domain or host name related to the object's addresses as MISP's
+    /// `domain|ip` attribute relates its two halves.
+    pub(crate) fn release_domain_ip(&mut self) {
+        let Some(mut held) = self.held.take() else {
+            return;
+        };
+        let addresses: Vec<Related> = held
+            .iter()
+            .filter(|o| !o.withdrawn)
+            .filter_map(|o| match o.kind {
+                Some(
+                    k @ (pelita_model::IndicatorKind::Ipv4 | pelita_model::IndicatorKind::Ipv6),
+                ) => Some(Related {
+                    relation: Relation::ResolvesTo,
+                    kind: Some(k),
+                    value: o.value.clone(),
+                }),
+                _ => None,
+            })
+            .take(RELATED_CAP)
+            .collect();
+        for o in &mut held {
+            if o.kind == Some(pelita_model::IndicatorKind::Domain) {
+                for a in &addresses {
+                    if !o.related.contains(a) {
+                        o.related.push(a.clone());
+                    }
+                }
+            }
+        }
+        for o in held {
+            self.sink.observation(o);
+        }
     }
 
     /// Walks the whole document in the current mode.

@@ -514,11 +514,32 @@ fn stream_object<R: BufRead>(
 ) -> Result<(), FrameError> {
     st.summary.objects += 1;
     let scope = crate::reader::object_scope(event, object);
+    // A `domain-ip` object relates its names to its addresses: its
+    // observations are held until its end (and sent then even when the
+    // walk stops inside it: nothing accepted is lost).
+    let relates = object.is_some_and(|o| o.hints.iter().any(|h| h == "misp-object:domain-ip"));
+    if relates {
+        st.hold();
+    }
+    let walked = object_attributes(st, w, loc, &scope);
+    if relates {
+        st.release_domain_ip();
+    }
+    walked
+}
+
+/// The keys of one object: its attributes streamed, the rest skipped.
+fn object_attributes<R: BufRead>(
+    st: &mut State<'_>,
+    w: &mut Walker<R>,
+    loc: &Location,
+    scope: &Scope,
+) -> Result<(), FrameError> {
     w.enter()?;
     let mut first = true;
     while let Some(key) = w.next_key(&mut first)? {
         if key == Key::Attribute {
-            attributes(st, w, &loc.child("Attribute"), &scope)?;
+            attributes(st, w, &loc.child("Attribute"), scope)?;
         } else {
             w.skip()?;
         }

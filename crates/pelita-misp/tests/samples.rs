@@ -422,3 +422,88 @@ fn every_misp_json_sample_loads_or_is_accounted_for() {
     eprintln!("{events} MISP event files");
     assert!(events >= 20, "only {events} event files");
 }
+
+/// Every `domain-ip` object in the samples relates each of its names to
+/// each of its live addresses: the pairs counted from the JSON, apart from
+/// the reader, are the relations the reader gives those objects' names.
+#[test]
+fn domain_ip_objects_in_the_samples_relate_their_names() {
+    fn as_items(v: Option<&Value>) -> Vec<&Value> {
+        match v {
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(o @ Value::Object(_)) => vec![o],
+            _ => Vec::new(),
+        }
+    }
+    /// (name attributes, live address attributes) pairs of every
+    /// `domain-ip` object below `v`.
+    fn pairs(v: &Value) -> usize {
+        match v {
+            Value::Array(items) => items.iter().map(pairs).sum(),
+            Value::Object(map) => {
+                let mut n: usize = ["Event", "response"]
+                    .iter()
+                    .filter_map(|k| map.get(*k))
+                    .map(pairs)
+                    .sum();
+                for o in as_items(map.get("Object")) {
+                    if o.get("name").and_then(Value::as_str) != Some("domain-ip") {
+                        continue;
+                    }
+                    let attrs = as_items(o.get("Attribute"));
+                    fn ty(a: &Value) -> &str {
+                        a.get("type").and_then(Value::as_str).unwrap_or("")
+                    }
+                    let live = |a: &Value| !a.get("deleted").is_some_and(|d| d == true || d == "1");
+                    let names = attrs
+                        .iter()
+                        .filter(|a| matches!(ty(a), "domain" | "hostname"))
+                        .count();
+                    let addresses = attrs
+                        .iter()
+                        .filter(|a| matches!(ty(a), "ip-dst" | "ip-src") && live(a))
+                        .count()
+                        .min(16);
+                    n += names * addresses;
+                }
+                n
+            }
+            _ => 0,
+        }
+    }
+    let (mut expected, mut got) = (0usize, 0usize);
+    for d in ["pymisp", "misp-stix/conversion-pairs", "misp-core"] {
+        let Some(dir) = pelita_test_support::samples(d) else {
+            return;
+        };
+        for f in json_files(&dir, |_| true) {
+            let bytes = std::fs::read(&f).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let Ok(value) = serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}'))
+            else {
+                continue;
+            };
+            if !is_misp(&value) {
+                continue;
+            }
+            let mut sink = Collect::default();
+            parse(
+                &bytes,
+                &ParseContext::named(f.display().to_string()),
+                &mut sink,
+            );
+            let want = pairs(&value);
+            let have: usize = sink
+                .observations
+                .iter()
+                .filter(|o| o.hints.iter().any(|h| h == "misp-object:domain-ip"))
+                .map(|o| o.related.len())
+                .sum();
+            assert_eq!(have, want, "{}", f.display());
+            expected += want;
+            got += have;
+        }
+    }
+    println!("domain-ip objects: {got} name-address relations");
+    assert!(expected >= 10, "{expected}");
+}

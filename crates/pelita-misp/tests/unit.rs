@@ -575,3 +575,81 @@ fn large_event_streams_with_late_event_tags() {
     assert_eq!(last.tlp, Some(Tlp::Amber));
     assert_eq!(last.value, "10.1.134.159");
 }
+
+/// A `domain-ip` object (MISP's successor to the `domain|ip` attribute)
+/// relates each of its names to each of its live addresses; an object of
+/// another template relates nothing, and the observations come out in the
+/// same order either way.
+#[test]
+fn a_domain_ip_object_relates_its_names_to_its_addresses() {
+    let doc = r#"{"Event": {"info": "objects", "Object": [
+        {"name": "domain-ip", "Attribute": [
+            {"type": "domain", "object_relation": "domain", "value": "c2.example"},
+            {"type": "hostname", "object_relation": "hostname", "value": "www.c2.example"},
+            {"type": "ip-dst", "object_relation": "ip", "value": "198.51.100.7"},
+            {"type": "ip-dst", "object_relation": "ip", "value": "2001:db8::7"},
+            {"type": "ip-dst", "object_relation": "ip", "value": "198.51.100.8", "deleted": true}
+        ]},
+        {"name": "url", "Attribute": [
+            {"type": "domain", "object_relation": "domain", "value": "other.example"},
+            {"type": "ip-dst", "object_relation": "ip", "value": "198.51.100.9"}
+        ]}
+    ]}}"#;
+    let (c, s) = run(doc);
+    no_errors(&c);
+    assert_eq!(s.observations, 7);
+    let values: Vec<&str> = c.observations.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(
+        values,
+        vec![
+            "c2.example",
+            "www.c2.example",
+            "198.51.100.7",
+            "2001:db8::7",
+            "198.51.100.8",
+            "other.example",
+            "198.51.100.9"
+        ]
+    );
+    for name in ["c2.example", "www.c2.example"] {
+        let related: Vec<(Relation, Option<IndicatorKind>, &str)> = find(&c, name)
+            .related
+            .iter()
+            .map(|r| (r.relation, r.kind, r.value.as_str()))
+            .collect();
+        assert_eq!(
+            related,
+            vec![
+                (
+                    Relation::ResolvesTo,
+                    Some(IndicatorKind::Ipv4),
+                    "198.51.100.7"
+                ),
+                (
+                    Relation::ResolvesTo,
+                    Some(IndicatorKind::Ipv6),
+                    "2001:db8::7"
+                ),
+            ],
+            "{name}"
+        );
+    }
+    assert!(find(&c, "198.51.100.7").related.is_empty());
+    assert!(find(&c, "other.example").related.is_empty());
+}
+
+/// A document cut short inside a `domain-ip` object: every observation
+/// read comes out, with the cut as the error. (The first pass never saw
+/// the object end, so its template is not known and nothing is related.)
+#[test]
+fn a_domain_ip_object_cut_short_loses_nothing_held() {
+    let (c, s) = run(
+        r#"{"Event": {"Object": [{"name": "domain-ip", "Attribute": [
+        {"type": "domain", "value": "c2.example"},
+        {"type": "ip-dst", "value": "198.51.100.7"},
+        {"type": "ip-dst", "value": "198.51.1"#,
+    );
+    assert!(c.errors().count() >= 1, "{:#?}", c.problems);
+    let values: Vec<&str> = c.observations.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(values, vec!["c2.example", "198.51.100.7"], "{s:?}");
+}
