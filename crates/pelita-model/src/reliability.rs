@@ -126,6 +126,23 @@ impl Credibility {
     pub fn from_digit(d: u8) -> Option<Self> {
         Self::ALL.into_iter().find(|g| g.digit() == d)
     }
+
+    /// The grade a STIX 2.1 `confidence` (0–100) stands for, by the
+    /// specification's normative mapping to the Admiralty credibility scale
+    /// (STIX 2.1, Appendix A, "Admiralty Credibility"): 80–100 is 1, 60–79
+    /// is 2, 40–59 is 3, 20–39 is 4, 0–19 is 5. Grade 6, "cannot be
+    /// judged", is a `confidence` left out; a value outside 0–100 (which
+    /// validation reports) is no grade at all.
+    pub const fn from_stix_confidence(confidence: i64) -> Option<Self> {
+        match confidence {
+            80..=100 => Some(Self::Confirmed),
+            60..=79 => Some(Self::ProbablyTrue),
+            40..=59 => Some(Self::PossiblyTrue),
+            20..=39 => Some(Self::Doubtful),
+            0..=19 => Some(Self::Improbable),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for SourceReliability {
@@ -260,6 +277,28 @@ mod tests {
         assert!(!a.apply_misp_tag("tlp:amber"));
         assert!(!a.apply_misp_tag("admiralty-scale:source-reliability=\"z\""));
         assert!(!a.apply_misp_tag("admiralty-scale:information-credibility=\"9\""));
+    }
+
+    #[test]
+    fn stix_confidence_maps_to_credibility_at_the_specified_bounds() {
+        let grade = |c| Credibility::from_stix_confidence(c).map(Credibility::digit);
+        for (confidence, digit) in [
+            (100, 1),
+            (80, 1),
+            (79, 2),
+            (60, 2),
+            (59, 3),
+            (40, 3),
+            (39, 4),
+            (20, 4),
+            (19, 5),
+            (0, 5),
+        ] {
+            assert_eq!(grade(confidence), Some(digit), "{confidence}");
+        }
+        for out_of_range in [-1, 101, i64::MIN, i64::MAX] {
+            assert_eq!(grade(out_of_range), None, "{out_of_range}");
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! [`Ingest`] sees the objects of a submission one at a time, in order. It
 //! validates each ([`crate::validate`]), builds the typed view
 //! ([`crate::model`]), and sends observations to the sink with their context
-//! (TLP, times, labels, types, revocation, id, name/description). What it
+//! (TLP, times, labels, types, revocation, id, name/description, and the
+//! `confidence` as an Admiralty credibility grade). What it
 //! remembers between objects is bounded ([`MEMORY_CAP`] entries per table):
 //! malware, campaign, threat-actor and intrusion-set names, `indicates`
 //! relationships, TLP marking definitions, and the domains and addresses
@@ -92,6 +93,8 @@ struct Context {
     tags: Vec<String>,
     hints: Vec<String>,
     malware: Option<String>,
+    /// From the object's `confidence`, by the specification's mapping.
+    credibility: Option<pelita_model::Credibility>,
     withdrawn: bool,
     source_id: Option<String>,
     context: Option<String>,
@@ -295,6 +298,10 @@ impl<'a> Ingest<'a> {
             tags: obj.common.labels.clone(),
             hints: Vec::new(),
             malware: None,
+            credibility: obj
+                .common
+                .confidence
+                .and_then(pelita_model::Credibility::from_stix_confidence),
             withdrawn: obj.common.revoked,
             source_id: obj.common.id.clone(),
             context: None,
@@ -348,6 +355,7 @@ impl<'a> Ingest<'a> {
         o.tags.clone_from(&c.tags);
         o.hints.clone_from(&c.hints);
         o.malware.clone_from(&c.malware);
+        o.admiralty.credibility = c.credibility;
         o.withdrawn = c.withdrawn;
         o.source_id.clone_from(&c.source_id);
         o.context.clone_from(&c.context);

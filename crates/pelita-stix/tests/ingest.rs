@@ -476,3 +476,47 @@ fn a_broken_object_in_a_bundle_is_its_own_error_and_the_rest_goes_through() {
     assert!(!s.stopped_early);
     assert_eq!((s.objects, s.dropped, c.observations.len()), (3, 1, 2));
 }
+
+/// An object's `confidence` becomes its observations' Admiralty
+/// credibility, by the specification's mapping; left out, none.
+#[test]
+fn confidence_becomes_credibility() {
+    use pelita_model::Credibility;
+    let text = bundle(&[
+        indicator(
+            ID1,
+            "[ipv4-addr:value = '198.51.100.1']",
+            r#","confidence":85"#,
+        ),
+        indicator(
+            ID2,
+            "[ipv4-addr:value = '198.51.100.2']",
+            r#","confidence":15"#,
+        ),
+        indicator(
+            "bbbbbbbb-17d4-4cbf-938f-98ee46b3cd3f",
+            "[ipv4-addr:value = '198.51.100.3']",
+            "",
+        ),
+    ]);
+    let (c, _) = run(&strict(), &text);
+    assert_eq!(c.errors().count(), 0, "{:#?}", c.problems);
+    let grades: Vec<Option<Credibility>> = c
+        .observations
+        .iter()
+        .map(|o| o.admiralty.credibility)
+        .collect();
+    assert_eq!(
+        grades,
+        vec![
+            Some(Credibility::Confirmed),
+            Some(Credibility::Improbable),
+            None
+        ]
+    );
+    assert!(
+        c.observations
+            .iter()
+            .all(|o| o.admiralty.reliability.is_none())
+    );
+}
