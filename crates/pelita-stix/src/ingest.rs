@@ -56,14 +56,40 @@ pub struct Learned {
     attributions: HashMap<String, String>,
 }
 
+/// The types of object an `indicates` relationship is learned for, as its target.
+const INDICATED: [&str; 4] = ["malware", "campaign", "threat-actor", "intrusion-set"];
+
 impl Learned {
     /// Whether an object of this type (and relationship type) can add to
     /// what is learned; the learning pass skips every other object unread.
     pub(crate) fn wants(object_type: &str, relationship_type: Option<&str>) -> bool {
         match object_type {
-            "malware" | "campaign" | "threat-actor" | "intrusion-set" => true,
             "relationship" => relationship_type == Some("indicates"),
-            _ => false,
+            t => INDICATED.contains(&t),
+        }
+    }
+
+    /// Keeps that indicator `source` indicates `target`, when the target is
+    /// of a type in [`INDICATED`] (at most [`TARGETS_CAP`] targets each, in
+    /// the order stated).
+    fn indicate(&mut self, source: &str, target: &str) {
+        let of_type = |prefix: &str| target.split_once("--").is_some_and(|(t, _)| t == prefix);
+        if !source.starts_with("indicator--") || !INDICATED.iter().any(|t| of_type(t)) {
+            return;
+        }
+        let known = self.indicates.len();
+        match self.indicates.get_mut(source) {
+            Some(targets)
+                if targets.len() < TARGETS_CAP && !targets.iter().any(|x| x == target) =>
+            {
+                targets.push(target.to_owned());
+            }
+            Some(_) => {}
+            None if known < MEMORY_CAP => {
+                self.indicates
+                    .insert(source.to_owned(), vec![target.to_owned()]);
+            }
+            None => {}
         }
     }
 }
@@ -412,44 +438,23 @@ impl<'a> Ingest<'a> {
             }
             Body::Relationship(r) => {
                 // A withdrawn statement is not used.
-                if r.relationship_type.as_deref() == Some("indicates")
-                    && !obj.common.revoked
+                if !obj.common.revoked
                     && let (Some(s), Some(t)) = (&r.source_ref, &r.target_ref)
-                    && s.starts_with("indicator--")
-                    && [
-                        "malware--",
-                        "campaign--",
-                        "threat-actor--",
-                        "intrusion-set--",
-                    ]
-                    .iter()
-                    .any(|p| t.starts_with(p))
                 {
-                    let known = self.learned.indicates.len();
-                    match self.learned.indicates.get_mut(s) {
-                        Some(targets) if targets.len() < TARGETS_CAP && !targets.contains(t) => {
-                            targets.push(t.clone());
+                    match r.relationship_type.as_deref() {
+                        Some("indicates") => self.learned.indicate(s, t),
+                        Some("resolves-to") => {
+                            let restated = self.resolver.statement(Statement {
+                                source: s.clone(),
+                                target: t.clone(),
+                                tlp: self.tlp_of(obj),
+                                location: loc.clone(),
+                                stated_by: obj.common.id.clone(),
+                            });
+                            self.emit_all(Vec::new(), restated);
                         }
-                        Some(_) => {}
-                        None if known < MEMORY_CAP => {
-                            self.learned.indicates.insert(s.clone(), vec![t.clone()]);
-                        }
-                        None => {}
+                        _ => {}
                     }
-                }
-                // A withdrawn statement is not used.
-                if r.relationship_type.as_deref() == Some("resolves-to")
-                    && !obj.common.revoked
-                    && let (Some(s), Some(t)) = (&r.source_ref, &r.target_ref)
-                {
-                    let restated = self.resolver.statement(Statement {
-                        source: s.clone(),
-                        target: t.clone(),
-                        tlp: self.tlp_of(obj),
-                        location: loc.clone(),
-                        stated_by: obj.common.id.clone(),
-                    });
-                    self.emit_all(Vec::new(), restated);
                 }
             }
             Body::MarkingDefinition(MarkingDefinition::Tlp(Some(t))) => {
