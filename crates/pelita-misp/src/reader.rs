@@ -30,6 +30,8 @@ pub(crate) enum Mode {
 #[derive(Debug, Default)]
 pub(crate) struct ObjectMeta {
     pub scope: Scope,
+    /// The object's template (`name`: `domain-ip`, `file`, …).
+    pub template: Option<String>,
 }
 
 /// What the first pass learns about one event (any JSON object the reader
@@ -303,7 +305,10 @@ pub(crate) fn object_meta(st: &mut State<'_>, o: RawObjectMeta<'_>, loc: &Locati
         time_field(st, o.first_seen.as_ref(), loc, "first_seen", false).unwrap_or_default();
     scope.last_seen =
         time_field(st, o.last_seen.as_ref(), loc, "last_seen", false).unwrap_or_default();
-    ObjectMeta { scope }
+    ObjectMeta {
+        scope,
+        template: o.name,
+    }
 }
 
 /// An object's scope on top of its event's (the first pass read the

@@ -475,7 +475,7 @@ fn stream_objects<R: BufRead>(
             let mut first = true;
             let mut i = 0usize;
             while w.fr.next_element(&mut first)? {
-                let object = event.objects.get(*next).map(|o| &o.scope);
+                let object = event.objects.get(*next);
                 let at = loc.child(i);
                 if w.fr.peek_value()? == b'{' {
                     stream_object(st, w, &at, &event.scope, object)?;
@@ -489,7 +489,7 @@ fn stream_objects<R: BufRead>(
             Ok(())
         }
         b'{' => {
-            let object = event.objects.get(*next).map(|o| &o.scope);
+            let object = event.objects.get(*next);
             *next += 1;
             stream_object(st, w, loc, &event.scope, object)
         }
@@ -510,14 +510,14 @@ fn stream_object<R: BufRead>(
     w: &mut Walker<R>,
     loc: &Location,
     event: &Scope,
-    object: Option<&Scope>,
+    object: Option<&ObjectMeta>,
 ) -> Result<(), FrameError> {
     st.summary.objects += 1;
-    let scope = crate::reader::object_scope(event, object);
+    let scope = crate::reader::object_scope(event, object.map(|o| &o.scope));
     // A `domain-ip` object relates its names to its addresses: its
     // observations are held until its end (and sent then even when the
     // walk stops inside it: nothing accepted is lost).
-    let relates = object.is_some_and(|o| o.hints.iter().any(|h| h == "misp-object:domain-ip"));
+    let relates = object.and_then(|o| o.template.as_deref()) == Some("domain-ip");
     if relates {
         st.hold();
     }
