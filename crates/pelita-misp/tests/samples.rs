@@ -16,17 +16,19 @@ use pelita_misp::{parse, parse_feed_dir};
 use pelita_model::{Collect, ParseContext, Severity};
 use serde_json::Value;
 
+/// The items of a value MISP writes as a list or, for one item, as the item itself.
+fn as_items(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(o @ Value::Object(_)) => vec![o],
+        _ => Vec::new(),
+    }
+}
+
 /// Counts `Attribute` entries by `type` the way MISP nests them, independently
 /// of the reader: events (bare, `{"Event": …}`, lists, `response`), their
 /// `Attribute` and `Object[].Attribute` (each a list or a single object).
 fn expected_counts(v: &Value, out: &mut BTreeMap<String, u64>) {
-    fn as_items(v: Option<&Value>) -> Vec<&Value> {
-        match v {
-            Some(Value::Array(a)) => a.iter().collect(),
-            Some(o @ Value::Object(_)) => vec![o],
-            _ => Vec::new(),
-        }
-    }
     fn attribute(a: &Value, out: &mut BTreeMap<String, u64>) {
         if let Some(t) = a.get("type").and_then(Value::as_str) {
             *out.entry(t.to_owned()).or_insert(0) += 1;
@@ -428,13 +430,6 @@ fn every_misp_json_sample_loads_or_is_accounted_for() {
 /// the reader, are the relations the reader gives those objects' names.
 #[test]
 fn domain_ip_objects_in_the_samples_relate_their_names() {
-    fn as_items(v: Option<&Value>) -> Vec<&Value> {
-        match v {
-            Some(Value::Array(a)) => a.iter().collect(),
-            Some(o @ Value::Object(_)) => vec![o],
-            _ => Vec::new(),
-        }
-    }
     /// (name attributes, live address attributes) pairs of every
     /// `domain-ip` object below `v`.
     fn pairs(v: &Value) -> usize {

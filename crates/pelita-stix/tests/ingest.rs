@@ -29,10 +29,21 @@ fn run(ctx: &ParseContext, text: &str) -> (Collect, Summary) {
     (c, s)
 }
 
-fn indicator(id: &str, pattern: &str, extra: &str) -> String {
+/// A STIX object of `type` with id `type--{uuid}` and the extra properties `extra`.
+fn sdo(object_type: &str, uuid: &str, extra: &str) -> String {
     format!(
-        r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--{id}","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","pattern":{},"pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z"{extra}}}"#,
-        serde_json::to_string(pattern).unwrap()
+        r#"{{"type":"{object_type}","spec_version":"2.1","id":"{object_type}--{uuid}","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z"{extra}}}"#
+    )
+}
+
+fn indicator(id: &str, pattern: &str, extra: &str) -> String {
+    sdo(
+        "indicator",
+        id,
+        &format!(
+            r#","pattern":{},"pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z"{extra}"#,
+            serde_json::to_string(pattern).unwrap()
+        ),
     )
 }
 
@@ -322,13 +333,6 @@ fn malware_named_by_an_earlier_indicates_relationship() {
             .hints
             .contains(&"stix-malware-type:remote-access-trojan".to_owned())
     );
-}
-
-/// A STIX object of `type` with id `type--{uuid}` and the extra properties `extra`.
-fn sdo(object_type: &str, uuid: &str, extra: &str) -> String {
-    format!(
-        r#"{{"type":"{object_type}","spec_version":"2.1","id":"{object_type}--{uuid}","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z"{extra}}}"#
-    )
 }
 
 /// An `indicates` relationship from indicator `ID1` to `target`.
